@@ -15,7 +15,9 @@
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
+#ifndef __always_inline
 #define __always_inline inline __attribute__((always_inline))
+#endif
 #define __must_check __attribute__((warn_unused_result))
 #define __maybe_unused __attribute__((unused))
 #define __printf(a, b) __attribute__((format(printf, a, b)))

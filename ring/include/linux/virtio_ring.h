@@ -83,7 +83,14 @@ struct vring {
 /* With EVENT_IDX: the driver's "interrupt me after this used idx" and the
  * device's "kick me after this avail idx", in the slot after each ring. */
 #define vring_used_event(vr) ((vr)->avail->ring[(vr)->num])
-#define vring_avail_event(vr) (*(__u16 *)&(vr)->used->ring[(vr)->num])
+#define vring_avail_event(vr) (*__vring_avail_event_ptr(vr))
+
+/* avail_event sits in the used ring's padding: reach it through a u16
+ * pointer so that no access is seen through the wrong type. */
+static inline __u16 *__vring_avail_event_ptr(const struct vring *vr)
+{
+	return (__u16 *)(void *)&vr->used->ring[vr->num];
+}
 
 static inline void vring_init(struct vring *vr, unsigned int num, void *p,
 			      unsigned long align)

@@ -68,6 +68,10 @@ struct vring_stats {
 	u32 last_clamp_limit;  /* and the chain's writable bytes */
 };
 
+/* Marks the queue broken with VRING_FAULT_DEVICE_BROKEN (what
+ * virtio_break_device does to each queue of its device). */
+void virtqueue_break(struct virtqueue *vq);
+
 /* The first fault of a broken queue (fault NONE while it is healthy). */
 const struct vring_fault_info *virtqueue_fault(const struct virtqueue *vq);
 const char *vring_fault_name(enum vring_fault fault);
