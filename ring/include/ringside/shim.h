@@ -2,8 +2,8 @@
 /*
  * ringside/shim.h - how the world around the ring plugs into the shim.
  *
- * The production code in ring/ sees only the kernel API of linux/*.h. The
- * world that hosts it (the simulator, a fuzz target, the QEMU stage, a test)
+ * The production code in ring/ sees only the kernel API of the linux/
+ * headers. The world that hosts it (the simulator, a fuzz target, the QEMU stage, a test)
  * configures the kernel services behind that API here:
  *
  *  - the guest-memory arena: every kmalloc/alloc_pages_exact allocation and
