@@ -25,7 +25,10 @@
  *
  * 4. Integrity. When a chain comes back, its descriptors in the table and
  *    its avail ring slot are compared with what the driver wrote: a device
- *    must not rewrite driver-owned ring memory. Free descriptors are not
+ *    must not rewrite driver-owned ring memory. The slot is compared only
+ *    while it still holds the head: with out-of-order completion, later
+ *    adds legally lap the avail ring and reuse the slot of a head the
+ *    device still holds. Free descriptors are not
  *    compared (the driver rewrites them before use), nor are indirect tables
  *    (the driver never reads them back, so a rewrite there only misleads the
  *    device itself; a conformance checker reports it).
@@ -69,8 +72,9 @@ struct vring_head_state {
 	u64 writable;		  /* bytes the device may write */
 	u16 ndescs;		  /* descriptors of the ring it takes */
 	u16 last;		  /* its last descriptor in the ring */
-	u16 avail_slot;		  /* avail ring slot that holds it */
+	u16 avail_slot;		  /* avail ring slot it was published in */
 	u8 kind;		  /* enum vring_slot_kind */
+	bool in_avail;		  /* the slot still holds it (note 4) */
 };
 
 struct vring_virtqueue {
@@ -100,6 +104,7 @@ struct vring_virtqueue {
 
 	struct vring_head_state *state; /* [num] */
 	struct vring_desc *desc_copy;	/* [num], note 1 */
+	u16 *avail_copy; /* [num]: the head each avail slot holds */
 };
 
 #define to_vvq(_vq) container_of(_vq, struct vring_virtqueue, vq)
@@ -142,8 +147,9 @@ const char *vring_fault_name(enum vring_fault fault)
 	return vring_fault_names[fault];
 }
 
-static void vring_break(struct vring_virtqueue *vq, enum vring_fault fault,
-			u32 value, u32 expected)
+static __attribute__((cold, noinline)) void
+vring_break(struct vring_virtqueue *vq, enum vring_fault fault, u32 value,
+	    u32 expected)
 {
 	assert(fault != VRING_FAULT_NONE);
 	if (vq->broken)
@@ -199,7 +205,8 @@ struct vring_sg_walk {
 	unsigned int left;		  /* array entries, or lists, left */
 };
 
-static struct scatterlist *vring_sg_next(struct vring_sg_walk *walk)
+static __always_inline struct scatterlist *
+vring_sg_next(struct vring_sg_walk *walk)
 {
 	struct scatterlist *sg = walk->sg;
 
@@ -225,11 +232,18 @@ static void vring_write_desc(struct vring_virtqueue *vq, u16 i, u64 addr,
 {
 	struct vring_desc *copy = &vq->desc_copy[i];
 
+	struct vring_desc *shared = &vq->vring.desc[i];
+
 	copy->addr = addr;
 	copy->len = len;
 	copy->flags = flags;
-	/* copy->next keeps the free-list link: it names the chain's next. */
-	vq->vring.desc[i] = *copy;
+	/* copy->next keeps the free-list link: it names the chain's next.
+	 * The shared entry is written from the same values, not copied back
+	 * from the shadow (a 16-byte reload would stall on the stores). */
+	shared->addr = addr;
+	shared->len = len;
+	shared->flags = flags;
+	shared->next = copy->next;
 }
 
 /* Translates an entry's buffer; false (after the shim's WARN) when it lies
@@ -322,7 +336,14 @@ static void vring_publish(struct vring_virtqueue *vq, u16 head, void *data,
 {
 	struct vring_head_state *st = &vq->state[head];
 	u16 slot = vq->avail_idx & vring_mask(vq);
+	struct vring_head_state *lapped = &vq->state[vq->avail_copy[slot]];
 
+	/* The slot's previous head, if the device still holds it, leaves
+	 * the avail ring now (note 4). */
+	if (lapped->avail_slot == slot)
+		lapped->in_avail = false;
+	vq->avail_copy[slot] = head;
+	st->in_avail = true;
 	st->data = data;
 	st->writable = writable;
 	st->avail_slot = slot;
@@ -510,7 +531,7 @@ void virtqueue_kick(struct virtqueue *vq)
  * nor further ahead of the driver than the chains the device holds.
  * Returns false when it broke the queue.
  */
-static bool vring_read_used_idx(struct vring_virtqueue *vq)
+static __always_inline bool vring_read_used_idx(struct vring_virtqueue *vq)
 {
 	u16 idx = READ_ONCE(vq->vring.used->idx);
 	u16 ahead = (u16)(idx - vq->last_used_idx);
@@ -540,7 +561,7 @@ static bool vring_read_used_idx(struct vring_virtqueue *vq)
 
 /* True when a used entry is waiting; reads the device only once the
  * entries seen before are consumed. */
-static bool vring_more_used(struct vring_virtqueue *vq)
+static __always_inline bool vring_more_used(struct vring_virtqueue *vq)
 {
 	if (vq->last_used_idx != vq->used_idx_seen)
 		return true;
@@ -567,13 +588,17 @@ static bool vring_used_id_valid(struct vring_virtqueue *vq, u32 id)
 	}
 }
 
+/* A descriptor read as two 64-bit words: two loads, not four. */
+typedef u64 __attribute__((may_alias)) vring_word;
+
 static bool vring_desc_intact(const struct vring_desc *shared,
 			      const struct vring_desc *copy)
 {
-	return READ_ONCE(shared->addr) == copy->addr &&
-	       READ_ONCE(shared->len) == copy->len &&
-	       READ_ONCE(shared->flags) == copy->flags &&
-	       READ_ONCE(shared->next) == copy->next;
+	const vring_word *s = (const vring_word *)(const void *)shared;
+	const vring_word *c = (const vring_word *)(const void *)copy;
+
+	BUILD_BUG_ON(sizeof(struct vring_desc) != 2 * sizeof(vring_word));
+	return READ_ONCE(s[0]) == c[0] && READ_ONCE(s[1]) == c[1];
 }
 
 /* Note 4: the chain and its avail slot are as the driver wrote them. */
@@ -590,7 +615,9 @@ static bool vring_chain_intact(struct vring_virtqueue *vq, u16 head)
 		}
 		i = vq->desc_copy[i].next;
 	}
-	slot_value = READ_ONCE(vq->vring.avail->ring[st->avail_slot]);
+	slot_value = st->in_avail
+			     ? READ_ONCE(vq->vring.avail->ring[st->avail_slot])
+			     : head;
 	if (unlikely(slot_value != head)) {
 		vring_break(vq, VRING_FAULT_AVAIL_REWRITTEN, slot_value, head);
 		return false;
@@ -614,7 +641,8 @@ static void *vring_free_chain(struct vring_virtqueue *vq, u16 head,
 	assert(st->kind == VRING_SLOT_OUTSTANDING);
 	assert(vq->outstanding > 0);
 	assert(vq->vq.num_free + st->ndescs <= vq->vring.num);
-	kfree(st->indir);
+	if (st->indir)
+		kfree(st->indir);
 	vq->desc_copy[st->last].next = vq->free_head;
 	vq->free_head = head;
 	vq->vq.num_free += st->ndescs;
@@ -783,13 +811,14 @@ static struct vring_virtqueue *vring_alloc(unsigned int num)
 {
 	size_t bytes = sizeof(struct vring_virtqueue) +
 		       num * (sizeof(struct vring_head_state) +
-			      sizeof(struct vring_desc));
+			      sizeof(struct vring_desc) + sizeof(u16));
 	struct vring_virtqueue *vq = kzalloc(bytes, GFP_KERNEL);
 
 	if (!vq)
 		return NULL;
 	vq->state = (struct vring_head_state *)(vq + 1);
 	vq->desc_copy = (struct vring_desc *)(vq->state + num);
+	vq->avail_copy = (u16 *)(vq->desc_copy + num);
 	return vq;
 }
 
