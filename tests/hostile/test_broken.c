@@ -65,29 +65,32 @@ static void first_fault_is_kept_over_later_violations(void)
 
 static void first_fault_is_kept_when_the_transport_breaks_the_device(void)
 {
-	struct test_chain a;
+	struct test_chain a, b;
+	u32 free_id = 0;
 
 	hq_create(&h, 4, 0);
 	hq_add_pop(&h, 0, 1, &a);
-	hq_add_pop(&h, 0, 1, &a);
-	test_dev_push(&h.t, 3, 0);
+	hq_add_pop(&h, 0, 1, &b);
+	while (free_id == a.head || free_id == b.head)
+		free_id++;
+	test_dev_push(&h.t, free_id, 0);
 	hq_expect_none(&h);
 	virtio_break_device(&h.t.vdev);
-	hq_finish_broken(&h, VRING_FAULT_USED_ID_NOT_HEAD, 3, 3);
+	hq_finish_broken(&h, VRING_FAULT_USED_ID_NOT_HEAD, free_id, free_id);
 }
 
 static void fault_records_the_driver_state_when_it_broke(void)
 {
 	const struct vring_fault_info *f;
-	struct test_chain c;
+	struct test_chain first, c;
 	unsigned int tok, i;
 
 	hq_create(&h, 8, 0);
 	hq_advance(&h, 0xfffe);
-	tok = hq_add_pop(&h, 0, 1, &c);
+	tok = hq_add_pop(&h, 0, 1, &first);
 	for (i = 0; i < 3; i++)
 		hq_add_pop(&h, 0, 1, &c);
-	test_dev_push(&h.t, 0, 9);
+	test_dev_push(&h.t, first.head, 9);
 	hq_expect_get(&h, tok, 9);
 	test_dev_set_used_idx(&h.t, 0x1234);
 	hq_expect_none(&h);

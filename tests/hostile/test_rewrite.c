@@ -28,16 +28,22 @@ TESTS(HARNESS_DECLARE)
 static struct hq h;
 
 /* The device takes a request, lets mutate() scribble on the ring, then
- * returns the request honestly; the driver must refuse it. */
-static void rewrite_and_return(unsigned int out, unsigned int in,
-			       void (*mutate)(const struct test_chain *c))
+ * returns the request honestly; the driver must refuse it. Returns the
+ * index of descriptor k of the chain (direct chains), and its head. */
+static u16 rewrite_and_return(unsigned int out, unsigned int in,
+			      void (*mutate)(const struct test_chain *c),
+			      unsigned int k, u16 *head)
 {
 	struct test_chain c;
+	u16 i;
 
 	hq_add_pop(&h, out, in, &c);
+	i = c.indirect ? c.head : hq_desc_at(&h, c.head, k);
 	mutate(&c);
 	test_dev_push(&h.t, c.head, (u32)c.writable_bytes);
 	hq_expect_none(&h);
+	*head = c.head;
+	return i;
 }
 
 static struct vring_desc *dev_desc(u16 i)
@@ -52,9 +58,11 @@ static void flip_head_addr(const struct test_chain *c)
 
 static void rewritten_addr_of_single_descriptor_breaks_desc_rewritten(void)
 {
+	u16 head, i;
+
 	hq_create(&h, 8, 0);
-	rewrite_and_return(0, 1, flip_head_addr);
-	hq_finish_broken(&h, VRING_FAULT_DESC_REWRITTEN, 0, 0);
+	i = rewrite_and_return(0, 1, flip_head_addr, 0, &head);
+	hq_finish_broken(&h, VRING_FAULT_DESC_REWRITTEN, i, head);
 }
 
 static void grow_second_len(const struct test_chain *c)
@@ -64,9 +72,11 @@ static void grow_second_len(const struct test_chain *c)
 
 static void rewritten_len_inside_chain_breaks_desc_rewritten(void)
 {
+	u16 head, i;
+
 	hq_create(&h, 8, 0);
-	rewrite_and_return(1, 2, grow_second_len);
-	hq_finish_broken(&h, VRING_FAULT_DESC_REWRITTEN, 1, 0);
+	i = rewrite_and_return(1, 2, grow_second_len, 1, &head);
+	hq_finish_broken(&h, VRING_FAULT_DESC_REWRITTEN, i, head);
 }
 
 static void make_last_writable(const struct test_chain *c)
@@ -77,9 +87,11 @@ static void make_last_writable(const struct test_chain *c)
 
 static void rewritten_flags_of_last_descriptor_breaks_desc_rewritten(void)
 {
+	u16 head, i;
+
 	hq_create(&h, 16, HQ_EVENT_IDX);
-	rewrite_and_return(3, 0, make_last_writable);
-	hq_finish_broken(&h, VRING_FAULT_DESC_REWRITTEN, 2, 0);
+	i = rewrite_and_return(3, 0, make_last_writable, 2, &head);
+	hq_finish_broken(&h, VRING_FAULT_DESC_REWRITTEN, i, head);
 }
 
 /* next without NEXT means nothing to the device, but it is driver
@@ -91,9 +103,11 @@ static void flip_last_next(const struct test_chain *c)
 
 static void rewritten_next_of_last_descriptor_breaks_desc_rewritten(void)
 {
+	u16 head, i;
+
 	hq_create(&h, 8, 0);
-	rewrite_and_return(1, 1, flip_last_next);
-	hq_finish_broken(&h, VRING_FAULT_DESC_REWRITTEN, 1, 0);
+	i = rewrite_and_return(1, 1, flip_last_next, 1, &head);
+	hq_finish_broken(&h, VRING_FAULT_DESC_REWRITTEN, i, head);
 }
 
 static void skip_to_last(const struct test_chain *c)
@@ -103,10 +117,12 @@ static void skip_to_last(const struct test_chain *c)
 
 static void rewritten_next_of_head_breaks_desc_rewritten(void)
 {
+	u16 head, i;
+
 	hq_create(&h, 8, 0);
 	hq_advance(&h, 3);
-	rewrite_and_return(2, 2, skip_to_last);
-	hq_finish_broken(&h, VRING_FAULT_DESC_REWRITTEN, 0, 0);
+	i = rewrite_and_return(2, 2, skip_to_last, 0, &head);
+	hq_finish_broken(&h, VRING_FAULT_DESC_REWRITTEN, i, head);
 }
 
 static void grow_table_len(const struct test_chain *c)
@@ -118,11 +134,13 @@ static void grow_table_len(const struct test_chain *c)
 static void rewritten_indirect_descriptor_breaks_desc_rewritten(void)
 {
 	struct test_chain c;
+	u16 head, i;
 
 	hq_create(&h, 32, HQ_INDIRECT);
 	hq_add_pop(&h, 1, 1, &c);
-	rewrite_and_return(2, 3, grow_table_len);
-	hq_finish_broken(&h, VRING_FAULT_DESC_REWRITTEN, 1, 1);
+	i = rewrite_and_return(2, 3, grow_table_len, 0, &head);
+	CHECK_EQ(head, i);
+	hq_finish_broken(&h, VRING_FAULT_DESC_REWRITTEN, head, head);
 }
 
 static void rewritten_descriptor_deep_in_long_chain_near_wrap_breaks(void)
@@ -182,15 +200,16 @@ static void rewritten_free_descriptors_are_harmless(void)
 
 static void rewrite_slot(const struct test_chain *c)
 {
-	(void)c;
-	WRITE_ONCE(h.t.vring.avail->ring[0], 5);
+	WRITE_ONCE(h.t.vring.avail->ring[0], (u16)(c->head + 5));
 }
 
 static void rewritten_avail_slot_breaks_avail_rewritten(void)
 {
+	u16 head;
+
 	hq_create(&h, 8, 0);
-	rewrite_and_return(0, 1, rewrite_slot);
-	hq_finish_broken(&h, VRING_FAULT_AVAIL_REWRITTEN, 5, 0);
+	rewrite_and_return(0, 1, rewrite_slot, 0, &head);
+	hq_finish_broken(&h, VRING_FAULT_AVAIL_REWRITTEN, head + 5, head);
 }
 
 static void rewrite_avail_idx(const struct test_chain *c)
@@ -201,8 +220,10 @@ static void rewrite_avail_idx(const struct test_chain *c)
 
 static void rewritten_avail_idx_breaks_avail_rewritten(void)
 {
+	u16 head;
+
 	hq_create(&h, 8, HQ_INDIRECT);
-	rewrite_and_return(1, 1, rewrite_avail_idx);
+	rewrite_and_return(1, 1, rewrite_avail_idx, 0, &head);
 	hq_finish_broken(&h, VRING_FAULT_AVAIL_REWRITTEN, 7, 1);
 }
 
