@@ -132,10 +132,13 @@ static size_t arena_block_bytes(unsigned int c)
 	return (size_t)1 << c;
 }
 
-static bool arena_layout_ok(const void *mem, size_t size, u64 phys_base)
+static bool arena_mem_ok(const void *mem)
 {
-	if (!mem || (uintptr_t)mem % PAGE_SIZE != 0)
-		return false;
+	return mem && (uintptr_t)mem % PAGE_SIZE == 0;
+}
+
+static bool arena_size_ok(size_t size, u64 phys_base)
+{
 	if (size == 0 || size % PAGE_SIZE != 0)
 		return false;
 	if (phys_base % PAGE_SIZE != 0)
@@ -185,14 +188,14 @@ static int arena_install(char *mem, size_t size, u64 phys_base, bool identity,
 
 int shim_arena_init(void *mem, size_t size, u64 phys_base)
 {
-	if (!arena_layout_ok(mem, size, phys_base))
+	if (!arena_mem_ok(mem) || !arena_size_ok(size, phys_base))
 		return -EINVAL;
 	return arena_install(mem, size, phys_base, false, false);
 }
 
 int shim_arena_init_identity(void *mem, size_t size)
 {
-	if (!arena_layout_ok(mem, size, (uintptr_t)mem))
+	if (!arena_mem_ok(mem) || !arena_size_ok(size, (uintptr_t)mem))
 		return -EINVAL;
 	return arena_install(mem, size, (uintptr_t)mem, true, false);
 }
@@ -203,8 +206,8 @@ int shim_arena_create(size_t size, u64 phys_base)
 	void *mem;
 	int err;
 
-	/* Validated before mapping, with a stand-in page-aligned address. */
-	if (!arena_layout_ok((void *)PAGE_SIZE, size, identity ? 0 : phys_base))
+	/* An identity base is only known once mapped; any mapping fits. */
+	if (!arena_size_ok(size, identity ? 0 : phys_base))
 		return -EINVAL;
 	/* NORESERVE: the default arena is large and mostly never touched. */
 	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
