@@ -27,17 +27,15 @@
 	X(null_match_and_probe_bind)                                           \
 	X(duplicate_device_register)                                           \
 	X(duplicate_driver_register)                                           \
-	X(register_needs_bus_and_name)                                         \
-	X(unregister_unknown_warns)                                            \
-	X(device_unregister_unbinds)                                           \
-	X(driver_unregister_unbinds_all)                                       \
-	X(release_on_last_put)                                                 \
-	X(put_after_release_warns)                                             \
-	X(register_ignores_stale_fields)                                       \
-	X(static_bus_needs_no_register)                                        \
-	X(bus_register_is_idempotent)                                          \
-	X(bus_unregister_nonempty_warns)                                       \
-	X(names_are_bounded)
+	X(register_needs_bus)                                                  \
+	X(unnamed_drivers_register_and_bind) X(unregister_unknown_warns)       \
+		X(device_unregister_unbinds) X(driver_unregister_unbinds_all)  \
+			X(release_on_last_put) X(put_after_release_warns)      \
+				X(register_ignores_stale_fields) X(            \
+					static_bus_needs_no_register)          \
+					X(bus_register_is_idempotent) X(       \
+						bus_unregister_nonempty_warns) \
+						X(names_are_bounded)
 
 TESTS(HARNESS_DECLARE)
 
@@ -362,7 +360,28 @@ static void duplicate_driver_register(void)
 	EXPECT_WARNS(0);
 }
 
-static void register_needs_bus_and_name(void)
+static void unnamed_drivers_register_and_bind(void)
+{
+	struct tdrv a, b;
+	struct tdev d;
+
+	setup();
+	init_drv(&a, NULL, 1, 0);
+	init_drv(&b, NULL, 2, 0);
+	init_dev(&d, "dev0", 2);
+	CHECK_EQ(0, driver_register(&a.drv));
+	/* Only names that exist can clash. */
+	CHECK_EQ(0, driver_register(&b.drv));
+	CHECK_EQ(-EBUSY, driver_register(&a.drv));
+	CHECK_EQ(0, device_register(&d.dev));
+	CHECK(d.dev.driver == &b.drv);
+	device_unregister(&d.dev);
+	driver_unregister(&a.drv);
+	driver_unregister(&b.drv);
+	EXPECT_WARNS(0);
+}
+
+static void register_needs_bus(void)
 {
 	struct tdev d;
 	struct tdrv a;
@@ -372,9 +391,6 @@ static void register_needs_bus_and_name(void)
 	init_dev(&d, "dev0", 1);
 	d.dev.bus = NULL;
 	CHECK_EQ(-EINVAL, device_register(&d.dev));
-	EXPECT_WARNS(1);
-	init_drv(&a, NULL, 1, 0);
-	CHECK_EQ(-EINVAL, driver_register(&a.drv));
 	EXPECT_WARNS(1);
 	init_drv(&a, "a", 1, 0);
 	a.drv.bus = NULL;

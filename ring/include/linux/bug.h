@@ -25,11 +25,13 @@ __noreturn void ringside_report_bug(const char *file, int line,
 		unlikely(__ret_warn_on);                                       \
 	})
 
-#define WARN(condition, ...)                                                   \
+/* The message is reported as written (its format string), so a WARN
+ * says why without formatting anything on the hot path. */
+#define WARN(condition, format, ...)                                           \
 	__extension__({                                                        \
 		int __ret_warn_on = !!(condition);                             \
 		if (unlikely(__ret_warn_on))                                   \
-			ringside_report_warn(__FILE__, __LINE__, #condition);  \
+			ringside_report_warn(__FILE__, __LINE__, format);      \
 		unlikely(__ret_warn_on);                                       \
 	})
 
@@ -45,7 +47,7 @@ __noreturn void ringside_report_bug(const char *file, int line,
 		}                                                              \
 		unlikely(__ret_warn_once);                                     \
 	})
-#define WARN_ONCE(condition, ...) WARN_ON_ONCE(condition)
+#define WARN_ONCE(condition, format, ...) WARN_ON_ONCE(condition)
 
 #define BUG() ringside_report_bug(__FILE__, __LINE__, "BUG()")
 #define BUG_ON(condition)                                                      \

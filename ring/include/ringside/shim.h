@@ -25,7 +25,8 @@
  *
  * shim_arena_init makes [mem, mem + size) the arena, with guest-physical
  * address phys_base at mem. mem and phys_base must be page aligned and size
- * a multiple of the page size; returns 0 or -EINVAL. Any earlier arena is
+ * a multiple of the page size; returns 0, -EINVAL or -ENOMEM (for the
+ * shim's own bookkeeping, kept outside the arena). Any earlier arena is
  * forgotten together with its allocations. The memory stays the caller's
  * (it may be a mapping of QEMU's guest RAM).
  *
@@ -49,7 +50,8 @@ int shim_arena_init_identity(void *mem, size_t size);
  * SHIM_PHYS_IDENTITY). Returns 0 or -ENOMEM/-EINVAL. */
 #define SHIM_PHYS_IDENTITY (~(u64)0)
 int shim_arena_create(size_t size, u64 phys_base);
-/* Forgets every allocation; the arena stays configured. */
+/* Forgets every allocation and zeroes the counters and every byte ever
+ * handed out, so a run after a reset sees what a fresh arena shows. */
 void shim_arena_reset(void);
 /* Detaches the arena (and frees it if the shim owns it). */
 void shim_arena_destroy(void);
