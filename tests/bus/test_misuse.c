@@ -346,13 +346,33 @@ static void driver_features_without_table(void)
 	fake_end();
 }
 
+/* The driver core accepts drivers without a name (only names that exist
+ * can clash): two of them register, and each works. */
 static void driver_without_name(void)
 {
+	static const struct virtio_device_id net_ids[] = {
+		{ VIRTIO_ID_NET, VIRTIO_DEV_ANY_ID },
+		{ 0, 0 },
+	};
+	struct fake_dev *blk, *net;
+
 	fake_begin();
 	fake_driver_init(&drv, NULL, blk_ids);
-	CHECK(fake_driver_register(&drv) < 0);
-	EXPECT_WARNS(1);
-	check_refused(&drv);
+	fake_driver_init(&other, NULL, net_ids);
+	CHECK_EQ(0, fake_driver_register(&drv));
+	CHECK_EQ(0, fake_driver_register(&other));
+	blk = new_registered();
+	net = fake_dev_new(VIRTIO_ID_NET, 0x1af4);
+	CHECK_EQ(0, register_virtio_device(&net->vdev));
+	CHECK(bound_to(blk, &drv));
+	CHECK(bound_to(net, &other));
+	/* Registering one of them again is still refused. */
+	CHECK(register_virtio_driver(&drv.drv) < 0);
+	EXPECT_WARNS(0);
+	unregister_and_free(blk);
+	unregister_and_free(net);
+	fake_driver_unregister(&drv);
+	fake_driver_unregister(&other);
 	fake_end();
 }
 

@@ -40,8 +40,7 @@ struct fake_dev {
 	 * optional member (generation, bus_name). */
 	struct virtio_config_ops ops;
 
-	/* --- the device, as tests configure it ---------------------------
-	 */
+	/* The device, as tests configure it. */
 	u8 config[FAKE_CONFIG_BYTES];
 	u64 features; /* offered by get_features */
 	unsigned int qsize[FAKE_MAX_VQS];
@@ -58,8 +57,7 @@ struct fake_dev {
 	bool filter_transport;
 	char bus[16];
 
-	/* --- what the driver side did -------------------------------------
-	 */
+	/* What the driver side did. */
 	u8 status; /* the device's status register */
 	/* Every status change in order: set_status values, and 0 for each
 	 * reset. status_log_len counts past FAKE_STATUS_LOG. */
@@ -80,8 +78,7 @@ struct fake_dev {
 	unsigned int del_vqs_calls;
 	unsigned int releases; /* dev.release calls */
 
-	/* --- queues -------------------------------------------------------
-	 */
+	/* Queues. */
 	unsigned int nvqs;
 	struct virtqueue *vqs[FAKE_MAX_VQS];
 	void *pages[FAKE_MAX_VQS];
@@ -135,8 +132,8 @@ struct fake_driver {
 	unsigned int config_changes_in_probe;  /* raised from inside probe */
 	unsigned int config_changes_in_scan;   /* ... from inside scan */
 	unsigned int config_changes_in_remove; /* ... from inside remove */
-	unsigned int vqs_in_probe; /* queues probe finds (remove deletes) */
-	fake_probe_fn *on_probe;   /* optional, runs last in probe */
+	unsigned int vqs_in_probe;	       /* queues probe finds */
+	fake_probe_fn *on_probe; /* optional, runs last in probe */
 
 	/* --- observations ------------------------------------------------- */
 	unsigned int probes, removes, scans, config_changes;
@@ -156,7 +153,10 @@ struct fake_driver {
 };
 
 /* Zeroes fdrv and fills in name, ids, probe, scan, remove and
- * config_changed (every callback counting). */
+ * config_changed, every callback counting its calls. probe raises the
+ * configured config changes, finds vqs_in_probe queues, runs on_probe and
+ * returns probe_ret (deleting the queues when it fails); remove resets the
+ * device (unless no_reset_in_remove) and deletes all of its queues. */
 void fake_driver_init(struct fake_driver *fdrv, const char *name,
 		      const struct virtio_device_id *ids);
 void fake_driver_set_features(struct fake_driver *fdrv,
