@@ -29,13 +29,16 @@
 	X(duplicate_driver_register)                                           \
 	X(register_needs_bus)                                                  \
 	X(unnamed_drivers_register_and_bind)                                   \
-	X(unregister_unknown_warns) X(device_unregister_unbinds) X(            \
-		driver_unregister_unbinds_all) X(release_on_last_put)          \
-		X(put_after_release_warns) X(register_ignores_stale_fields)    \
-			X(static_bus_needs_no_register)                        \
-				X(bus_register_is_idempotent)                  \
-					X(bus_unregister_nonempty_warns)       \
-						X(names_are_bounded)
+	X(unregister_unknown_warns)                                            \
+	X(device_unregister_unbinds)                                           \
+	X(driver_unregister_unbinds_all)                                       \
+	X(release_on_last_put)                                                 \
+	X(put_after_release_warns)                                             \
+	X(register_ignores_stale_fields)                                       \
+	X(static_bus_needs_no_register)                                        \
+	X(bus_register_is_idempotent)                                          \
+	X(bus_unregister_nonempty_warns)                                       \
+	X(names_are_bounded)
 
 TESTS(HARNESS_DECLARE)
 
