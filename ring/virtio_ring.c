@@ -231,7 +231,6 @@ static void vring_write_desc(struct vring_virtqueue *vq, u16 i, u64 addr,
 			     u32 len, u16 flags)
 {
 	struct vring_desc *copy = &vq->desc_copy[i];
-
 	struct vring_desc *shared = &vq->vring.desc[i];
 
 	copy->addr = addr;
