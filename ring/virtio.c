@@ -169,6 +169,8 @@ static int virtio_dev_probe(struct device *d)
 	err = virtio_features_ok(dev);
 	if (!err)
 		err = drv->probe(dev);
+	if (dev->dev.driver != &drv->driver)
+		return 0; /* unplugged during its own probe: already removed */
 	if (err) {
 		add_status(dev, VIRTIO_CONFIG_S_FAILED);
 		return err;

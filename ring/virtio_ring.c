@@ -126,6 +126,11 @@ static u16 vring_mask(const struct vring_virtqueue *vq)
 	return (u16)(vq->vring.num - 1);
 }
 
+static const char *vring_name(const struct vring_virtqueue *vq)
+{
+	return vq->vq.name ? vq->vq.name : "vq";
+}
+
 /* --- faults (note 3) --------------------------------------------------- */
 
 static const char *const vring_fault_names[VRING_FAULT_COUNT] = {
@@ -162,8 +167,7 @@ vring_break(struct vring_virtqueue *vq, enum vring_fault fault, u32 value,
 	vq->fault.avail_idx = vq->avail_idx;
 	vq->fault.outstanding = vq->outstanding;
 	dev_err(&vq->vq.vdev->dev, "%s: queue broken: %s (%u, expected %u)\n",
-		vq->vq.name ? vq->vq.name : "vq", vring_fault_name(fault),
-		value, expected);
+		vring_name(vq), vring_fault_name(fault), value, expected);
 }
 
 void virtqueue_break(struct virtqueue *_vq)
@@ -367,7 +371,12 @@ static bool vring_request_valid(struct vring_virtqueue *vq, unsigned int total,
 		return false;
 	if (WARN_ON(total == 0))
 		return false;
-	if (WARN_ON(total > vq->vring.num))
+	if (WARN_ON(total > VRING_MAX_SIZE))
+		return false;
+	/* Longer than the ring: only an indirect table can hold it. Linux
+	 * 3.7 tries one before its BUG_ON, and a device bounds an indirect
+	 * chain by the table's own length. */
+	if (WARN_ON(total > vq->vring.num && !vq->indirect))
 		return false;
 	return true;
 }
@@ -392,6 +401,10 @@ static int vring_add(struct vring_virtqueue *vq, struct vring_sg_walk *walk,
 			vq->stats.indirect += head >= 0;
 	}
 	if (head == -ENOMEM) {
+		/* The table the caller allowed us to allocate failed, and no
+		 * direct chain can be that long. */
+		if (total > vq->vring.num && vq->vq.num_free)
+			return -ENOMEM;
 		if (vq->vq.num_free < total) {
 			vq->stats.enospc++;
 			/* Linux 3.7: a full ring with outgoing data kicks the
@@ -662,7 +675,7 @@ static u32 vring_clamp_len(struct vring_virtqueue *vq, u16 head, u32 len)
 	vq->stats.last_clamp_id = head;
 	vq->stats.last_clamp_len = len;
 	vq->stats.last_clamp_limit = (u32)writable;
-	pr_debug("%s: used len %u clamped to %u\n", vq->vq.name, len,
+	pr_debug("%s: used len %u clamped to %u\n", vring_name(vq), len,
 		 (u32)writable);
 	return (u32)writable;
 }

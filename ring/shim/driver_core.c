@@ -109,7 +109,17 @@ static bool device_try_driver(struct device *dev, struct device_driver *drv)
 	dev->driver = drv;
 	if (!bus->probe)
 		return true;
+	/* The probe may unregister (hot-unplug) the device it probes: our
+	 * reference keeps it alive until the probe has returned. */
+	get_device(dev);
 	ret = bus->probe(dev);
+	if (!device_listed(dev)) {
+		/* Already unbound by device_unregister: offer it to no one. */
+		dev->driver = NULL;
+		put_device(dev);
+		return true;
+	}
+	put_device(dev);
 	if (ret == 0)
 		return true;
 	dev->driver = NULL;
@@ -123,9 +133,10 @@ static bool device_try_driver(struct device *dev, struct device_driver *drv)
 
 static void device_attach(struct device *dev)
 {
-	struct device_driver *drv;
+	struct device_driver *drv, *next;
 
-	list_for_each_entry (drv, &dev->bus->drivers, bus_node)
+	/* _safe: a failing probe may unregister its own driver. */
+	list_for_each_entry_safe (drv, next, &dev->bus->drivers, bus_node)
 		if (device_try_driver(dev, drv))
 			return;
 }
@@ -241,9 +252,10 @@ static bool driver_name_taken(const struct device_driver *drv)
 
 static void driver_attach(struct device_driver *drv)
 {
-	struct device *dev;
+	struct device *dev, *next;
 
-	list_for_each_entry (dev, &drv->bus->devices, bus_node)
+	/* _safe: a probe may unregister the device it probes. */
+	list_for_each_entry_safe (dev, next, &drv->bus->devices, bus_node)
 		if (!dev->driver)
 			device_try_driver(dev, drv);
 }

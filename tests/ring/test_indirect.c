@@ -16,7 +16,9 @@
 	X(indirect_stats_count_indirect_adds)                                  \
 	X(indirect_table_freed_by_get_buf)                                     \
 	X(indirect_bad_buffer_is_einval_and_frees_table)                       \
-	X(indirect_request_longer_than_ring_is_einval)                         \
+	X(indirect_request_longer_than_ring_uses_one_descriptor)               \
+	X(longer_than_ring_without_table_is_enomem)                            \
+	X(longer_than_ring_without_indirect_is_einval)                         \
 	X(indirect_ring_holds_num_requests_of_4)
 TESTS(HARNESS_DECLARE)
 
@@ -255,8 +257,28 @@ static void indirect_bad_buffer_is_einval_and_frees_table(void)
 }
 
 /* A chain may not be longer than the queue size, indirect or not. */
-static void indirect_request_longer_than_ring_is_einval(void)
+static void indirect_request_longer_than_ring_uses_one_descriptor(void)
 {
+	struct test_vq t;
+	struct test_chain c;
+	char *area;
+
+	/* Linux 3.7 tries an indirect table before its size check, and a
+	 * device bounds an indirect chain by the table's own length. */
+	test_vq_create(&t, 4, RT_INDIRECT, true);
+	area = rt_area();
+	CHECK_EQ(3, rt_add(&t, area, 2, 3, &tokens[0]));
+	CHECK(test_dev_pop(&t, &c));
+	CHECK(c.indirect);
+	CHECK_EQ(5, c.n);
+	test_dev_push(&t, c.head, (u32)c.writable_bytes);
+	CHECK_PTR_EQ(&tokens[0], virtqueue_get_buf(t.vq, NULL));
+	rt_finish(&t);
+}
+
+static void longer_than_ring_without_table_is_enomem(void)
+{
+	unsigned int refuse = 1;
 	struct test_vq t;
 	size_t live;
 	char *area;
@@ -264,12 +286,27 @@ static void indirect_request_longer_than_ring_is_einval(void)
 	test_vq_create(&t, 4, RT_INDIRECT, true);
 	area = rt_area();
 	live = rt_live_blocks();
-	CHECK_EQ(-EINVAL, rt_add(&t, area, 2, 3, &tokens[0]));
-	EXPECT_WARNS(1);
+	shim_set_alloc_fail_hook(refuse_next, &refuse);
+	/* The table the caller allowed failed; no direct chain fits. */
+	CHECK_EQ(-ENOMEM, rt_add(&t, area, 2, 3, &tokens[0]));
+	shim_set_alloc_fail_hook(NULL, NULL);
 	CHECK_EQ(live, rt_live_blocks());
 	CHECK_EQ(4, t.vq->num_free);
 	CHECK_EQ(0, rt_dev_avail_idx(&t));
-	CHECK_EQ(3, rt_add(&t, area, 2, 2, &tokens[1]));
+	rt_finish(&t);
+}
+
+static void longer_than_ring_without_indirect_is_einval(void)
+{
+	struct test_vq t;
+	char *area;
+
+	test_vq_create(&t, 4, 0, true);
+	area = rt_area();
+	CHECK_EQ(-EINVAL, rt_add(&t, area, 2, 3, &tokens[0]));
+	EXPECT_WARNS(1);
+	CHECK_EQ(4, t.vq->num_free);
+	CHECK_EQ(0, rt_dev_avail_idx(&t));
 	rt_finish(&t);
 }
 

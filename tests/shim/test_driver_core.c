@@ -28,6 +28,8 @@
 	X(duplicate_device_register)                                           \
 	X(duplicate_driver_register)                                           \
 	X(register_needs_bus)                                                  \
+	X(unplug_in_probe_driver_first)                                        \
+	X(unplug_in_probe_device_first)                                        \
 	X(unnamed_drivers_register_and_bind)                                   \
 	X(unregister_unknown_warns)                                            \
 	X(device_unregister_unbinds)                                           \
@@ -54,6 +56,7 @@ struct tdrv {
 	struct device_driver drv;
 	int id; /* the device id it takes, or TEST_ANY */
 	int probe_ret;
+	bool unplug; /* the next probe unregisters the device it probes */
 };
 
 #define to_tdev(d) container_of(d, struct tdev, dev)
@@ -115,6 +118,12 @@ static int test_probe(struct device *dev)
 	event("probe", dev);
 	/* Set even when failing: the core must clear it again. */
 	dev_set_drvdata(dev, drv);
+	if (drv->unplug) {
+		drv->unplug = false;
+		device_unregister(dev);
+		/* The core's reference keeps it alive until we return. */
+		CHECK_EQ(0, to_tdev(dev)->released);
+	}
 	return drv->probe_ret;
 }
 
@@ -382,6 +391,50 @@ static void unnamed_drivers_register_and_bind(void)
 	driver_unregister(&a.drv);
 	driver_unregister(&b.drv);
 	EXPECT_WARNS(0);
+}
+
+static void unplug_in_probe_driver_first(void)
+{
+	struct tdrv a, b;
+	struct tdev d;
+
+	setup();
+	init_drv(&a, "a", TEST_ANY, 0);
+	init_drv(&b, "b", TEST_ANY, 0);
+	a.unplug = true;
+	init_dev(&d, "dev0", 1);
+	CHECK_EQ(0, driver_register(&a.drv));
+	CHECK_EQ(0, driver_register(&b.drv));
+	CHECK_EQ(0, device_register(&d.dev));
+	/* Removed during its probe, released after it, offered to no one. */
+	CHECK_EVENTS("probe a dev0, remove a dev0");
+	CHECK(!device_is_registered(&d.dev));
+	CHECK(d.dev.driver == NULL);
+	CHECK_EQ(1, d.released);
+	driver_unregister(&a.drv);
+	driver_unregister(&b.drv);
+}
+
+static void unplug_in_probe_device_first(void)
+{
+	struct tdev d, e;
+	struct tdrv a;
+
+	setup();
+	init_dev(&d, "dev0", 1);
+	init_dev(&e, "dev1", 1);
+	CHECK_EQ(0, device_register(&d.dev));
+	CHECK_EQ(0, device_register(&e.dev));
+	init_drv(&a, "a", TEST_ANY, 0);
+	a.unplug = true;
+	/* Walking the devices must survive one leaving the bus. */
+	CHECK_EQ(0, driver_register(&a.drv));
+	CHECK_EVENTS("probe a dev0, remove a dev0, probe a dev1");
+	CHECK(!device_is_registered(&d.dev));
+	CHECK_EQ(1, d.released);
+	CHECK(e.dev.driver == &a.drv);
+	device_unregister(&e.dev);
+	driver_unregister(&a.drv);
 }
 
 static void register_needs_bus(void)
