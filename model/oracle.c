@@ -122,16 +122,22 @@ void oracle_queue_teardown(struct oracle *o, struct virtqueue *vq)
 			    virtqueue_outstanding(vq));
 }
 
-void oracle_progress_tick(struct oracle *o, bool waiting)
+void oracle_progress_tick(struct oracle *o, bool waiting, bool excused)
 {
 	if (!waiting) {
 		o->last_progress = o->step;
 		return;
 	}
-	if (o->step - o->last_progress > o->stall_steps)
-		oracle_fail(o, "stall",
-			    "the driver waited %llu steps with %llu tokens "
-			    "outstanding and none came back",
-			    (unsigned long long)(o->step - o->last_progress),
-			    (unsigned long long)o->outstanding);
+	if (o->step - o->last_progress <= o->stall_steps)
+		return;
+	if (excused) {
+		o->device_stalls++;
+		o->last_progress = o->step;
+		return;
+	}
+	oracle_fail(o, "stall",
+		    "the driver waited %llu steps with %llu tokens "
+		    "outstanding and none came back",
+		    (unsigned long long)(o->step - o->last_progress),
+		    (unsigned long long)o->outstanding);
 }

@@ -51,6 +51,7 @@ struct oracle {
 
 	u64 stall_steps;
 	u64 last_progress; /* step of the latest progress */
+	u64 device_stalls; /* stalls the device caused: not failures */
 };
 
 void oracle_init(struct oracle *o, u64 stall_steps);
@@ -72,7 +73,8 @@ void oracle_tokens_finish(struct oracle *o);
 void oracle_queue_teardown(struct oracle *o, struct virtqueue *vq);
 
 /* Bounded progress: called once per step with whether the driver waits
- * (has buffers outstanding). A token returned counts as progress. */
-void oracle_progress_tick(struct oracle *o, bool waiting);
+ * (has buffers outstanding). A token returned counts as progress. A stall
+ * the device caused (excused) is counted in device_stalls, not failed. */
+void oracle_progress_tick(struct oracle *o, bool waiting, bool excused);
 
 #endif /* RINGSIDE_MODEL_ORACLE_H */

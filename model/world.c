@@ -3,25 +3,57 @@
  */
 #include "world.h"
 
-#include "devices.h"
+#include "device.h"
+#include "driver.h"
 
 #include <linux/errno.h>
 #include <linux/interrupt.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ring.h>
+#include <ringside/ring_diag.h>
 #include <ringside/shim.h>
 #include <stdio.h>
 #include <string.h>
+
+struct sim_pair {
+	const char *name;
+	const struct sim_device_class *device;
+	const struct wl_class *driver;
+};
+
+static const struct sim_pair pairs[SIM_DEVICE_COUNT] = {
+	[SIM_DEVICE_ANY] = { "any", NULL, NULL },
+	[SIM_DEVICE_BLOCK] = { "block", &dev_block_class, &wl_block_class },
+	[SIM_DEVICE_ENTROPY] = { "entropy", &dev_entropy_class,
+				 &wl_entropy_class },
+	[SIM_DEVICE_CONSOLE] = { "console", &dev_console_class,
+				 &wl_console_class },
+	[SIM_DEVICE_NET] = { "net", &dev_net_class, &wl_net_class },
+};
+
+/* Steps an unplugged device stays away, at most. */
+#define SIM_UNPLUG_STEPS_MAX 64
+/* Config changes in one storm, at most. */
+#define SIM_STORM_MAX 64
 
 struct sim_world {
 	struct sim_env env;
 	struct event_log own_log;
 	struct oracle oracle;
+	struct adversary adv;
 	struct simt_transport t;
-	struct dev_entropy dev;
-	struct drv_entropy drv;
+	struct sim_device dev;
+	struct wl_driver drv;
 	const struct sim_config *cfg;
-	u64 dev_last; /* step the device last acted */
-	u64 irq_last; /* step of the last queue interrupt */
-	bool dev_registered;
+	enum sim_device_type type;
+	enum simt_mode mode;
+	u64 dev_last;	  /* step the device last acted */
+	u64 irq_last;	  /* step of the last queue interrupt */
+	u64 replug_at;	  /* while unplugged: the step it comes back */
+	bool plugged;	  /* the device is registered */
+	bool class_ready; /* device and driver classes initialised */
+	u64 unplugs;
+	u64 checks, check_fault[VRING_FAULT_COUNT], check_clamped;
 };
 
 void sim_emit(struct sim_env *env, u16 actor, u16 kind, u16 queue, u64 a, u64 b,
@@ -51,8 +83,7 @@ static bool world_alloc_fail(void *ctx, size_t size, gfp_t flags)
 	struct sim_world *w = ctx;
 
 	(void)flags;
-	if (w->cfg->no_alloc_failures ||
-	    !choice_chance(w->env.cs, 1, SIM_ALLOC_FAIL_ONE_IN))
+	if (!adv_fires(&w->adv, w->env.cs, ADV_ALLOC_FAIL))
 		return false;
 	sim_emit(&w->env, SIM_ACTOR_WORLD, SIM_EV_ALLOC_FAIL, 0, size, 0, 0);
 	return true;
@@ -67,52 +98,199 @@ static u64 name_hash(const char *s)
 	return h;
 }
 
-/* Builds the device and the driver; false when the world cannot exist. */
-static bool world_setup(struct sim_world *w)
-{
-	enum simt_mode mode =
-		choice_chance(w->env.cs, 1, 2) ? SIMT_MODERN : SIMT_LEGACY;
-	int err;
+/* --- oracles the world checks ------------------------------------------ */
 
-	dev_entropy_init(&w->dev, &w->env, &w->t);
-	w->dev.plant_stall = w->cfg->plant_device_stall;
-	drv_entropy_init(&w->drv, &w->env);
-	w->drv.plant_lost_token = w->cfg->plant_lost_token;
-	sim_emit(&w->env, SIM_ACTOR_WORLD, SIM_EV_RUN_START, 0, mode,
-		 w->dev.ops.features, w->dev.qsize);
-	if (simt_init(&w->t, &w->dev.ops, &w->dev, mode) != 0 ||
-	    drv_entropy_register(&w->drv) != 0) {
-		oracle_fail(&w->oracle, "setup", "cannot build the world");
-		return false;
+/* Only the driver's table and the ring's transport features may be
+ * negotiated (plus VERSION_1, which the 1.x transport requires). */
+static void check_features(struct sim_world *w)
+{
+	const struct wl_class *cls = w->drv.cls;
+	u64 allowed = 1ULL << VIRTIO_RING_F_INDIRECT_DESC |
+		      1ULL << VIRTIO_RING_F_EVENT_IDX | 1ULL << 32;
+	u64 extra;
+	unsigned int i;
+
+	if (!wl_bound(&w->drv))
+		return;
+	for (i = 0; i < cls->nfeatures; i++)
+		allowed |= 1ULL << cls->features[i];
+	extra = w->t.driver_features & ~allowed;
+	if (extra)
+		oracle_fail(&w->oracle, "features",
+			    "negotiated features outside the driver's table: "
+			    "%#llx",
+			    (unsigned long long)extra);
+}
+
+/* A queue broke although the device did nothing illegal on it. */
+static void check_false_alarm(struct sim_world *w)
+{
+	unsigned int q;
+
+	for (q = 0; q < w->dev.cls->nqueues; q++) {
+		struct virtqueue *vq = w->t.queues[q].vq;
+
+		if (!vq || !virtqueue_is_broken(vq) || w->dev.q[q].illegal)
+			continue;
+		oracle_fail(&w->oracle, "false-alarm",
+			    "queue %u broke (%s) with only legal behaviour", q,
+			    vring_fault_name(virtqueue_fault(vq)->fault));
 	}
-	err = register_virtio_device(&w->t.vdev);
-	w->dev_registered = err == 0;
-	sim_emit(&w->env, SIM_ACTOR_WORLD, SIM_EV_PROBE, 0, w->t.status,
-		 w->drv.vq != NULL, (u64)(s64)err);
-	return true;
 }
 
 static void irq(struct sim_world *w, u16 actor, unsigned int q)
 {
 	irqreturn_t ret = simt_raise_queue_interrupt(&w->t, q);
 
-	if (q == 0) {
-		w->dev.irq_pending = false;
-		w->irq_last = w->env.step;
+	if (q < SIMT_MAX_QUEUES) {
+		w->dev.q[q].irq_pending = false;
+		w->dev.q[q].signalled = w->dev.q[q].used_idx;
 	}
+	w->irq_last = w->env.step;
 	sim_emit(&w->env, actor, SIM_EV_IRQ, (u16)q, q, ret, 0);
+}
+
+/* device.h note 2: the interrupt goes at once, then the ring must have
+ * reported the act. */
+static void check_expectations(struct sim_world *w, unsigned int q)
+{
+	struct devq *dq = &w->dev.q[q];
+	struct virtqueue *vq = w->t.queues[q].vq;
+	enum vring_fault fault;
+	struct vring_stats stats;
+
+	if (!dq->expect_faults && !dq->expect_clamp)
+		return;
+	if (vq)
+		irq(w, SIM_ACTOR_DEVICE, q);
+	fault = vq ? virtqueue_fault(vq)->fault : VRING_FAULT_NONE;
+	sim_emit(&w->env, SIM_ACTOR_WORLD, SIM_EV_CHECK, (u16)q, fault,
+		 dq->expect_faults, dq->expect_clamp);
+	w->checks++;
+	w->check_fault[fault]++;
+	if (vq && dq->expect_faults && !(dq->expect_faults & (1u << fault)))
+		oracle_fail(&w->oracle, "missed-detection",
+			    "queue %u: the device broke a rule and the ring "
+			    "reported %s",
+			    q, vring_fault_name(fault));
+	if (vq && dq->expect_clamp && fault == VRING_FAULT_NONE) {
+		virtqueue_get_stats(vq, &stats);
+		w->check_clamped += stats.len_clamped > dq->clamped_before;
+		if (stats.len_clamped <= dq->clamped_before)
+			oracle_fail(&w->oracle, "missed-detection",
+				    "queue %u: an oversized used len was not "
+				    "clamped",
+				    q);
+	}
+	dq->expect_faults = 0;
+	dq->expect_clamp = false;
+}
+
+/* --- plugging ------------------------------------------------------------ */
+
+static void plug(struct sim_world *w)
+{
+	int err;
+
+	sim_device_forget(&w->dev);
+	if (simt_init(&w->t, &w->dev.ops, &w->dev, w->mode) != 0) {
+		oracle_fail(&w->oracle, "setup", "cannot set up the transport");
+		return;
+	}
+	err = register_virtio_device(&w->t.vdev);
+	w->plugged = err == 0;
+	sim_emit(&w->env, SIM_ACTOR_WORLD, SIM_EV_PROBE, 0, w->t.status,
+		 wl_bound(&w->drv), (u64)(s64)err);
+	if (w->cfg->plant_accept_foreign) /* a registry that forgot to mask */
+		w->t.driver_features |= w->dev.ops.features;
+	check_features(w);
+}
+
+static void unplug(struct sim_world *w, unsigned int away_steps)
+{
+	sim_emit(&w->env, SIM_ACTOR_WORLD, SIM_EV_UNPLUG, 0,
+		 wl_outstanding(&w->drv), away_steps, 0);
+	simt_destroy(&w->t);
+	w->plugged = false;
+	w->unplugs++;
+	w->replug_at = w->env.step + away_steps;
+}
+
+/* --- the world's own turn -------------------------------------------------- */
+
+static void config_change(struct sim_world *w, unsigned int times)
+{
+	unsigned int i;
+
+	for (i = 0; i < times; i++) {
+		sim_device_config_change(&w->dev);
+		if (choice_chance(w->env.cs, 3, 4))
+			simt_raise_config_interrupt(&w->t);
+	}
+	sim_emit(&w->env, SIM_ACTOR_CONFIG, SIM_EV_CONFIG_CHANGE, 0,
+		 w->t.config_generation, times, 0);
+}
+
+static void world_turn(struct sim_world *w)
+{
+	struct choice_source *cs = w->env.cs;
+
+	if (!w->plugged)
+		return;
+	if (adv_fires(&w->adv, cs, ADV_HOT_UNPLUG)) {
+		unplug(w, 1 + (unsigned int)choice_below(cs,
+							 SIM_UNPLUG_STEPS_MAX));
+	} else if (adv_fires(&w->adv, cs, ADV_RESET_IN_FLIGHT)) {
+		/* The device loses its requests; the driver recovers by
+		 * rebinding, which resets and detaches. */
+		sim_device_forget(&w->dev);
+		unplug(w, 0);
+	} else if (adv_fires(&w->adv, cs, ADV_NEEDS_RESET)) {
+		w->dev.needs_reset = true;
+		simt_raise_config_interrupt(&w->t);
+		sim_emit(&w->env, SIM_ACTOR_CONFIG, SIM_EV_ADVERSARY, 0,
+			 ADV_NEEDS_RESET, 0, 0);
+	} else if (adv_fires(&w->adv, cs, ADV_CONFIG_STORM)) {
+		config_change(w, 8 + (unsigned int)choice_below(
+					     cs, SIM_STORM_MAX - 8));
+	} else {
+		config_change(w, 1);
+	}
+}
+
+/* A device showing NEEDS_RESET is reset by rebinding its driver. */
+static void recover_needs_reset(struct sim_world *w)
+{
+	if (w->plugged && w->dev.needs_reset &&
+	    (w->t.vdev.config->get_status(&w->t.vdev) &
+	     VIRTIO_CONFIG_S_NEEDS_RESET))
+		unplug(w, 0);
+}
+
+/* --- the scheduler ---------------------------------------------------------- */
+
+static bool irq_pending(const struct sim_world *w, unsigned int *q)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->dev.cls->nqueues; i++)
+		if (w->dev.q[i].irq_pending) {
+			*q = i;
+			return true;
+		}
+	return false;
 }
 
 static enum sim_actor pick_actor(struct sim_world *w, bool *forced)
 {
 	u64 step = w->env.step;
+	unsigned int q;
 	u64 v;
 
 	*forced = true;
-	if (dev_entropy_has_work(&w->dev) &&
-	    step - w->dev_last > SIM_FAIR_STEPS)
+	if (sim_device_has_work(&w->dev) && step - w->dev_last > SIM_FAIR_STEPS)
 		return SIM_ACTOR_DEVICE;
-	if (w->dev.irq_pending && step - w->irq_last > SIM_FAIR_STEPS)
+	if (irq_pending(w, &q) && step - w->irq_last > SIM_FAIR_STEPS)
 		return SIM_ACTOR_IRQ;
 	*forced = false;
 	v = choice_below(w->env.cs, 16);
@@ -125,51 +303,168 @@ static enum sim_actor pick_actor(struct sim_world *w, bool *forced)
 	return v == 14 ? SIM_ACTOR_SPURIOUS : SIM_ACTOR_CONFIG;
 }
 
+static void device_turn(struct sim_world *w)
+{
+	unsigned int q;
+
+	w->dev_last = w->env.step;
+	if (!w->plugged)
+		return;
+	sim_device_step(&w->dev);
+	for (q = 0; q < w->dev.cls->nqueues && !w->oracle.failed; q++)
+		check_expectations(w, q);
+}
+
+static void spurious(struct sim_world *w)
+{
+	if (!w->plugged || !adv_fires(&w->adv, w->env.cs, ADV_SPURIOUS_IRQ))
+		return;
+	irq(w, SIM_ACTOR_SPURIOUS,
+	    (unsigned int)choice_below(w->env.cs, w->dev.cls->nqueues + 1));
+}
+
+static bool stall_excused(const struct sim_world *w)
+{
+	unsigned int q, i;
+
+	if (w->dev.stalled || w->dev.plant_stall || !w->plugged)
+		return true;
+	for (q = 0; q < w->dev.cls->nqueues; q++) {
+		const struct devq *dq = &w->dev.q[q];
+		struct virtqueue *vq = w->t.queues[q].vq;
+
+		if (vq && virtqueue_is_broken(vq))
+			return true;
+		for (i = 0; i < dq->nheld; i++)
+			if (dq->held[i].never)
+				return true;
+	}
+	return false;
+}
+
+/* Planted ring-side bugs (world.h), to show the oracles fire. */
+static void plant_faults(struct sim_world *w)
+{
+	struct vring *vr = w->plugged ? simt_vring(&w->t, 0) : NULL;
+	u16 idx;
+
+	if (!vr || w->env.step % 64 != 0)
+		return;
+	if (w->cfg->plant_false_break)
+		virtqueue_break(w->t.queues[0].vq);
+	idx = READ_ONCE(vr->avail->idx);
+	if (w->cfg->plant_driver_rule && idx != w->dev.q[0].last_avail)
+		WRITE_ONCE(vr->avail->ring[(u16)(idx - 1) % vr->num],
+			   (u16)(vr->num + 1));
+}
+
 static void world_step(struct sim_world *w)
 {
 	bool forced;
+	unsigned int q;
 	enum sim_actor actor = pick_actor(w, &forced);
 
 	sim_emit(&w->env, SIM_ACTOR_WORLD, SIM_EV_STEP, 0, actor, forced, 0);
+	if (!w->plugged && w->env.step >= w->replug_at)
+		plug(w);
 	switch (actor) {
 	case SIM_ACTOR_DRIVER:
-		drv_entropy_step(&w->drv);
+		wl_step(&w->drv);
 		break;
 	case SIM_ACTOR_DEVICE:
-		w->dev_last = w->env.step;
-		dev_entropy_step(&w->dev);
+		device_turn(w);
 		break;
 	case SIM_ACTOR_IRQ:
-		irq(w, SIM_ACTOR_IRQ, 0);
+		if (w->plugged && irq_pending(w, &q))
+			irq(w, SIM_ACTOR_IRQ, q);
 		break;
 	case SIM_ACTOR_SPURIOUS:
-		irq(w, SIM_ACTOR_SPURIOUS,
-		    (unsigned int)choice_below(w->env.cs, 2));
+		spurious(w);
 		break;
 	default:
-		simt_config_change(&w->t);
-		if (choice_chance(w->env.cs, 3, 4))
-			simt_raise_config_interrupt(&w->t);
-		sim_emit(&w->env, SIM_ACTOR_CONFIG, SIM_EV_CONFIG_CHANGE, 0,
-			 w->t.config_generation, 0, 0);
+		world_turn(w);
 		break;
 	}
+	recover_needs_reset(w);
+	plant_faults(w);
+	check_false_alarm(w);
 	w->oracle.step = w->env.step;
-	oracle_progress_tick(&w->oracle, drv_entropy_outstanding(&w->drv) > 0);
+	oracle_progress_tick(&w->oracle, wl_outstanding(&w->drv) > 0,
+			     stall_excused(w));
 }
 
-/* Remove with buffers outstanding (detach_unused_buf has work), then
- * tear down and check that every block went back to the arena. */
+/* --- set-up and teardown ----------------------------------------------------- */
+
+static void choose_adversary(struct sim_world *w)
+{
+	if (w->cfg->swarm)
+		adv_config_swarm(&w->adv, w->env.cs);
+	else if (w->cfg->adversary)
+		memcpy(w->adv.rate, w->cfg->adversary->rate,
+		       sizeof(w->adv.rate));
+	else
+		adv_config_none(&w->adv);
+}
+
+/* Builds the device and the driver; false when the world cannot exist. */
+static bool world_setup(struct sim_world *w)
+{
+	const struct sim_pair *pair;
+
+	w->type = w->cfg->device;
+	if (w->type == SIM_DEVICE_ANY)
+		w->type = (enum sim_device_type)(
+			1 + choice_below(w->env.cs, SIM_DEVICE_COUNT - 1));
+	pair = &pairs[w->type];
+	choose_adversary(w);
+	w->mode = choice_chance(w->env.cs, 1, 2) ? SIMT_MODERN : SIMT_LEGACY;
+	if (sim_device_init(&w->dev, pair->device, &w->env, &w->adv, &w->t) ||
+	    wl_init(&w->drv, pair->driver, &w->env)) {
+		w->class_ready = true;
+		oracle_fail(&w->oracle, "setup", "cannot build the %s world",
+			    pair->name);
+		return false;
+	}
+	w->class_ready = true;
+	w->dev.plant_stall = w->cfg->plant_device_stall;
+	w->dev.plant_corrupt_data = w->cfg->plant_corrupt_data;
+	w->drv.plant_lost_token = w->cfg->plant_lost_token;
+	w->drv.plant_deaf = w->cfg->plant_deaf_driver;
+	w->drv.device_lied = &w->dev.lied;
+	sim_emit(&w->env, SIM_ACTOR_WORLD, SIM_EV_RUN_START, 0, w->mode,
+		 w->dev.ops.features, w->type);
+	if (wl_register(&w->drv) != 0) {
+		oracle_fail(&w->oracle, "setup", "cannot register the driver");
+		return false;
+	}
+	plug(w);
+	return true;
+}
+
+/* A last look at every queue (illegal acts must have been seen), then
+ * remove with buffers outstanding (detach_unused_buf has work), tear
+ * down, and check that every block went back to the arena. */
 static void world_teardown(struct sim_world *w)
 {
 	struct shim_arena_stats stats;
+	unsigned int q;
 
-	if (w->drv.vq && !w->oracle.failed)
-		drv_entropy_add_batch(
-			&w->drv, 1 + (unsigned int)choice_below(w->env.cs, 3));
-	drv_entropy_unregister(&w->drv);
+	if (w->plugged && wl_bound(&w->drv) && !w->oracle.failed) {
+		wl_drain(&w->drv);
+		for (q = 0; q < w->drv.cls->nqueues; q++)
+			wl_add_batch(
+				&w->drv, q,
+				1 + (unsigned int)choice_below(w->env.cs, 3));
+		check_false_alarm(w);
+	}
+	if (w->class_ready)
+		wl_unregister(&w->drv);
 	oracle_tokens_finish(&w->oracle);
 	simt_destroy(&w->t);
+	if (w->class_ready) {
+		wl_fini(&w->drv);
+		sim_device_fini(&w->dev);
+	}
 	shim_arena_get_stats(&stats);
 	if (stats.live_blocks)
 		oracle_fail(&w->oracle, "leak",
@@ -191,6 +486,8 @@ static void fill_result(const struct sim_world *w, struct sim_result *r)
 	r->oracle = w->oracle.name;
 	snprintf(r->message, sizeof(r->message), "%s", w->oracle.message);
 	r->fail_step = w->oracle.fail_step;
+	r->device = w->type;
+	r->mode = (int)w->mode;
 	r->steps = w->env.step;
 	r->events = event_log_count(log);
 	r->event_hash = event_log_hash(log);
@@ -198,10 +495,30 @@ static void fill_result(const struct sim_world *w, struct sim_result *r)
 	r->tokens_added = w->oracle.added;
 	r->tokens_got = w->oracle.got;
 	r->tokens_detached = w->oracle.detached;
+	r->completed = w->drv.completed;
 	r->bytes = w->drv.bytes;
-	r->driver_bound =
-		w->drv.probes > 0 && w->dev_registered &&
-		w->t.counters.find_vqs > w->t.counters.find_vqs_failed;
+	r->data_checked = w->drv.data_checked;
+	r->device_stalls = w->oracle.device_stalls;
+	r->probes = w->drv.probes;
+	r->unplugs = w->unplugs;
+	r->driver_bound = w->drv.binds > 0;
+	r->device_lied = w->dev.lied;
+	r->checks = w->checks;
+	memcpy(r->check_fault, w->check_fault, sizeof(r->check_fault));
+	r->check_clamped = w->check_clamped;
+	memcpy(r->rate, w->adv.rate, sizeof(r->rate));
+	memcpy(r->fired, w->adv.fired, sizeof(r->fired));
+}
+
+static void run_steps(struct sim_world *w)
+{
+	u64 steps_max =
+		w->cfg->steps_max ? w->cfg->steps_max : SIM_STEPS_DEFAULT;
+
+	for (w->env.step = 1; w->env.step <= steps_max && !w->oracle.failed;
+	     w->env.step++)
+		world_step(w);
+	w->env.step--;
 }
 
 int sim_run(const struct sim_config *cfg, struct choice_source *cs,
@@ -210,7 +527,7 @@ int sim_run(const struct sim_config *cfg, struct choice_source *cs,
 	static struct sim_world world;
 	struct sim_world *w = &world;
 
-	if (!cfg || !cs || !result)
+	if (!cfg || !cs || !result || cfg->device >= SIM_DEVICE_COUNT)
 		return -EINVAL;
 	memset(w, 0, sizeof(*w));
 	w->cfg = cfg;
@@ -230,13 +547,8 @@ int sim_run(const struct sim_config *cfg, struct choice_source *cs,
 	shim_set_log_hook(world_log, w);
 	shim_set_alloc_fail_hook(world_alloc_fail, w);
 
-	if (world_setup(w)) {
-		for (w->env.step = 1;
-		     w->env.step <= cfg->steps_max && !w->oracle.failed;
-		     w->env.step++)
-			world_step(w);
-		w->env.step--;
-	}
+	if (world_setup(w))
+		run_steps(w);
 	world_teardown(w);
 	fill_result(w, result);
 
@@ -247,6 +559,8 @@ int sim_run(const struct sim_config *cfg, struct choice_source *cs,
 	event_log_free(&w->own_log);
 	return 0;
 }
+
+/* --- names ------------------------------------------------------------------ */
 
 static const char *const actor_names[SIM_ACTOR_COUNT] = {
 	"world", "driver", "device", "irq", "spurious", "config",
@@ -263,6 +577,8 @@ static const char *const kind_names[SIM_EV_COUNT] = {
 	"irq",	     "config-change",
 	"detach",    "alloc-fail",
 	"fail",	     "run-end",
+	"adversary", "unplug",
+	"replug",    "check",
 };
 
 const char *sim_actor_name(u16 actor)
@@ -273,4 +589,29 @@ const char *sim_actor_name(u16 actor)
 const char *sim_event_kind_name(u16 kind)
 {
 	return kind < SIM_EV_COUNT ? kind_names[kind] : NULL;
+}
+
+const char *sim_device_name(enum sim_device_type type)
+{
+	return type < SIM_DEVICE_COUNT ? pairs[type].name : NULL;
+}
+
+enum sim_device_type sim_device_lookup(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < SIM_DEVICE_COUNT; i++)
+		if (strcmp(pairs[i].name, name) == 0)
+			return (enum sim_device_type)i;
+	return SIM_DEVICE_COUNT;
+}
+
+void sim_install_event_names(void)
+{
+	static const struct event_names names = {
+		.actor = sim_actor_name,
+		.kind = sim_event_kind_name,
+	};
+
+	event_names_set(&names);
 }

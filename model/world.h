@@ -1,28 +1,45 @@
 /*
  * world.h - one run of the deterministic simulated world.
  *
- * sim_run builds a fresh world (guest-memory arena, shim hooks, a
- * simulated entropy device on a sim transport, the entropy workload
- * driver), runs a scheduler of discrete steps, tears everything down and
- * reports whether an oracle fired. Every decision is drawn from the given
- * choice source, so a run is a pure function of its choices: the same
- * seed, or the replay of a run's recorded choices, gives the same event
- * stream (same count, same hash).
+ * sim_run builds a fresh world (guest-memory arena, shim hooks, one
+ * simulated device of the chosen type on a sim transport in legacy or 1.x
+ * mode, its workload driver), runs a scheduler of discrete steps, tears
+ * everything down and reports whether an oracle fired. Every decision is
+ * drawn from the given choice source, so a run is a pure function of its
+ * choices: the same seed, or the replay of a run's recorded choices, gives
+ * the same event stream (same count, same hash), in every build type.
  *
- * Each step the scheduler picks one actor: the driver (adds buffers,
- * kicks, with kick or kick_prepare + notify, polls, changes callbacks),
- * the device (takes a pending kick, fetches and completes requests, out
- * of order), interrupt delivery, a spurious interrupt, or a config
- * change. Fairness: a device with work, or a completion without an
- * interrupt, waits at most SIM_FAIR_STEPS steps before the scheduler
- * forces its turn, so any choice sequence (even all zeros) makes progress
- * with an honest device.
+ * Each step the scheduler picks one actor: the driver (adds, kicks, polls,
+ * switches callbacks), the device (fetches, completes, misbehaves), queue
+ * interrupt delivery, a spurious interrupt, or the world (config changes,
+ * hot unplug and replug, device resets). Fairness: a device with work, or
+ * an interrupt pending, waits at most SIM_FAIR_STEPS steps before the
+ * scheduler forces its turn, so any choice sequence (even all zeros) makes
+ * progress with an honest device.
  *
- * Oracles (first failure kept, the run stops): "warn" (a WARN from the
- * ring or registry), "token-conservation", "token-returned-twice",
- * "free-descriptors", "stall" (see oracle.h), "driver-rule" (the device
- * saw a chain our ring should never make), "leak" (arena blocks still
- * live after teardown), "setup" (the world could not be built).
+ * Oracles (the first failure is kept and the run stops):
+ *
+ *   warn                  a WARN or BUG from the ring or registry
+ *   token-conservation    a token never came back, or was added twice
+ *   token-returned-twice  a token came back that was not outstanding
+ *   free-descriptors      after teardown a queue is inconsistent or not
+ *                         every descriptor is free
+ *   stall                 the driver waited stall_steps steps with buffers
+ *                         outstanding and none came back, and the device
+ *                         did nothing to cause it (a withheld interrupt, a
+ *                         request never completed, a broken queue are the
+ *                         device's: counted in device_stalls, not failed)
+ *   data-integrity        a workload read back something else than what
+ *                         an honest device must have given
+ *   false-alarm           a queue broke with only legal behaviour
+ *   missed-detection      an illegal act the ring must see (adversary.h)
+ *                         was not reported with the right fault, or a len
+ *                         above the writable bytes reached the driver
+ *   driver-rule           the device saw a chain our ring should never make
+ *   features              a feature outside the driver's table was
+ *                         negotiated
+ *   leak                  arena blocks still live after teardown
+ *   setup                 the world could not be built
  *
  * sim_run owns the shim while it runs: it replaces the arena and the
  * report, log and allocation-failure hooks, and on return destroys the
@@ -31,6 +48,7 @@
 #ifndef RINGSIDE_MODEL_WORLD_H
 #define RINGSIDE_MODEL_WORLD_H
 
+#include "adversary.h"
 #include "choice.h"
 #include "event_log.h"
 
@@ -38,19 +56,36 @@
 #define SIM_PHYS_BASE 0x100000u
 #define SIM_FAIR_STEPS 16
 #define SIM_STALL_STEPS_DEFAULT 256
-/* One allocation in this many fails (drawn per allocation). */
-#define SIM_ALLOC_FAIL_ONE_IN 256
+#define SIM_STEPS_DEFAULT 2000
+
+enum sim_device_type {
+	SIM_DEVICE_ANY = 0, /* drawn per run */
+	SIM_DEVICE_BLOCK,
+	SIM_DEVICE_ENTROPY,
+	SIM_DEVICE_CONSOLE,
+	SIM_DEVICE_NET,
+	SIM_DEVICE_COUNT
+};
 
 struct sim_config {
 	u64 seed;	 /* for the caller's records; choices come from cs */
-	u64 steps_max;	 /* scheduler steps */
+	u64 steps_max;	 /* scheduler steps; 0: SIM_STEPS_DEFAULT */
 	u64 stall_steps; /* 0: SIM_STALL_STEPS_DEFAULT */
-	bool no_alloc_failures; /* the allocation hook never fails */
-	struct event_log *log;	/* optional: also store events here */
+	enum sim_device_type device;
+	/* Behaviours (adversary.h): NULL enables none; swarm draws the set
+	 * and rates per run from the choice source instead. */
+	const struct adversary *adversary;
+	bool swarm;
+	struct event_log *log; /* optional: also store events here */
 
 	/* Planted faults, to show the oracles fire end to end. */
-	bool plant_lost_token;	 /* remove skips one detach_unused_buf */
-	bool plant_device_stall; /* the device never completes */
+	bool plant_lost_token;	   /* remove skips one detach_unused_buf */
+	bool plant_device_stall;   /* the device never completes */
+	bool plant_deaf_driver;	   /* the driver never takes used buffers */
+	bool plant_corrupt_data;   /* the device flips a data byte */
+	bool plant_driver_rule;	   /* the driver publishes a bad head */
+	bool plant_false_break;	   /* the world breaks a healthy queue */
+	bool plant_accept_foreign; /* the driver accepts any feature */
 };
 
 struct sim_result {
@@ -58,14 +93,25 @@ struct sim_result {
 	const char *oracle; /* NULL when the run passed */
 	char message[200];
 	u64 fail_step;
+	enum sim_device_type device;
+	int mode; /* enum simt_mode */
 	u64 steps;
 	u64 events;
 	u64 event_hash;
 	u64 choices; /* draws from the choice source */
 	/* What happened (for tests and summaries). */
 	u64 tokens_added, tokens_got, tokens_detached;
-	u64 bytes;	   /* entropy bytes the driver collected */
-	bool driver_bound; /* the probe succeeded */
+	u64 completed, bytes; /* driver: tokens back by get_buf, their len */
+	u64 data_checked;     /* completions whose data was verified */
+	u64 device_stalls;    /* stalls the device caused (not failures) */
+	u64 probes, unplugs;
+	bool driver_bound; /* a probe succeeded */
+	bool device_lied;  /* an illegal behaviour fired */
+	/* Expectation checks of illegal acts (device.h note 2): how many,
+	 * the fault the ring reported at each, and the clamps seen. */
+	u64 checks, check_fault[VRING_FAULT_COUNT], check_clamped;
+	u32 rate[ADV_COUNT]; /* the behaviours enabled, and their rates */
+	u64 fired[ADV_COUNT];
 };
 
 /* Runs one world. Returns 0 (the verdict is in result), or -EINVAL for
@@ -76,5 +122,12 @@ int sim_run(const struct sim_config *cfg, struct choice_source *cs,
 /* Names for event_log_format (see event_log.h, note 4). */
 const char *sim_actor_name(u16 actor);
 const char *sim_event_kind_name(u16 kind);
+/* "block", "entropy", "console", "net" ("any" for SIM_DEVICE_ANY); NULL
+ * out of range. */
+const char *sim_device_name(enum sim_device_type type);
+/* SIM_DEVICE_COUNT for an unknown name. */
+enum sim_device_type sim_device_lookup(const char *name);
+/* Installs sim_actor_name and sim_event_kind_name for event_log_format. */
+void sim_install_event_names(void);
 
 #endif /* RINGSIDE_MODEL_WORLD_H */

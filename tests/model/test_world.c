@@ -15,7 +15,9 @@
 static void run_seed(u64 seed, u64 steps, struct sim_result *r,
 		     struct choice_source *cs_out)
 {
-	struct sim_config cfg = { .seed = seed, .steps_max = steps };
+	struct sim_config cfg = { .seed = seed,
+				  .steps_max = steps,
+				  .device = SIM_DEVICE_ENTROPY };
 	struct choice_source cs;
 
 	choice_init_seed(&cs, seed);
@@ -81,7 +83,8 @@ static void same_seed_same_hash(void)
 static void replay_of_recorded_choices_same_hash(void)
 {
 	struct choice_source rec, rep;
-	struct sim_config cfg = { .steps_max = STEPS };
+	struct sim_config cfg = { .steps_max = STEPS,
+				  .device = SIM_DEVICE_ENTROPY };
 	struct sim_result a, b;
 	u64 seed;
 
@@ -121,7 +124,8 @@ static void different_seeds_different_hashes(void)
  * moves the device and the interrupts. */
 static void zero_choices_run_clean(void)
 {
-	struct sim_config cfg = { .steps_max = STEPS };
+	struct sim_config cfg = { .steps_max = STEPS,
+				  .device = SIM_DEVICE_ENTROPY };
 	struct choice_source cs;
 	struct sim_result r;
 
@@ -135,7 +139,9 @@ static void zero_choices_run_clean(void)
 
 static void events_are_stored_when_asked(void)
 {
-	struct sim_config cfg = { .seed = 7, .steps_max = 300 };
+	struct sim_config cfg = { .seed = 7,
+				  .steps_max = 300,
+				  .device = SIM_DEVICE_ENTROPY };
 	struct choice_source cs;
 	struct event_log log;
 	struct sim_result r;

@@ -1,0 +1,807 @@
+/*
+ * device.c - the generic simulated virtio device (device.h): the device's
+ * side of every queue, honest or adversarial.
+ */
+#include "device.h"
+
+#include <assert.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ring.h>
+#include <ringside/shim.h>
+#include <string.h>
+
+/* --- the transport's view of the device (simt_device_ops) --------------- */
+
+static u16 dev_queue_size(void *ctx, unsigned int index)
+{
+	struct sim_device *d = ctx;
+
+	return index < d->cls->nqueues ? d->q[index].size : 0;
+}
+
+static bool dev_accept_features(void *ctx, u64 driver_features)
+{
+	struct sim_device *d = ctx;
+
+	(void)driver_features;
+	return !d->refuse_features;
+}
+
+static void dev_config_read(void *ctx, unsigned int offset, void *buf,
+			    unsigned int len)
+{
+	struct sim_device *d = ctx;
+
+	if (d->cls->config_read)
+		d->cls->config_read(d, offset, buf, len);
+	else
+		memset(buf, 0, len);
+}
+
+static void dev_config_write(void *ctx, unsigned int offset, const void *buf,
+			     unsigned int len)
+{
+	struct sim_device *d = ctx;
+
+	if (d->cls->config_write)
+		d->cls->config_write(d, offset, buf, len);
+}
+
+static void dev_notify(void *ctx, unsigned int queue)
+{
+	struct sim_device *d = ctx;
+
+	sim_emit(d->env, SIM_ACTOR_DEVICE, SIM_EV_DEV_KICK, (u16)queue, 1, 0,
+		 0);
+}
+
+static void dev_reset(void *ctx)
+{
+	sim_device_forget(ctx);
+}
+
+static u8 dev_status_read(void *ctx, u8 stored)
+{
+	struct sim_device *d = ctx;
+
+	return d->needs_reset ? stored | VIRTIO_CONFIG_S_NEEDS_RESET : stored;
+}
+
+/* --- set-up -------------------------------------------------------------- */
+
+/* A size no split ring can have (the transport must refuse it). */
+static u16 hostile_queue_size(struct choice_source *cs)
+{
+	static const u16 sizes[] = { 0, 3, 100, 40000, 65535 };
+
+	return sizes[choice_below(cs, ARRAY_SIZE(sizes))];
+}
+
+static u64 draw_features(struct sim_device *d)
+{
+	struct choice_source *cs = d->env->cs;
+	u64 features = d->cls->features;
+
+	if (choice_chance(cs, 1, 2))
+		features |= 1ULL << VIRTIO_RING_F_INDIRECT_DESC;
+	if (choice_chance(cs, 1, 2))
+		features |= 1ULL << VIRTIO_RING_F_EVENT_IDX;
+	/* Bits no driver of this type knows (device-type range, and the
+	 * high word reserved for future transport features). */
+	if (adv_fires(d->adv, cs, ADV_FOREIGN_FEATURES))
+		features |= choice_range(cs, 0, 0xffffff) |
+			    choice_range(cs, 0, 0xffffffff) << 33;
+	return features;
+}
+
+int sim_device_init(struct sim_device *d, const struct sim_device_class *cls,
+		    struct sim_env *env, struct adversary *adv,
+		    struct simt_transport *t)
+{
+	struct choice_source *cs = env->cs;
+	unsigned int i;
+
+	assert(cls->nqueues >= 1 && cls->nqueues <= SIMT_MAX_QUEUES);
+	memset(d, 0, sizeof(*d));
+	d->cls = cls;
+	d->env = env;
+	d->adv = adv;
+	d->t = t;
+	for (i = 0; i < cls->nqueues; i++)
+		d->q[i].size = (u16)(8u << choice_below(cs, 6)); /* 8..256 */
+	if (adv_fires(adv, cs, ADV_BAD_QUEUE_SIZE))
+		d->q[choice_below(cs, cls->nqueues)].size =
+			hostile_queue_size(cs);
+	d->refuse_features = adv_fires(adv, cs, ADV_REFUSE_FEATURES);
+	d->ops.device_id = cls->device_id;
+	d->ops.vendor_id = DEV_VENDOR_ID;
+	d->ops.features = draw_features(d);
+	d->ops.config_size = cls->config_size;
+	d->ops.accept_features = dev_accept_features;
+	d->ops.config_read = dev_config_read;
+	d->ops.config_write = dev_config_write;
+	d->ops.queue_size = dev_queue_size;
+	d->ops.notify = dev_notify;
+	d->ops.reset = dev_reset;
+	d->ops.status_read = dev_status_read;
+	return cls->init ? cls->init(d) : 0;
+}
+
+void sim_device_fini(struct sim_device *d)
+{
+	if (d->cls && d->cls->fini)
+		d->cls->fini(d);
+	d->priv = NULL;
+}
+
+void sim_device_forget(struct sim_device *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < SIMT_MAX_QUEUES; i++) {
+		struct devq *q = &d->q[i];
+
+		q->last_avail = 0;
+		q->used_idx = 0;
+		q->signalled = 0;
+		q->irq_pending = false;
+		q->nheld = 0;
+		q->nrecent = 0;
+		q->expect_faults = 0;
+		q->expect_clamp = false;
+		q->illegal = false;
+	}
+	d->needs_reset = false;
+	if (d->cls->reset)
+		d->cls->reset(d);
+}
+
+void sim_device_config_change(struct sim_device *d)
+{
+	if (d->cls->config_change)
+		d->cls->config_change(d);
+	simt_config_change(d->t);
+}
+
+/* --- chains: the rules the driver side must keep ------------------------- */
+
+static bool driver_rule(struct sim_device *d, unsigned int qi, u16 head,
+			const char *what)
+{
+	oracle_fail(d->env->oracle, "driver-rule", "%s queue %u chain %u: %s",
+		    d->cls->name, qi, head, what);
+	return false;
+}
+
+struct chain_walk {
+	struct sim_device *d;
+	unsigned int qi;
+	struct devq_chain *c;
+	bool seen_write;
+};
+
+/* One descriptor: order, bounds, and the segment it adds. */
+static bool walk_desc(struct chain_walk *w, const struct vring_desc *desc)
+{
+	struct devq_chain *c = w->c;
+	u16 flags = READ_ONCE(desc->flags);
+	u32 len = READ_ONCE(desc->len);
+	u64 addr = READ_ONCE(desc->addr);
+	bool writable = flags & VRING_DESC_F_WRITE;
+
+	if (writable)
+		w->seen_write = true;
+	else if (w->seen_write)
+		return driver_rule(w->d, w->qi, c->head,
+				   "readable after writable");
+	if (len && !shim_guest_range_ok(addr, len))
+		return driver_rule(w->d, w->qi, c->head,
+				   "buffer outside guest memory");
+	if (writable)
+		c->writable += len;
+	else
+		c->readable += len;
+	if (c->nseg == DEVQ_SEGS_MAX) {
+		c->too_long = true;
+		return true;
+	}
+	c->seg[c->nseg].phys = addr;
+	c->seg[c->nseg].len = len;
+	c->seg[c->nseg].writable = writable;
+	c->nseg++;
+	return true;
+}
+
+static bool walk_indirect(struct chain_walk *w, const struct vring_desc *ind)
+{
+	u32 len = READ_ONCE(ind->len);
+	unsigned int n = len / sizeof(struct vring_desc), i = 0, count;
+	const struct vring_desc *table;
+	u16 head = w->c->head;
+
+	if (READ_ONCE(ind->flags) & VRING_DESC_F_NEXT)
+		return driver_rule(w->d, w->qi, head,
+				   "indirect descriptor with NEXT");
+	if (n == 0 || len % sizeof(struct vring_desc))
+		return driver_rule(w->d, w->qi, head,
+				   "indirect table of bad length");
+	table = shim_guest_ptr(READ_ONCE(ind->addr), len);
+	if (!table)
+		return driver_rule(w->d, w->qi, head,
+				   "indirect table outside memory");
+	for (count = 0; count < n; count++) {
+		u16 flags = READ_ONCE(table[i].flags);
+
+		if (flags & VRING_DESC_F_INDIRECT)
+			return driver_rule(w->d, w->qi, head,
+					   "nested indirect table");
+		if (!walk_desc(w, &table[i]))
+			return false;
+		if (!(flags & VRING_DESC_F_NEXT))
+			return true;
+		i = READ_ONCE(table[i].next);
+		if (i >= n)
+			return driver_rule(w->d, w->qi, head,
+					   "indirect next out of range");
+	}
+	return driver_rule(w->d, w->qi, head, "loop in indirect table");
+}
+
+/* Validates the chain at c->head and records its segments. */
+static bool walk_chain(struct sim_device *d, unsigned int qi,
+		       const struct vring *vr, struct devq_chain *c)
+{
+	struct chain_walk w = { .d = d, .qi = qi, .c = c };
+	unsigned int count;
+	u16 i = c->head;
+
+	if (c->head >= vr->num)
+		return driver_rule(d, qi, c->head, "head out of range");
+	for (count = 0; count < vr->num; count++) {
+		const struct vring_desc *desc = &vr->desc[i];
+		u16 flags = READ_ONCE(desc->flags);
+
+		if (flags & VRING_DESC_F_INDIRECT) {
+			if (count != 0 || (flags & VRING_DESC_F_NEXT))
+				return driver_rule(d, qi, c->head,
+						   "indirect inside a chain");
+			return walk_indirect(&w, desc);
+		}
+		if (!walk_desc(&w, desc))
+			return false;
+		if (!(flags & VRING_DESC_F_NEXT))
+			return true;
+		i = READ_ONCE(desc->next);
+		if (i >= vr->num)
+			return driver_rule(d, qi, c->head, "next out of range");
+	}
+	return driver_rule(d, qi, c->head, "chain longer than the ring");
+}
+
+static bool head_held(const struct devq *q, u16 head)
+{
+	unsigned int i;
+
+	for (i = 0; i < q->nheld; i++)
+		if (q->held[i].head == head)
+			return true;
+	return false;
+}
+
+static bool ring_feature(const struct sim_device *d, unsigned int bit)
+{
+	return d->t->driver_features & (1ULL << bit);
+}
+
+/* Fetches every available chain (a device may poll: a missed kick never
+ * stalls it). */
+static void fetch(struct sim_device *d, unsigned int qi, struct vring *vr)
+{
+	struct devq *q = &d->q[qi];
+	u16 avail_idx = READ_ONCE(vr->avail->idx);
+	unsigned int n;
+
+	if ((u16)(avail_idx - q->last_avail) > vr->num) {
+		driver_rule(d, qi, avail_idx, "avail idx ran past the ring");
+		return;
+	}
+	smp_rmb();
+	for (n = 0; n < vr->num && q->last_avail != avail_idx; n++) {
+		struct devq_chain *c = &q->held[q->nheld];
+
+		memset(c, 0, offsetof(struct devq_chain, seg));
+		c->head = READ_ONCE(vr->avail->ring[q->last_avail % vr->num]);
+		c->avail_pos = q->last_avail;
+		sim_emit(d->env, SIM_ACTOR_DEVICE, SIM_EV_DEV_FETCH, (u16)qi,
+			 c->head, q->last_avail, 0);
+		q->last_avail++;
+		if (c->head < vr->num && head_held(q, c->head)) {
+			driver_rule(d, qi, c->head,
+				    "head made available "
+				    "while the device holds it");
+			return;
+		}
+		if (q->nheld >= vr->num || !walk_chain(d, qi, vr, c))
+			return;
+		if (adv_fires(d->adv, d->env->cs, ADV_NEVER_COMPLETE))
+			c->never = true;
+		else if (adv_fires(d->adv, d->env->cs, ADV_DELAY))
+			c->not_before =
+				d->env->step + 1 + choice_below(d->env->cs, 64);
+		q->nheld++;
+		q->fetched++;
+	}
+}
+
+/* Where the device asks to be kicked next (EVENT_IDX). */
+static void publish_avail_event(struct sim_device *d, unsigned int qi,
+				struct vring *vr)
+{
+	struct choice_source *cs = d->env->cs;
+	struct devq *q = &d->q[qi];
+
+	if (adv_fires(d->adv, cs, ADV_HOSTILE_SUPPRESS)) {
+		static const u16 offsets[] = { 0xffff, 0x8000, 0x7fff, 1, 0 };
+		u16 event =
+			(u16)(q->last_avail +
+			      offsets[choice_below(cs, ARRAY_SIZE(offsets))]);
+
+		WRITE_ONCE(vr->used->flags, choice_chance(cs, 1, 2)
+						    ? VRING_USED_F_NO_NOTIFY
+						    : 0);
+		if (ring_feature(d, VIRTIO_RING_F_EVENT_IDX))
+			WRITE_ONCE(vring_avail_event(vr), event);
+		return;
+	}
+	if (ring_feature(d, VIRTIO_RING_F_EVENT_IDX))
+		WRITE_ONCE(vring_avail_event(vr), q->last_avail);
+}
+
+/* --- data inside a chain -------------------------------------------------- */
+
+static u32 devq_copy(const struct devq_chain *c, bool writable, u32 offset,
+		     u8 *buf, u32 len, bool to_guest)
+{
+	u32 done = 0, skip = offset;
+	unsigned int i;
+
+	for (i = 0; i < c->nseg && done < len; i++) {
+		const struct devq_seg *s = &c->seg[i];
+		u32 n;
+		u8 *p;
+
+		if (s->writable != writable)
+			continue;
+		if (skip >= s->len) {
+			skip -= s->len;
+			continue;
+		}
+		n = s->len - skip < len - done ? s->len - skip : len - done;
+		p = shim_guest_ptr(s->phys + skip, n);
+		assert(p != NULL); /* walk_desc checked the range */
+		if (to_guest)
+			memcpy(p, buf + done, n);
+		else
+			memcpy(buf + done, p, n);
+		done += n;
+		skip = 0;
+	}
+	return done;
+}
+
+u32 devq_read(const struct devq_chain *c, u32 offset, void *buf, u32 len)
+{
+	return devq_copy(c, false, offset, buf, len, false);
+}
+
+u32 devq_write(const struct devq_chain *c, u32 offset, const void *buf, u32 len)
+{
+	return devq_copy(c, true, offset, (u8 *)buf, len, true);
+}
+
+/* --- completion ------------------------------------------------------------ */
+
+static void used_push(struct sim_device *d, unsigned int qi, struct vring *vr,
+		      u32 id, u32 len)
+{
+	struct devq *q = &d->q[qi];
+	u16 slot = (u16)(q->used_idx % vr->num);
+
+	WRITE_ONCE(vr->used->ring[slot].id, id);
+	WRITE_ONCE(vr->used->ring[slot].len, len);
+	smp_wmb();
+	q->used_idx++;
+	WRITE_ONCE(vr->used->idx, q->used_idx);
+	sim_emit(d->env, SIM_ACTOR_DEVICE, SIM_EV_DEV_COMPLETE, (u16)qi, id,
+		 len, q->used_idx);
+}
+
+static void remember(struct devq *q, u16 head)
+{
+	if (q->nrecent == DEVQ_RECENT) {
+		memmove(q->recent, q->recent + 1,
+			(DEVQ_RECENT - 1) * sizeof(q->recent[0]));
+		q->nrecent--;
+	}
+	q->recent[q->nrecent++] = head;
+}
+
+static void drop_held(struct devq *q, unsigned int pick)
+{
+	assert(pick < q->nheld);
+	memmove(&q->held[pick], &q->held[pick + 1],
+		(q->nheld - pick - 1) * sizeof(q->held[0]));
+	q->nheld--;
+}
+
+/* Scribbles on the readable part after using it (write-readable). */
+static void write_readable(struct sim_device *d, const struct devq_chain *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nseg; i++) {
+		u8 *p;
+
+		if (c->seg[i].writable || c->seg[i].len == 0)
+			continue;
+		p = shim_guest_ptr(c->seg[i].phys, 1);
+		*p ^= 0x5a;
+		d->lied = true;
+		return;
+	}
+}
+
+/* The len a completion reports: honest, or too large. */
+static u32 hostile_len(struct sim_device *d, unsigned int qi,
+		       const struct devq_chain *c, u32 len)
+{
+	struct devq *q = &d->q[qi];
+	struct vring_stats stats;
+
+	if (!adv_fires(d->adv, d->env->cs, ADV_LEN_TOO_LARGE))
+		return len;
+	if (!q->expect_clamp && !virtqueue_is_broken(d->t->queues[qi].vq)) {
+		virtqueue_get_stats(d->t->queues[qi].vq, &stats);
+		q->clamped_before = stats.len_clamped;
+		q->expect_clamp = true;
+	}
+	q->illegal = true;
+	d->lied = true;
+	return c->writable + 1 + (u32)choice_below(d->env->cs, 4096);
+}
+
+/* Completes held[pick]; false when its class deferred it (note 1). */
+static bool complete(struct sim_device *d, unsigned int qi, struct vring *vr,
+		     unsigned int pick)
+{
+	struct devq *q = &d->q[qi];
+	struct devq_chain *c = &q->held[pick];
+	u32 len = 0;
+
+	if (c->readable == 0 && c->writable > 0 &&
+	    adv_fires(d->adv, d->env->cs, ADV_LEN_ZERO)) {
+		len = 0;
+	} else if (!c->too_long) {
+		if (!d->cls->process(d, qi, c, &len)) {
+			q->deferred++;
+			return false;
+		}
+		assert(len <= c->writable);
+		if (adv_fires(d->adv, d->env->cs, ADV_WRITE_READABLE))
+			write_readable(d, c);
+	}
+	len = hostile_len(d, qi, c, len);
+	used_push(d, qi, vr, c->head, len);
+	remember(q, c->head);
+	q->completed++;
+	d->completed++;
+	d->bytes += len;
+	drop_held(q, pick);
+	return true;
+}
+
+static bool eligible(const struct sim_device *d, const struct devq_chain *c)
+{
+	return !c->never && c->not_before <= d->env->step;
+}
+
+/* Index of the chain to complete next, or nheld when none may go. */
+static unsigned int pick_chain(struct sim_device *d, struct devq *q)
+{
+	unsigned int i, start = 0;
+
+	if (q->nheld > 1 && adv_fires(d->adv, d->env->cs, ADV_OUT_OF_ORDER))
+		start = (unsigned int)choice_below(d->env->cs, q->nheld);
+	for (i = 0; i < q->nheld; i++) {
+		unsigned int k = (start + i) % q->nheld;
+
+		if (eligible(d, &q->held[k]))
+			return k;
+	}
+	return q->nheld;
+}
+
+/* Interrupt after a batch that moved used idx from old (NO_INTERRUPT, or
+ * the event index test with used_event). */
+static void decide_interrupt(struct sim_device *d, unsigned int qi,
+			     struct vring *vr, u16 old)
+{
+	struct devq *q = &d->q[qi];
+	bool want;
+
+	if (q->used_idx == old)
+		return;
+	if (ring_feature(d, VIRTIO_RING_F_EVENT_IDX))
+		want = vring_need_event(READ_ONCE(vring_used_event(vr)),
+					q->used_idx, old);
+	else
+		want = !(READ_ONCE(vr->avail->flags) &
+			 VRING_AVAIL_F_NO_INTERRUPT);
+	if (!want)
+		return;
+	if (adv_fires(d->adv, d->env->cs, ADV_WITHHOLD_IRQ)) {
+		d->stalled = true;
+		return;
+	}
+	q->irq_pending = true;
+}
+
+/* --- illegal used-ring acts (note 2) ------------------------------------- */
+
+/* Heads the ring still counts as outstanding: held, not yet fetched, or
+ * completed and not yet consumed by the driver. The adversary is
+ * omniscient: it reads the driver's consumed count from the ring's stats. */
+static void mark_outstanding(struct sim_device *d, unsigned int qi,
+			     struct vring *vr, u8 *out)
+{
+	struct devq *q = &d->q[qi];
+	struct vring_stats stats;
+	u16 i, last_used, avail_idx = READ_ONCE(vr->avail->idx);
+	unsigned int n;
+
+	memset(out, 0, vr->num);
+	for (n = 0; n < q->nheld; n++)
+		out[q->held[n].head % vr->num] = 1;
+	for (i = q->last_avail, n = 0; i != avail_idx && n < vr->num; i++, n++)
+		out[READ_ONCE(vr->avail->ring[i % vr->num]) % vr->num] = 1;
+	virtqueue_get_stats(d->t->queues[qi].vq, &stats);
+	last_used = (u16)stats.used;
+	for (i = last_used, n = 0; i != q->used_idx && n < vr->num; i++, n++)
+		out[READ_ONCE(vr->used->ring[i % vr->num].id) % vr->num] = 1;
+}
+
+/* A head in [0, num) the ring does not count as outstanding; candidates
+ * from recent completions first when recent is set. */
+static bool pick_stale_head(struct sim_device *d, unsigned int qi,
+			    struct vring *vr, bool recent, u32 *id)
+{
+	static u8 out[DEV_QSIZE_MAX];
+	struct devq *q = &d->q[qi];
+	unsigned int i, start;
+
+	mark_outstanding(d, qi, vr, out);
+	if (recent) {
+		for (i = q->nrecent; i-- > 0;)
+			if (!out[q->recent[i] % vr->num]) {
+				*id = q->recent[i] % vr->num;
+				return true;
+			}
+		return false;
+	}
+	start = (unsigned int)choice_below(d->env->cs, vr->num);
+	for (i = 0; i < vr->num; i++)
+		if (!out[(start + i) % vr->num]) {
+			*id = (start + i) % vr->num;
+			return true;
+		}
+	return false;
+}
+
+static unsigned int ring_outstanding(struct sim_device *d, unsigned int qi)
+{
+	return virtqueue_outstanding(d->t->queues[qi].vq);
+}
+
+/*
+ * Note 2: what the ring must report. A used entry pushed while the ring
+ * counts fewer outstanding chains than entries waiting reads as used idx
+ * running ahead: that is the first rule broken, whatever the id. A queue
+ * already broken has nothing left to detect.
+ */
+static void expect(struct sim_device *d, unsigned int qi, enum adv_behaviour b,
+		   bool pushed)
+{
+	struct virtqueue *vq = d->t->queues[qi].vq;
+	struct devq *q = &d->q[qi];
+	enum adv_expect e = adv_info(b)->expect;
+	struct vring_stats stats;
+
+	q->illegal = true;
+	d->lied = true;
+	adv_count(d->adv, b);
+	sim_emit(d->env, SIM_ACTOR_DEVICE, SIM_EV_ADVERSARY, (u16)qi, b, 0, 0);
+	if (virtqueue_is_broken(vq))
+		return;
+	virtqueue_get_stats(vq, &stats);
+	if (pushed &&
+	    (u16)(q->used_idx - (u16)stats.used) > virtqueue_outstanding(vq))
+		e = ADV_EXPECT_IDX;
+	q->expect_faults |= adv_expect_faults(e);
+}
+
+/* A held chain still in its avail slot (for rewrite-avail), or any held
+ * chain; nheld when there is none. */
+static unsigned int pick_held(struct devq *q, struct vring *vr, bool in_slot)
+{
+	unsigned int i;
+
+	for (i = 0; i < q->nheld; i++) {
+		const struct devq_chain *c = &q->held[i];
+		u16 lap = (u16)(READ_ONCE(vr->avail->idx) - c->avail_pos);
+
+		if (c->head >= vr->num)
+			continue;
+		if (!in_slot ||
+		    (lap < vr->num &&
+		     READ_ONCE(vr->avail->ring[c->avail_pos % vr->num]) ==
+			     c->head))
+			return i;
+	}
+	return q->nheld;
+}
+
+/* Rewrites driver-owned memory of a held chain, then completes it. */
+static bool rewrite_and_complete(struct sim_device *d, unsigned int qi,
+				 struct vring *vr, bool avail)
+{
+	struct devq *q = &d->q[qi];
+	unsigned int pick = pick_held(q, vr, avail);
+	struct devq_chain *c;
+
+	if (pick == q->nheld)
+		return false;
+	c = &q->held[pick];
+	if (avail) {
+		u16 slot = c->avail_pos % vr->num;
+
+		WRITE_ONCE(vr->avail->ring[slot], (u16)(c->head ^ 1));
+	} else {
+		WRITE_ONCE(vr->desc[c->head].len,
+			   READ_ONCE(vr->desc[c->head].len) ^ 0x100);
+	}
+	used_push(d, qi, vr, c->head, 0);
+	remember(q, c->head);
+	drop_held(q, pick);
+	return true;
+}
+
+static bool illegal_act(struct sim_device *d, unsigned int qi, struct vring *vr,
+			enum adv_behaviour b)
+{
+	struct choice_source *cs = d->env->cs;
+	struct vring_stats stats;
+	u32 id;
+
+	switch (b) {
+	case ADV_USED_ID_RANGE:
+		used_push(d, qi, vr,
+			  vr->num + (u32)choice_below(cs, 0x10000 - vr->num),
+			  0);
+		return true;
+	case ADV_USED_ID_NOT_HEAD:
+	case ADV_DUPLICATE:
+		if (!pick_stale_head(d, qi, vr, b == ADV_DUPLICATE, &id))
+			return false;
+		used_push(d, qi, vr, id, 0);
+		return true;
+	case ADV_USED_IDX_AHEAD:
+		virtqueue_get_stats(d->t->queues[qi].vq, &stats);
+		WRITE_ONCE(vr->used->idx,
+			   (u16)((u16)stats.used + ring_outstanding(d, qi) + 1 +
+				 choice_below(cs, 16)));
+		return true;
+	case ADV_USED_IDX_BACK:
+		virtqueue_get_stats(d->t->queues[qi].vq, &stats);
+		WRITE_ONCE(vr->used->idx,
+			   (u16)((u16)stats.used - 1 - choice_below(cs, 16)));
+		return true;
+	case ADV_REWRITE_DESC:
+	case ADV_REWRITE_AVAIL:
+		return rewrite_and_complete(d, qi, vr, b == ADV_REWRITE_AVAIL);
+	default:
+		assert(0 && "not a used-ring act");
+		return false;
+	}
+}
+
+static const enum adv_behaviour used_ring_acts[] = {
+	ADV_USED_ID_RANGE,  ADV_USED_ID_NOT_HEAD, ADV_DUPLICATE,
+	ADV_USED_IDX_AHEAD, ADV_USED_IDX_BACK,	  ADV_REWRITE_DESC,
+	ADV_REWRITE_AVAIL,
+};
+
+/* At most one illegal act per queue and turn, after the honest work, so
+ * nothing the device does later in the turn hides it. */
+static void maybe_illegal(struct sim_device *d, unsigned int qi,
+			  struct vring *vr)
+{
+	unsigned int i;
+
+	if (!d->t->queues[qi].vq)
+		return;
+	for (i = 0; i < ARRAY_SIZE(used_ring_acts); i++) {
+		enum adv_behaviour b = used_ring_acts[i];
+
+		if (!adv_draw(d->adv, d->env->cs, b))
+			continue;
+		if (illegal_act(d, qi, vr, b)) {
+			expect(d, qi, b,
+			       b != ADV_USED_IDX_AHEAD &&
+				       b != ADV_USED_IDX_BACK);
+			d->q[qi].irq_pending = true;
+		}
+		return;
+	}
+}
+
+/* --- the device's turn ----------------------------------------------------- */
+
+static void queue_step(struct sim_device *d, unsigned int qi)
+{
+	struct vring *vr = simt_vring(d->t, qi);
+	struct devq *q = &d->q[qi];
+	unsigned int n, want;
+	u16 old;
+
+	simt_take_notify(d->t, qi);
+	if (!vr)
+		return;
+	fetch(d, qi, vr);
+	if (d->env->oracle->failed)
+		return;
+	publish_avail_event(d, qi, vr);
+	old = q->used_idx;
+	if (q->nheld && !d->plant_stall) {
+		/* 0 completes one, the oldest: the quiet world is in order. */
+		want = 1 + (unsigned int)choice_below(d->env->cs, q->nheld);
+		for (n = 0; n < want; n++) {
+			unsigned int pick = pick_chain(d, q);
+
+			if (pick == q->nheld || !complete(d, qi, vr, pick))
+				break;
+		}
+	}
+	decide_interrupt(d, qi, vr, old);
+	maybe_illegal(d, qi, vr);
+}
+
+void sim_device_step(struct sim_device *d)
+{
+	unsigned int qi;
+
+	if (!(d->t->status & VIRTIO_CONFIG_S_DRIVER_OK))
+		return;
+	for (qi = 0; qi < d->cls->nqueues && !d->env->oracle->failed; qi++)
+		queue_step(d, qi);
+}
+
+bool sim_device_has_work(const struct sim_device *d)
+{
+	unsigned int qi, i;
+
+	if (!(d->t->status & VIRTIO_CONFIG_S_DRIVER_OK) || d->plant_stall)
+		return false;
+	for (qi = 0; qi < d->cls->nqueues; qi++) {
+		const struct devq *q = &d->q[qi];
+		struct vring *vr = simt_vring(d->t, qi);
+
+		if (!vr)
+			continue;
+		if (READ_ONCE(vr->avail->idx) != q->last_avail)
+			return true;
+		for (i = 0; i < q->nheld; i++)
+			if (eligible(d, &q->held[i]))
+				return true;
+	}
+	return false;
+}

@@ -1,0 +1,152 @@
+/*
+ * device.h - the host side of the simulated world: a generic virtio device
+ * model over the simulated transport, and the classes (block, entropy,
+ * console, net) that give it a personality.
+ *
+ * The generic part owns everything that is the same for every device:
+ * fetching available chains and checking them against the rules the driver
+ * side must keep (a violation is the "driver-rule" oracle: our ring broke
+ * one), holding them, completing them into the used ring, deciding
+ * interrupts (NO_INTERRUPT, or the event index test with used_event), and
+ * playing the adversary catalogue (adversary.h) on all of that. A class
+ * only says what a request does: it reads the chain's readable bytes,
+ * writes its writable bytes, and returns the len.
+ *
+ * Notes:
+ *
+ * 1. A class's process() may defer a chain (a receive buffer with nothing
+ *    to receive yet): it stays held, in order, and is offered again on the
+ *    device's next turn.
+ * 2. Illegal used-ring acts (a bad id, a bad idx, a rewritten descriptor
+ *    or avail slot) set the queue's `expect_faults`: the world raises the
+ *    queue interrupt at once and checks that the ring reported one of
+ *    those faults ("missed-detection" otherwise). An oversized len sets
+ *    `expect_clamp` the same way.
+ * 3. Nothing here runs inside a driver call (sim_transport.h, note 1).
+ * 4. Data is only trusted from an honest device: `lied` is set when an
+ *    illegal behaviour could have changed what the driver reads back, and
+ *    the workloads then skip their data-integrity checks.
+ */
+#ifndef RINGSIDE_MODEL_DEVICE_H
+#define RINGSIDE_MODEL_DEVICE_H
+
+#include "adversary.h"
+#include "devices.h"
+
+#define DEV_QSIZE_MAX 256
+/* Segments of one chain a device model can handle; longer chains are
+ * valid but completed with len 0. */
+#define DEVQ_SEGS_MAX 16
+/* Completed heads remembered for the duplicate-completion behaviour. */
+#define DEVQ_RECENT 8
+#define DEV_VENDOR_ID 0x1af4u
+
+struct devq_seg {
+	u64 phys;
+	u32 len;
+	bool writable;
+};
+
+/* One chain the device fetched (a validated copy of what it read). */
+struct devq_chain {
+	u16 head;
+	u16 avail_pos;	/* avail idx it was fetched at */
+	u16 nseg;	/* 0 with too_long */
+	bool too_long;	/* more than DEVQ_SEGS_MAX segments */
+	bool never;	/* never-complete: held until reset */
+	u64 not_before; /* delay: not completed before this step */
+	u32 readable;	/* bytes */
+	u32 writable;
+	struct devq_seg seg[DEVQ_SEGS_MAX];
+};
+
+/* The device's side of one queue. */
+struct devq {
+	u16 size;	/* offered size (0: no such queue) */
+	u16 last_avail; /* next avail entry to fetch */
+	u16 used_idx;	/* the device's used idx */
+	u16 signalled;	/* used idx at the last interrupt */
+	bool irq_pending;
+	struct devq_chain held[DEV_QSIZE_MAX];
+	unsigned int nheld;
+	u16 recent[DEVQ_RECENT]; /* completed heads, newest last */
+	unsigned int nrecent;
+	/* Note 2: set by an illegal act, consumed by the world. */
+	u32 expect_faults;
+	bool expect_clamp;
+	u64 clamped_before;
+	bool illegal; /* an illegal act happened on this queue's ring */
+	u64 fetched, completed, deferred;
+};
+
+struct sim_device;
+
+struct sim_device_class {
+	const char *name;
+	u32 device_id;
+	unsigned int nqueues; /* 1 .. SIMT_MAX_QUEUES */
+	u64 features;	      /* device-type feature bits it offers */
+	unsigned int config_size;
+	/* Set up the class's state in d->priv; may draw choices. */
+	int (*init)(struct sim_device *d);
+	void (*fini)(struct sim_device *d);
+	/* The device was reset: forget in-flight state. */
+	void (*reset)(struct sim_device *d);
+	/* Note 1: true when done (len = bytes written), false to defer. */
+	bool (*process)(struct sim_device *d, unsigned int q,
+			const struct devq_chain *c, u32 *len);
+	void (*config_read)(struct sim_device *d, unsigned int offset,
+			    void *buf, unsigned int len);
+	void (*config_write)(struct sim_device *d, unsigned int offset,
+			     const void *buf, unsigned int len);
+	/* The device changes its config (a config-change event). */
+	void (*config_change)(struct sim_device *d);
+};
+
+struct sim_device {
+	const struct sim_device_class *cls;
+	struct sim_env *env;
+	struct adversary *adv;
+	struct simt_transport *t;
+	struct simt_device_ops ops;
+	struct devq q[SIMT_MAX_QUEUES];
+	void *priv; /* the class's state */
+	bool refuse_features;
+	bool needs_reset; /* DEVICE_NEEDS_RESET shown in status */
+	bool lied;	  /* note 4 */
+	bool stalled;	  /* it withheld work or interrupts: a stall is its */
+	bool plant_stall; /* planted fault: never completes (oracle test) */
+	bool plant_corrupt_data; /* planted: class flips a data byte */
+	u64 completed, bytes;
+};
+
+/* Prepares d for cls: features, queue sizes and hostile set-up drawn from
+ * the choice source. ops of the transport is d->ops, ctx d. Returns 0 or
+ * the class's init error. */
+int sim_device_init(struct sim_device *d, const struct sim_device_class *cls,
+		    struct sim_env *env, struct adversary *adv,
+		    struct simt_transport *t);
+void sim_device_fini(struct sim_device *d);
+/* The device's turn: takes kicks, fetches, completes, misbehaves. */
+void sim_device_step(struct sim_device *d);
+/* Work it could do now: chains available, or held and not deferred
+ * forever. */
+bool sim_device_has_work(const struct sim_device *d);
+/* Forgets everything in flight (as reset does). */
+void sim_device_forget(struct sim_device *d);
+/* A config change (and its class's edit of the config). */
+void sim_device_config_change(struct sim_device *d);
+
+/* Data movement inside a validated chain (bytes from offset within the
+ * readable, resp. writable, part). Return the bytes copied. */
+u32 devq_read(const struct devq_chain *c, u32 offset, void *buf, u32 len);
+u32 devq_write(const struct devq_chain *c, u32 offset, const void *buf,
+	       u32 len);
+
+/* The classes. */
+extern const struct sim_device_class dev_entropy_class;
+extern const struct sim_device_class dev_block_class;
+extern const struct sim_device_class dev_console_class;
+extern const struct sim_device_class dev_net_class;
+
+#endif /* RINGSIDE_MODEL_DEVICE_H */
