@@ -44,8 +44,12 @@ void wl_data_fail(struct wl_driver *w, const char *fmt, ...)
 		    msg);
 }
 
-static void req_release(struct wl_req *r)
+static void req_release(struct wl_driver *w, struct wl_req *r)
 {
+	if (w->plant_leak && r->mem) {
+		w->plant_leak = false; /* the planted bug: forgotten once */
+		r->mem = NULL;
+	}
 	kfree(r->mem);
 	r->mem = NULL;
 	r->out = false;
@@ -67,6 +71,10 @@ static void token_back(struct wl_driver *w, void *token, unsigned int len,
 		emit(w, SIM_EV_DETACH, r->queue, r->id, 0, 0);
 	} else {
 		oracle_token_got(w->env->oracle, r->id);
+		if (w->plant_double_return) { /* planted: reported twice */
+			w->plant_double_return = false;
+			oracle_token_got(w->env->oracle, r->id);
+		}
 		emit(w, SIM_EV_GET_BUF, r->queue, r->id, len, 0);
 	}
 	if (!r->out)
@@ -83,7 +91,7 @@ static void token_back(struct wl_driver *w, void *token, unsigned int len,
 		w->bytes += len;
 		w->cls->complete(w, r, len);
 	}
-	req_release(r);
+	req_release(w, r);
 }
 
 static unsigned int poll(struct wl_driver *w, unsigned int q)
@@ -177,11 +185,12 @@ static void wl_remove(struct virtio_device *vdev)
 
 	w->removes++;
 	vdev->config->reset(vdev);
-	for (q = 0; q < w->cls->nqueues; q++) {
+	for (q = 0; q < w->cls->nqueues; q++)
 		detach_all(w, q);
-		oracle_queue_teardown(w->env->oracle, w->vq[q]);
-	}
+	/* A token not back is the cause; a queue not empty its symptom. */
 	oracle_tokens_finish(w->env->oracle);
+	for (q = 0; q < w->cls->nqueues; q++)
+		oracle_queue_teardown(w->env->oracle, w->vq[q]);
 	vdev->config->del_vqs(vdev);
 	memset(w->vq, 0, sizeof(w->vq));
 	w->vdev = NULL;
@@ -237,14 +246,16 @@ void wl_unregister(struct wl_driver *w)
 	w->registered = false;
 	for (i = 0; i < WL_REQS; i++)
 		if (w->req[i].mem)
-			req_release(&w->req[i]);
+			req_release(w, &w->req[i]);
 }
 
-static struct wl_req *free_req(struct wl_driver *w)
+/* Each queue has its own share of the slots: receive buffers waiting
+ * for data must never take the slots that transmit needs to send it. */
+static struct wl_req *free_req(struct wl_driver *w, unsigned int q)
 {
-	unsigned int i;
+	unsigned int share = WL_REQS / w->cls->nqueues, i;
 
-	for (i = 0; i < WL_REQS; i++)
+	for (i = q * share; i < (q + 1) * share; i++)
 		if (!w->req[i].out)
 			return &w->req[i];
 	return NULL;
@@ -264,7 +275,7 @@ static u32 sg_bytes(const struct scatterlist *sg, unsigned int n)
 static bool add_one(struct wl_driver *w, unsigned int q)
 {
 	struct scatterlist sg[WL_SG_MAX];
-	struct wl_req *r = free_req(w);
+	struct wl_req *r = free_req(w, q);
 	unsigned int out = 0, in = 0;
 	int ret;
 
@@ -281,7 +292,9 @@ static bool add_one(struct wl_driver *w, unsigned int q)
 		return false;
 	assert(out + in >= 1 && out + in <= WL_SG_MAX);
 	r->writable = sg_bytes(sg + out, in);
-	ret = virtqueue_add_buf(w->vq[q], sg, out, in, r, GFP_ATOMIC);
+	ret = virtqueue_add_buf(w->vq[q], sg, out, in,
+				w->plant_null_token ? NULL : r, GFP_ATOMIC);
+	w->plant_null_token = false;
 	emit(w, SIM_EV_ADD, (u16)q, r->id, r->bytes, (u64)(s64)ret);
 	if (ret < 0) {
 		w->cls->cancel(w, r);

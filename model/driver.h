@@ -83,10 +83,13 @@ struct wl_driver {
 	unsigned int unkicked[WL_QUEUES_MAX];
 	struct wl_req req[WL_REQS];
 	bool registered;
-	bool *device_lied;     /* set by the world: skip data checks */
-	bool plant_lost_token; /* planted: remove skips one detach */
-	bool plant_skip_check; /* planted: the class never checks data */
-	bool plant_deaf;       /* planted: never takes used buffers */
+	bool *device_lied;	  /* set by the world: skip data checks */
+	bool plant_lost_token;	  /* planted: remove skips one detach */
+	bool plant_skip_check;	  /* planted: the class never checks data */
+	bool plant_deaf;	  /* planted: never takes used buffers */
+	bool plant_null_token;	  /* planted: one add with a NULL token */
+	bool plant_leak;	  /* planted: one request's memory not freed */
+	bool plant_double_return; /* planted: one token reported twice */
 	u64 probes, binds, removes, config_changes;
 	u64 completed, bytes; /* tokens back through get_buf, their len */
 	u64 data_checked;     /* completions whose data was verified */

@@ -430,6 +430,9 @@ static bool world_setup(struct sim_world *w)
 	w->dev.plant_corrupt_data = w->cfg->plant_corrupt_data;
 	w->drv.plant_lost_token = w->cfg->plant_lost_token;
 	w->drv.plant_deaf = w->cfg->plant_deaf_driver;
+	w->drv.plant_null_token = w->cfg->plant_null_token;
+	w->drv.plant_leak = w->cfg->plant_leak;
+	w->drv.plant_double_return = w->cfg->plant_double_return;
 	w->drv.device_lied = &w->dev.lied;
 	sim_emit(&w->env, SIM_ACTOR_WORLD, SIM_EV_RUN_START, 0, w->mode,
 		 w->dev.ops.features, w->type);

@@ -85,7 +85,10 @@ struct sim_config {
 	bool plant_corrupt_data;   /* the device flips a data byte */
 	bool plant_driver_rule;	   /* the driver publishes a bad head */
 	bool plant_false_break;	   /* the world breaks a healthy queue */
-	bool plant_accept_foreign; /* the driver accepts any feature */
+	bool plant_accept_foreign; /* the registry does not mask features */
+	bool plant_null_token;	   /* the driver adds a NULL token once */
+	bool plant_leak;	   /* the driver forgets to free one buffer */
+	bool plant_double_return;  /* the driver reports one token twice */
 };
 
 struct sim_result {

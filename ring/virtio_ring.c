@@ -44,6 +44,13 @@
  *    avail_event must leave the queue healthy: they only cost the device
  *    its own notifications.
  *
+ * 8. Planted bugs. A build with RINGSIDE_PLANT_BUG=N (never a normal
+ *    build: only the test and fuzz canaries that must prove the harness
+ *    catches a broken ring) compiles one known defect in:
+ *      1  a used id is taken without its range check
+ *      2  a used len above the writable bytes is not clamped
+ *      3  a used idx running ahead of the outstanding buffers is accepted
+ *
  * Locking: as in Linux, the caller serialises calls on one queue, except
  * virtqueue_notify, virtqueue_disable_cb and virtqueue_get_vring_size.
  */
@@ -57,6 +64,10 @@
 #include <ringside/ring_diag.h>
 
 #include <assert.h>
+
+#ifndef RINGSIDE_PLANT_BUG
+#define RINGSIDE_PLANT_BUG 0 /* note 8 */
+#endif
 
 /* What a descriptor index is to the driver (note 1). */
 enum vring_slot_kind {
@@ -549,7 +560,7 @@ static __always_inline bool vring_read_used_idx(struct vring_virtqueue *vq)
 	u16 ahead = (u16)(idx - vq->last_used_idx);
 	u16 seen_ahead = (u16)(vq->used_idx_seen - vq->last_used_idx);
 
-	if (unlikely(ahead > vq->outstanding)) {
+	if (unlikely(ahead > vq->outstanding) && RINGSIDE_PLANT_BUG != 3) {
 		/* Just behind what was seen reads as a huge step ahead. */
 		bool behind = (u16)(vq->used_idx_seen - idx) <= vq->vring.num;
 
@@ -584,7 +595,7 @@ static __always_inline bool vring_more_used(struct vring_virtqueue *vq)
 
 static bool vring_used_id_valid(struct vring_virtqueue *vq, u32 id)
 {
-	if (unlikely(id >= vq->vring.num)) {
+	if (unlikely(id >= vq->vring.num) && RINGSIDE_PLANT_BUG != 1) {
 		vring_break(vq, VRING_FAULT_USED_ID_RANGE, id, vq->vring.num);
 		return false;
 	}
@@ -669,7 +680,7 @@ static u32 vring_clamp_len(struct vring_virtqueue *vq, u16 head, u32 len)
 {
 	u64 writable = vq->state[head].writable;
 
-	if (likely(len <= writable))
+	if (likely(len <= writable) || RINGSIDE_PLANT_BUG == 2)
 		return len;
 	vq->stats.len_clamped++;
 	vq->stats.last_clamp_id = head;

@@ -97,6 +97,9 @@ struct arena {
 };
 
 static struct arena arena;
+/* The arena's [base, base + size) and phys_base for the inline
+ * virt_to_phys (linux/io.h): set with the arena, all zero without one. */
+struct ringside_virt_window ringside_virt_window;
 static shim_alloc_fail_fn *arena_fail_fn;
 static void *arena_fail_ctx;
 
@@ -159,6 +162,7 @@ static void arena_drop(void)
 	free(arena.class_of);
 	free(arena.word);
 	memset(&arena, 0, sizeof(arena));
+	memset(&ringside_virt_window, 0, sizeof(ringside_virt_window));
 }
 
 /* The earlier arena is dropped only once the new one's metadata exists,
@@ -182,6 +186,9 @@ static int arena_install(char *mem, size_t size, u64 phys_base, bool identity,
 	arena.owned = owned;
 	arena.class_of = class_of;
 	arena.word = word;
+	ringside_virt_window.base = (uintptr_t)mem;
+	ringside_virt_window.size = size;
+	ringside_virt_window.phys_base = phys_base;
 	arena_poison(mem, size);
 	return 0;
 }
@@ -521,7 +528,9 @@ static bool arena_identity(void)
 	return !arena.base || arena.identity;
 }
 
-phys_addr_t virt_to_phys(const volatile void *address)
+/* The common case is inline in linux/io.h, through ringside_virt_window;
+ * every other address comes here and is checked in full. */
+phys_addr_t ringside_virt_to_phys_slow(const volatile void *address)
 {
 	size_t off;
 
