@@ -603,17 +603,14 @@ static unsigned int ring_outstanding(struct sim_device *d, unsigned int qi)
 }
 
 /*
- * Note 2: what the ring must report. A used entry pushed while the ring
- * counts fewer outstanding chains than entries waiting reads as used idx
- * running ahead: that is the first rule broken, whatever the id. A queue
- * already broken has nothing left to detect.
+ * Note 2: what the ring must report. A queue already broken has nothing
+ * left to detect.
  */
 static void expect(struct sim_device *d, unsigned int qi, enum adv_behaviour b,
 		   bool pushed)
 {
 	struct virtqueue *vq = d->t->queues[qi].vq;
 	struct devq *q = &d->q[qi];
-	enum adv_expect e = adv_info(b)->expect;
 	struct vring_stats stats;
 
 	q->illegal = true;
@@ -623,10 +620,13 @@ static void expect(struct sim_device *d, unsigned int qi, enum adv_behaviour b,
 	if (virtqueue_is_broken(vq))
 		return;
 	virtqueue_get_stats(vq, &stats);
+	q->expect_faults |= adv_expect_faults(adv_info(b)->expect);
+	/* More entries waiting than the ring lets the device hold: either
+	 * the idx or, if the push lapped an entry the driver had seen but
+	 * not consumed, the entry it overwrote is the first thing wrong. */
 	if (pushed &&
 	    (u16)(q->used_idx - (u16)stats.used) > virtqueue_outstanding(vq))
-		e = ADV_EXPECT_IDX;
-	q->expect_faults |= adv_expect_faults(e);
+		q->expect_faults |= adv_expect_faults(ADV_EXPECT_IDX);
 }
 
 /* A held chain still in its avail slot (for rewrite-avail), or any held

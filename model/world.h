@@ -52,7 +52,7 @@
 #include "choice.h"
 #include "event_log.h"
 
-#define SIM_ARENA_BYTES (64u << 20)
+#define SIM_ARENA_BYTES (8u << 20)
 #define SIM_PHYS_BASE 0x100000u
 #define SIM_FAIR_STEPS 16
 #define SIM_STALL_STEPS_DEFAULT 256

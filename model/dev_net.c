@@ -1,0 +1,169 @@
+/*
+ * dev_net.c - the network device (virtio-net, legacy layout without
+ * MRG_RXBUF): queue 0 receive, queue 1 transmit, each packet preceded by
+ * a 10-byte virtio_net_hdr. The device is a loopback cable: every frame
+ * transmitted is queued (a bounded host-side ring) and later delivered
+ * into one receive buffer, with a zeroed header.
+ *
+ * Drops, as a real device drops: a transmit chain too short for the
+ * header or with a frame above the Ethernet maximum (completed, len 0),
+ * and a queued frame that does not fit the receive buffer at hand (the
+ * buffer waits for the next frame). Nothing else is lost: with the packet
+ * ring full a transmit chain is deferred, and a receive buffer with no
+ * frame queued is deferred (device.h note 1).
+ */
+#include "device.h"
+
+#include <assert.h>
+#include <linux/errno.h>
+#include <linux/virtio_ids.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NET_HDR_LEN 10u	     /* struct virtio_net_hdr, no MRG_RXBUF */
+#define NET_FRAME_MAX 1514u  /* Ethernet header + 1500 bytes of MTU */
+#define NET_RING_PACKETS 64u /* frames looped back and not yet received */
+#define NET_F_MAC 5	     /* VIRTIO_NET_F_MAC: config holds the MAC */
+#define NET_F_STATUS 16	     /* VIRTIO_NET_F_STATUS: config status valid */
+#define NET_S_LINK_UP 1u
+#define NET_CONFIG_SIZE 8u /* mac[6], le16 status */
+
+struct net_packet {
+	u32 len; /* frame bytes, header excluded */
+	u8 frame[NET_FRAME_MAX];
+};
+
+struct net_dev {
+	u8 config[NET_CONFIG_SIZE];
+	unsigned int head;  /* oldest queued packet */
+	unsigned int count; /* packets queued */
+	struct net_packet ring[NET_RING_PACKETS];
+};
+
+static struct net_dev *net_of(struct sim_device *d)
+{
+	return d->priv;
+}
+
+/* A locally plausible unicast MAC (QEMU's 52:54:00 prefix): draw 0 gives
+ * 52:54:00:00:00:00, still an ordinary address. */
+static int net_init(struct sim_device *d)
+{
+	struct net_dev *n = calloc(1, sizeof(*n));
+	u32 low;
+
+	if (!n)
+		return -ENOMEM;
+	low = (u32)choice_below(d->env->cs, 1u << 24);
+	n->config[0] = 0x52;
+	n->config[1] = 0x54;
+	n->config[2] = 0x00;
+	n->config[3] = (u8)(low >> 16);
+	n->config[4] = (u8)(low >> 8);
+	n->config[5] = (u8)low;
+	n->config[6] = NET_S_LINK_UP; /* le16 status */
+	n->config[7] = 0;
+	d->priv = n;
+	return 0;
+}
+
+static void net_fini(struct sim_device *d)
+{
+	free(d->priv);
+	d->priv = NULL;
+}
+
+/* A reset loses every frame in flight, as it loses the chains. */
+static void net_reset(struct sim_device *d)
+{
+	struct net_dev *n = net_of(d);
+
+	if (!n)
+		return; /* init failed: the world is being torn down */
+	n->head = 0;
+	n->count = 0;
+}
+
+static void net_config_read(struct sim_device *d, unsigned int offset,
+			    void *buf, unsigned int len)
+{
+	struct net_dev *n = net_of(d);
+	unsigned int i;
+	u8 *out = buf;
+
+	for (i = 0; i < len; i++)
+		out[i] = offset + i < NET_CONFIG_SIZE ? n->config[offset + i]
+						      : 0;
+}
+
+/* Transmit: queue the frame for loopback, or drop a malformed chain. */
+static bool net_transmit(struct sim_device *d, const struct devq_chain *c)
+{
+	struct net_dev *n = net_of(d);
+	struct net_packet *p;
+	u32 flen;
+
+	if (c->readable < NET_HDR_LEN ||
+	    c->readable - NET_HDR_LEN > NET_FRAME_MAX)
+		return true; /* dropped */
+	if (n->count == NET_RING_PACKETS)
+		return false; /* no room: the chain waits for a receive */
+	flen = c->readable - NET_HDR_LEN;
+	p = &n->ring[(n->head + n->count) % NET_RING_PACKETS];
+	p->len = devq_read(c, NET_HDR_LEN, p->frame, flen);
+	assert(p->len == flen);
+	/* The planted bug the data-integrity oracle must catch. */
+	if (d->plant_corrupt_data && flen > 0)
+		p->frame[flen - 1] ^= 0x20;
+	n->count++;
+	return true;
+}
+
+/* Receive: the oldest frame that fits, behind a zeroed header. */
+static bool net_receive(struct sim_device *d, const struct devq_chain *c,
+			u32 *len)
+{
+	static const u8 hdr[NET_HDR_LEN];
+	struct net_dev *n = net_of(d);
+	struct net_packet *p;
+
+	/* A buffer that can never hold a header is returned empty at once
+	 * rather than held (and starving every frame) forever. */
+	if (c->writable < NET_HDR_LEN)
+		return true;
+	while (n->count) {
+		p = &n->ring[n->head];
+		n->head = (n->head + 1) % NET_RING_PACKETS;
+		n->count--;
+		if (NET_HDR_LEN + p->len > c->writable)
+			continue; /* dropped */
+		devq_write(c, 0, hdr, NET_HDR_LEN);
+		devq_write(c, NET_HDR_LEN, p->frame, p->len);
+		*len = NET_HDR_LEN + p->len;
+		return true;
+	}
+	return false;
+}
+
+static bool net_process(struct sim_device *d, unsigned int q,
+			const struct devq_chain *c, u32 *len)
+{
+	*len = 0;
+	if (q == 0)
+		return net_receive(d, c, len);
+	assert(q == 1);
+	return net_transmit(d, c);
+}
+
+const struct sim_device_class dev_net_class = {
+	.name = "net",
+	.device_id = VIRTIO_ID_NET,
+	.nqueues = 2,
+	.features = 1ULL << NET_F_MAC | 1ULL << NET_F_STATUS,
+	.config_size = NET_CONFIG_SIZE,
+	.init = net_init,
+	.fini = net_fini,
+	.reset = net_reset,
+	.process = net_process,
+	.config_read = net_config_read,
+};

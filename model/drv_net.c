@@ -1,0 +1,376 @@
+/*
+ * drv_net.c - the net workload: sends self-describing Ethernet frames on
+ * the transmit queue and checks every frame the (loopback) device delivers
+ * into its receive buffers.
+ *
+ * A frame is dst MAC, src MAC, ethertype 0x88b5 (local experimental), a
+ * le32 sequence number, then payload bytes that are a function of (key,
+ * seq, offset), the key drawn at every probe. A received frame must parse,
+ * carry a sequence number that is in flight, have the length sent for it,
+ * and its payload must recompute; each sequence number arrives at most
+ * once. Frames may be lost (drops, resets, unplugs) or reordered: neither
+ * is a failure.
+ *
+ * Receive buffers are only posted for frames in flight (rx_out < pending):
+ * a loopback device fills a receive buffer only when something was sent,
+ * so a buffer posted ahead of any frame could wait forever, and a quiet
+ * world (all-zero choices) would stall with nothing wrong.
+ */
+#include "driver.h"
+
+#include <assert.h>
+#include <linux/slab.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ids.h>
+#include <linux/virtio_ring.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NET_HDR_LEN 10u		 /* struct virtio_net_hdr, no MRG_RXBUF */
+#define NET_ETH_HLEN 14u	 /* dst, src, ethertype */
+#define NET_SEQ_OFF NET_ETH_HLEN /* le32 sequence number after the header */
+#define NET_FRAME_MIN 18u	 /* Ethernet header + sequence number */
+#define NET_FRAME_MAX 1514u	 /* Ethernet header + 1500 bytes of MTU */
+#define NET_RX_BYTES (NET_HDR_LEN + NET_FRAME_MAX)
+#define NET_F_MAC 5 /* VIRTIO_NET_F_MAC */
+#define NET_ETHERTYPE 0x88b5u
+/* Sent frames remembered. More than can be in flight (a transmit ring,
+ * the device's packet ring, a receive ring of 256 each at most), so a
+ * frame in flight is never forgotten. */
+#define NET_SENT_MAX 1024u
+
+enum net_sent_state {
+	NET_SENT_FREE = 0, /* never used, or its frame is no longer expected */
+	NET_SENT_FLIGHT,   /* sent, not yet received */
+	NET_SENT_RECEIVED, /* received (a second arrival is a duplicate) */
+};
+
+struct net_sent {
+	u32 seq;
+	u16 len; /* frame bytes */
+	u8 state;
+};
+
+struct net_drv {
+	u64 key;
+	u8 dst[6];
+	u32 next_seq;
+	u32 pending; /* frames sent and not yet received */
+	u32 rx_out;  /* receive buffers outstanding */
+	u32 tx_out;  /* transmit buffers outstanding */
+	struct net_sent sent[NET_SENT_MAX];
+};
+
+static const u8 net_src[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
+/* The destination when the device has no MAC in its config. */
+static const u8 net_dst_default[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 };
+
+static const struct virtio_device_id net_ids[] = {
+	{ VIRTIO_ID_NET, VIRTIO_DEV_ANY_ID },
+	{ 0, 0 },
+};
+
+static const unsigned int net_features[] = {
+	VIRTIO_RING_F_INDIRECT_DESC,
+	VIRTIO_RING_F_EVENT_IDX,
+	NET_F_MAC,
+};
+
+static const char *const net_queues[] = { "input", "output" };
+
+static struct net_drv *net_of(struct wl_driver *w)
+{
+	return w->priv;
+}
+
+/* A count of outstanding buffers: each add is undone once (driver.c
+ * completes or cancels a token once). */
+static void net_put(u32 *count)
+{
+	assert(*count > 0);
+	(*count)--;
+}
+
+static u64 mix64(u64 x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/* Payload byte at frame offset i of frame seq. */
+static u8 net_payload_byte(u64 key, u32 seq, u32 i)
+{
+	return (u8)(mix64(key ^ (u64)seq << 32 ^ (i / 8)) >> (8 * (i % 8)));
+}
+
+static void put_le32(u8 *p, u32 v)
+{
+	p[0] = (u8)v;
+	p[1] = (u8)(v >> 8);
+	p[2] = (u8)(v >> 16);
+	p[3] = (u8)(v >> 24);
+}
+
+static u32 get_le32(const u8 *p)
+{
+	return (u32)p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24;
+}
+
+static void net_build_frame(const struct net_drv *n, u8 *f, u32 len, u32 seq)
+{
+	u32 i;
+
+	memcpy(f, n->dst, 6);
+	memcpy(f + 6, net_src, 6);
+	f[12] = (u8)(NET_ETHERTYPE >> 8);
+	f[13] = (u8)NET_ETHERTYPE;
+	put_le32(f + NET_SEQ_OFF, seq);
+	for (i = NET_FRAME_MIN; i < len; i++)
+		f[i] = net_payload_byte(n->key, seq, i);
+}
+
+static int net_init(struct wl_driver *w)
+{
+	w->priv = calloc(1, sizeof(struct net_drv));
+	return w->priv ? 0 : -ENOMEM;
+}
+
+static void net_fini(struct wl_driver *w)
+{
+	free(w->priv);
+	w->priv = NULL;
+}
+
+/* Every token of the last binding came back by detach (or is lost with
+ * the queues): start afresh. */
+static void net_probe(struct wl_driver *w)
+{
+	struct net_drv *n = net_of(w);
+
+	memset(n, 0, sizeof(*n));
+	n->key = choice_range(w->env->cs, 0, ~0ULL);
+	if (virtio_config_buf(w->vdev, NET_F_MAC, 0, n->dst, 6))
+		memcpy(n->dst, net_dst_default, 6);
+}
+
+/* 1 entry, or the header and the rest as 2 (the ring may put them in an
+ * indirect table). */
+static unsigned int net_sg(struct wl_driver *w, struct scatterlist *sg, u8 *buf,
+			   u32 len)
+{
+	if (!choice_chance(w->env->cs, 1, 2)) {
+		sg_init_one(sg, buf, len);
+		return 1;
+	}
+	sg_init_table(sg, 2);
+	sg_set_buf(&sg[0], buf, NET_HDR_LEN);
+	sg_set_buf(&sg[1], buf + NET_HDR_LEN, len - NET_HDR_LEN);
+	return 2;
+}
+
+/* Receive buffers only for frames in flight (see the top). When the
+ * device lied, a used len may have been invented (len-zero turned too
+ * large) and pending undercounts: then a transmit outstanding also
+ * earns a buffer, so frames stuck in the device still find one. */
+static bool net_rx_wanted(struct wl_driver *w)
+{
+	struct net_drv *n = net_of(w);
+	u32 allowed = n->pending;
+
+	if (!wl_data_trusted(w))
+		allowed += n->tx_out;
+	return n->rx_out < allowed;
+}
+
+static int net_prepare_rx(struct wl_driver *w, struct wl_req *r,
+			  struct scatterlist *sg, unsigned int *in)
+{
+	u8 *buf;
+
+	if (!net_rx_wanted(w))
+		return -EAGAIN;
+	buf = kmalloc(NET_RX_BYTES, GFP_ATOMIC);
+	if (!buf)
+		return -ENOMEM;
+	r->mem = buf;
+	r->bytes = NET_RX_BYTES;
+	*in = net_sg(w, sg, buf, NET_RX_BYTES);
+	net_of(w)->rx_out++;
+	return 0;
+}
+
+/* The next sequence number whose table entry is not in flight. */
+static bool net_next_seq(struct net_drv *n, u32 *seq)
+{
+	u32 i, s = n->next_seq;
+
+	for (i = 0; i < NET_SENT_MAX; i++, s++)
+		if (n->sent[s % NET_SENT_MAX].state != NET_SENT_FLIGHT) {
+			*seq = s;
+			return true;
+		}
+	return false;
+}
+
+static int net_prepare_tx(struct wl_driver *w, struct wl_req *r,
+			  struct scatterlist *sg, unsigned int *out)
+{
+	struct net_drv *n = net_of(w);
+	struct net_sent *e;
+	u32 seq, flen;
+	u8 *buf;
+
+	if (!net_next_seq(n, &seq))
+		return -EAGAIN;
+	/* 0 draws the shortest frame: the quiet world sends small ones. */
+	flen = NET_FRAME_MIN +
+	       (u32)choice_below(w->env->cs, NET_FRAME_MAX - NET_FRAME_MIN + 1);
+	buf = kmalloc(NET_HDR_LEN + flen, GFP_ATOMIC);
+	if (!buf)
+		return -ENOMEM;
+	memset(buf, 0, NET_HDR_LEN);
+	net_build_frame(n, buf + NET_HDR_LEN, flen, seq);
+	r->mem = buf;
+	r->bytes = NET_HDR_LEN + flen;
+	r->tag[0] = seq;
+	*out = net_sg(w, sg, buf, NET_HDR_LEN + flen);
+	e = &n->sent[seq % NET_SENT_MAX];
+	e->seq = seq;
+	e->len = (u16)flen;
+	e->state = NET_SENT_FLIGHT;
+	n->next_seq = seq + 1;
+	n->pending++;
+	n->tx_out++;
+	return 0;
+}
+
+static int net_prepare(struct wl_driver *w, unsigned int q, struct wl_req *r,
+		       struct scatterlist *sg, unsigned int *out,
+		       unsigned int *in)
+{
+	*out = 0;
+	*in = 0;
+	if (q == 0)
+		return net_prepare_rx(w, r, sg, in);
+	return net_prepare_tx(w, r, sg, out);
+}
+
+/* Offset of the first payload byte that differs, or len when none. */
+static u32 net_payload_diff(const struct net_drv *n, const u8 *f, u32 len,
+			    u32 seq)
+{
+	u32 i;
+
+	for (i = NET_FRAME_MIN; i < len; i++)
+		if (f[i] != net_payload_byte(n->key, seq, i))
+			return i;
+	return len;
+}
+
+/* Checks a received frame against what was sent; true when it verified. */
+static bool net_check_frame(struct wl_driver *w, const u8 *buf, u32 len)
+{
+	static const u8 zero_hdr[NET_HDR_LEN];
+	struct net_drv *n = net_of(w);
+	const u8 *f = buf + NET_HDR_LEN;
+	u32 flen = len - NET_HDR_LEN, seq, at;
+	struct net_sent *e;
+
+	if (memcmp(buf, zero_hdr, NET_HDR_LEN) != 0) {
+		wl_data_fail(w, "received header not zeroed");
+		return false;
+	}
+	if (memcmp(f, n->dst, 6) != 0 || memcmp(f + 6, net_src, 6) != 0 ||
+	    f[12] != (u8)(NET_ETHERTYPE >> 8) || f[13] != (u8)NET_ETHERTYPE) {
+		wl_data_fail(w,
+			     "received frame of %u bytes with a foreign "
+			     "Ethernet header",
+			     flen);
+		return false;
+	}
+	seq = get_le32(f + NET_SEQ_OFF);
+	e = &n->sent[seq % NET_SENT_MAX];
+	if (e->seq != seq || e->state == NET_SENT_FREE) {
+		wl_data_fail(w, "received seq %u, never sent (or stale)", seq);
+		return false;
+	}
+	if (e->state == NET_SENT_RECEIVED) {
+		wl_data_fail(w, "received seq %u twice", seq);
+		return false;
+	}
+	e->state = NET_SENT_RECEIVED;
+	if (flen != e->len) {
+		wl_data_fail(w, "seq %u: received %u frame bytes, sent %u", seq,
+			     flen, e->len);
+		return false;
+	}
+	at = net_payload_diff(n, f, flen, seq);
+	if (at != flen) {
+		wl_data_fail(w, "seq %u: frame byte %u of %u differs", seq, at,
+			     flen);
+		return false;
+	}
+	return true;
+}
+
+static void net_complete(struct wl_driver *w, struct wl_req *r, u32 len)
+{
+	struct net_drv *n = net_of(w);
+
+	if (r->queue == 1) {
+		net_put(&n->tx_out);
+		return; /* sent; its frame comes back on the receive queue */
+	}
+	net_put(&n->rx_out);
+	if (len == 0)
+		return; /* legal: a buffer returned empty (len-zero) */
+	/* Saturating: after a lie (see net_rx_wanted) it may undercount. */
+	n->pending -= n->pending > 0;
+	if (len < NET_HDR_LEN + NET_FRAME_MIN) {
+		wl_data_fail(w,
+			     "received len %u, below header and frame "
+			     "minimum %u",
+			     len, NET_HDR_LEN + NET_FRAME_MIN);
+		return;
+	}
+	if (net_check_frame(w, r->mem, len) && wl_data_trusted(w))
+		w->data_checked++;
+}
+
+/* r never reached the device (or comes back by detach after a reset):
+ * its frame, or the buffer, is no longer expected. */
+static void net_cancel(struct wl_driver *w, struct wl_req *r)
+{
+	struct net_drv *n = net_of(w);
+	struct net_sent *e;
+	u32 seq;
+
+	if (r->queue == 0) {
+		net_put(&n->rx_out);
+		return;
+	}
+	net_put(&n->tx_out);
+	seq = (u32)r->tag[0];
+	e = &n->sent[seq % NET_SENT_MAX];
+	if (e->seq == seq && e->state == NET_SENT_FLIGHT) {
+		e->state = NET_SENT_FREE;
+		n->pending -= n->pending > 0;
+	}
+}
+
+const struct wl_class wl_net_class = {
+	.name = "ringside-net",
+	.id_table = net_ids,
+	.features = net_features,
+	.nfeatures = ARRAY_SIZE(net_features),
+	.nqueues = 2,
+	.queue_names = net_queues,
+	.init = net_init,
+	.fini = net_fini,
+	.probe = net_probe,
+	.prepare = net_prepare,
+	.complete = net_complete,
+	.cancel = net_cancel,
+};

@@ -1,0 +1,63 @@
+/*
+ * cli.h - shared pieces of the ringside command-line program: the command
+ * table, exit statuses, argument parsing and JSON output helpers.
+ *
+ * Every command is a function taking its own argv (argv[0] is the command
+ * name) and returning an exit status. Usage errors print a message naming
+ * the offending word and the command's usage on stderr, and return
+ * CLI_EXIT_USAGE.
+ */
+#ifndef RINGSIDE_TOOLS_CLI_H
+#define RINGSIDE_TOOLS_CLI_H
+
+#include <linux/compiler.h>
+#include <linux/types.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAIL 1 /* a run failed */
+#define CLI_EXIT_USAGE 2
+
+struct cli_command {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv);
+	void (*usage)(FILE *out);
+};
+
+/* The commands (ringside.c dispatches through this table). */
+int cli_sim(int argc, char **argv);
+void cli_sim_usage(FILE *out);
+
+/*
+ * Prints "ringside <cmd>: <message>" on stderr, then the command's usage
+ * (when usage is not NULL). Returns CLI_EXIT_USAGE.
+ */
+__printf(3, 4) int cli_usage_error(const char *cmd, void (*usage)(FILE *out),
+				   const char *fmt, ...);
+
+/*
+ * A u64 in decimal or 0x hex, the whole string and nothing else (no sign,
+ * no blanks, no overflow). Returns 0, or -EINVAL.
+ */
+int cli_parse_u64(const char *s, u64 *out);
+
+/*
+ * Options: "--name value" or "--name=value". cli_option_match() returns
+ * true when arg is --name (with or without "=value"); cli_option_value()
+ * then takes the value from "=value" or the next argument (advancing
+ * *i), and NULL when there is none.
+ */
+bool cli_option_match(const char *arg, const char *name);
+const char *cli_option_value(int argc, char **argv, int *i);
+
+/* JSON: a string literal with quotes, escaping everything that needs it
+ * (and any byte outside printable ASCII, as \u00XX). */
+void cli_json_string(FILE *out, const char *s);
+
+/* Seconds of CLOCK_MONOTONIC, for display only (runs/s). */
+double cli_now(void);
+
+#endif /* RINGSIDE_TOOLS_CLI_H */

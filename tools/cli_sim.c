@@ -1,0 +1,976 @@
+/*
+ * cli_sim.c - "ringside sim": one run of the simulated world, or a
+ * campaign of consecutive seeds, with a summary of what happened and how
+ * to reproduce every failure.
+ *
+ * A run is a pure function of its seed and of the flags that shape the
+ * world (--device, --adversary, --steps, --plant): the command printed
+ * after "reproduce with:" repeats exactly the failing run. With --device
+ * any the device type is drawn from the seed's choices, so the reproducing
+ * command says --device any too (naming the drawn device would skip that
+ * draw and make another run).
+ *
+ * Timing (runs/s, steps/s) is measured here, never in the model, and only
+ * shown in campaign summaries: the output of a single run is the same on
+ * every machine and every time.
+ */
+#define _POSIX_C_SOURCE 200809L /* isatty */
+
+#include "cli.h"
+
+#include <adversary.h>
+#include <choice.h>
+#include <sim_transport.h>
+#include <world.h>
+
+#include <linux/errno.h>
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define FAILURES_SHOWN 20
+#define ORACLES_MAX 32
+#define NAME_BYTES 32
+#define SPEC_BYTES 1024
+#define REPRODUCE_BYTES (SPEC_BYTES + 256)
+#define PROGRESS_SECONDS 1.0
+
+/* Planted faults (sim_config), to see the oracles fire end to end. */
+enum plant {
+	PLANT_LOST_TOKEN,
+	PLANT_DEVICE_STALL,
+	PLANT_DEAF_DRIVER,
+	PLANT_CORRUPT_DATA,
+	PLANT_DRIVER_RULE,
+	PLANT_FALSE_BREAK,
+	PLANT_ACCEPT_FOREIGN,
+	PLANT_COUNT
+};
+
+static const char *const plant_names[PLANT_COUNT] = {
+	"lost-token",  "device-stall", "deaf-driver",	 "corrupt-data",
+	"driver-rule", "false-break",  "accept-foreign",
+};
+
+struct sim_opts {
+	u64 first, last; /* seeds, inclusive */
+	bool campaign;
+	bool seed_set, runs_set, seeds_set;
+	u64 steps;
+	enum sim_device_type device;
+	struct adversary adv;
+	bool swarm;
+	u32 plants; /* 1 << enum plant */
+	bool json, quiet, list;
+	char adversary[SPEC_BYTES]; /* canonical --adversary value */
+};
+
+struct oracle_count {
+	char name[NAME_BYTES];
+	u64 count;
+};
+
+struct failure {
+	u64 seed;
+	enum sim_device_type device;
+	char oracle[NAME_BYTES];
+	u64 step;
+	char message[sizeof(((struct sim_result *)0)->message)];
+};
+
+struct campaign {
+	u64 total, runs, failed;
+	u64 steps, events;
+	struct oracle_count oracles[ORACLES_MAX];
+	size_t noracles;
+	u64 device_runs[SIM_DEVICE_COUNT], device_failed[SIM_DEVICE_COUNT];
+	u64 legacy_runs, modern_runs, bound_runs;
+	u64 stalls, stall_runs;
+	u64 enabled_runs[ADV_COUNT], fired[ADV_COUNT], fired_runs[ADV_COUNT];
+	struct failure failures[FAILURES_SHOWN];
+	double seconds;
+};
+
+/* --- usage ------------------------------------------------------------------ */
+
+void cli_sim_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: ringside sim [options]\n"
+		"\n"
+		"Runs the simulated world: one run with --seed, or a campaign "
+		"of\n"
+		"consecutive seeds with --runs or --seeds. Each run is a pure\n"
+		"function of its seed and the flags below.\n"
+		"\n"
+		"Options:\n"
+		"  --seed N           the run's seed, or a campaign's first "
+		"seed\n"
+		"                     (default 1; decimal or 0x hex, 64 bits)\n"
+		"  --runs N           a campaign of N seeds from --seed\n"
+		"  --seeds A..B       a campaign of the seeds A to B "
+		"(inclusive)\n"
+		"  --device D         block, entropy, console, net, or any "
+		"(default:\n"
+		"                     any, drawn per run from its seed)\n"
+		"  --adversary A      none, all, swarm, or NAME,NAME,... "
+		"(default:\n"
+		"                     swarm, a set drawn per run from its "
+		"seed)\n"
+		"  --list-adversaries print the catalogue of behaviours and "
+		"exit\n"
+		"  --steps N          scheduler steps per run (default %u)\n"
+		"  --plant F,F,...    plant faults, to see the oracles fire: "
+		"lost-token,\n"
+		"                     device-stall, deaf-driver, "
+		"corrupt-data,\n"
+		"                     driver-rule, false-break, "
+		"accept-foreign\n",
+		SIM_STEPS_DEFAULT);
+	fputs("  --json             one JSON object on stdout instead of text\n"
+	      "  --quiet            no progress lines on stderr\n"
+	      "  --help             this text\n"
+	      "\n"
+	      "Output: the first line is seed=N (the first seed). A single "
+	      "run\n"
+	      "prints its verdict and counts; a campaign prints progress on "
+	      "stderr\n"
+	      "(about every second), then a summary: failures by oracle, runs "
+	      "per\n"
+	      "device, behaviour coverage (NEVER FIRED: enabled but never "
+	      "fired),\n"
+	      "the first 20 failures, and \"reproduce with:\" the command "
+	      "that\n"
+	      "repeats the first failing run.\n"
+	      "\n"
+	      "Exit status: 0 every run passed, 1 a run failed, 2 usage "
+	      "error.\n",
+	      out);
+}
+
+static int usage_error(const char *fmt, ...) __printf(1, 2);
+
+static int usage_error(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return cli_usage_error("sim", cli_sim_usage, "%s", msg);
+}
+
+/* --- options ---------------------------------------------------------------- */
+
+enum opt_id {
+	OPT_SEED,
+	OPT_RUNS,
+	OPT_SEEDS,
+	OPT_DEVICE,
+	OPT_ADVERSARY,
+	OPT_STEPS,
+	OPT_PLANT,
+	OPT_JSON,
+	OPT_QUIET,
+	OPT_LIST,
+	OPT_HELP,
+};
+
+struct opt {
+	const char *name;
+	enum opt_id id;
+	bool value;
+};
+
+static const struct opt opts_table[] = {
+	{ "--seed", OPT_SEED, true },
+	{ "--runs", OPT_RUNS, true },
+	{ "--seeds", OPT_SEEDS, true },
+	{ "--device", OPT_DEVICE, true },
+	{ "--adversary", OPT_ADVERSARY, true },
+	{ "--steps", OPT_STEPS, true },
+	{ "--plant", OPT_PLANT, true },
+	{ "--json", OPT_JSON, false },
+	{ "--quiet", OPT_QUIET, false },
+	{ "--list-adversaries", OPT_LIST, false },
+	{ "--help", OPT_HELP, false },
+	{ "-h", OPT_HELP, false },
+};
+
+#define NOPTS (sizeof(opts_table) / sizeof(opts_table[0]))
+
+static const struct opt *find_opt(const char *arg)
+{
+	size_t i;
+
+	for (i = 0; i < NOPTS; i++) {
+		if (opts_table[i].value
+			    ? cli_option_match(arg, opts_table[i].name)
+			    : strcmp(arg, opts_table[i].name) == 0)
+			return &opts_table[i];
+	}
+	return NULL;
+}
+
+static int parse_number(const char *opt, const char *v, u64 *out)
+{
+	if (cli_parse_u64(v, out) != 0)
+		return usage_error("bad %s value '%s': expected a number "
+				   "(decimal or 0x hex, below 2^64)",
+				   opt, v);
+	return 0;
+}
+
+static int parse_seeds(struct sim_opts *o, const char *v)
+{
+	const char *dots = strstr(v, "..");
+	char left[64];
+	size_t len;
+
+	if (!dots)
+		return usage_error("bad --seeds value '%s': expected A..B", v);
+	len = (size_t)(dots - v);
+	if (len == 0 || len >= sizeof(left) || dots[2] == '\0')
+		return usage_error("bad --seeds value '%s': expected A..B", v);
+	memcpy(left, v, len);
+	left[len] = '\0';
+	if (cli_parse_u64(left, &o->first) != 0 ||
+	    cli_parse_u64(dots + 2, &o->last) != 0)
+		return usage_error("bad --seeds value '%s': expected A..B, two "
+				   "numbers (decimal or 0x hex)",
+				   v);
+	if (o->first > o->last)
+		return usage_error("bad --seeds value '%s': the first seed is "
+				   "above the last",
+				   v);
+	if (o->first == 0 && o->last == UINT64_MAX)
+		return usage_error("bad --seeds value '%s': too many runs", v);
+	return 0;
+}
+
+static int parse_plants(struct sim_opts *o, const char *v)
+{
+	const char *p = v;
+
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		int i;
+
+		for (i = 0; i < PLANT_COUNT; i++)
+			if (strlen(plant_names[i]) == len &&
+			    strncmp(plant_names[i], p, len) == 0)
+				break;
+		if (i == PLANT_COUNT)
+			return usage_error("unknown fault '%.*s' in --plant",
+					   (int)len, p);
+		o->plants |= 1u << i;
+		if (!comma)
+			return 0;
+		p = comma + 1;
+	}
+}
+
+/* The --adversary value that rebuilds the same configuration. */
+static void adversary_spec(struct sim_opts *o)
+{
+	size_t used = 0;
+	unsigned int b, n = 0;
+
+	if (o->swarm) {
+		snprintf(o->adversary, sizeof(o->adversary), "swarm");
+		return;
+	}
+	for (b = 0; b < ADV_COUNT; b++)
+		n += adv_enabled(&o->adv, b);
+	if (n == 0 || n == ADV_COUNT) {
+		snprintf(o->adversary, sizeof(o->adversary), "%s",
+			 n ? "all" : "none");
+		return;
+	}
+	o->adversary[0] = '\0';
+	for (b = 0; b < ADV_COUNT; b++) {
+		if (!adv_enabled(&o->adv, b))
+			continue;
+		used += (size_t)snprintf(o->adversary + used,
+					 sizeof(o->adversary) - used, "%s%s",
+					 used ? "," : "", adv_info(b)->name);
+		assert(used < sizeof(o->adversary));
+	}
+}
+
+static int parse_adversary(struct sim_opts *o, const char *v)
+{
+	char bad[64];
+
+	if (adv_config_parse(&o->adv, v, &o->swarm, bad, sizeof(bad)) != 0)
+		return usage_error("unknown behaviour '%s' in --adversary (see "
+				   "ringside sim --list-adversaries)",
+				   bad);
+	adversary_spec(o);
+	return 0;
+}
+
+static int parse_device(struct sim_opts *o, const char *v)
+{
+	o->device = sim_device_lookup(v);
+	if (o->device == SIM_DEVICE_COUNT)
+		return usage_error("unknown device '%s' in --device (block, "
+				   "entropy, console, net or any)",
+				   v);
+	return 0;
+}
+
+static int apply_opt(struct sim_opts *o, const struct opt *opt, const char *v)
+{
+	u64 n;
+
+	switch (opt->id) {
+	case OPT_SEED:
+		o->seed_set = true;
+		return parse_number("--seed", v, &o->first);
+	case OPT_RUNS:
+		o->runs_set = true;
+		if (parse_number("--runs", v, &n))
+			return CLI_EXIT_USAGE;
+		if (n == 0)
+			return usage_error("bad --runs value '%s': at least 1",
+					   v);
+		o->last = n - 1; /* an offset until the first seed is known */
+		return 0;
+	case OPT_SEEDS:
+		o->seeds_set = true;
+		return parse_seeds(o, v);
+	case OPT_DEVICE:
+		return parse_device(o, v);
+	case OPT_ADVERSARY:
+		return parse_adversary(o, v);
+	case OPT_STEPS:
+		if (parse_number("--steps", v, &o->steps))
+			return CLI_EXIT_USAGE;
+		if (o->steps == 0)
+			return usage_error("bad --steps value '%s': at least 1",
+					   v);
+		return 0;
+	case OPT_PLANT:
+		return parse_plants(o, v);
+	case OPT_JSON:
+		o->json = true;
+		return 0;
+	case OPT_QUIET:
+		o->quiet = true;
+		return 0;
+	case OPT_LIST:
+		o->list = true;
+		return 0;
+	case OPT_HELP:
+		break;
+	}
+	return 0;
+}
+
+/* Seeds: --seed alone is one run; --runs from --seed, or --seeds. */
+static int settle_seeds(struct sim_opts *o)
+{
+	u64 offset = o->last;
+
+	if (o->seeds_set && (o->seed_set || o->runs_set))
+		return usage_error("--seeds cannot go with --seed or --runs");
+	if (o->seeds_set) {
+		o->campaign = true;
+		return 0;
+	}
+	if (!o->seed_set)
+		o->first = 1;
+	o->last = o->first;
+	if (!o->runs_set)
+		return 0;
+	o->campaign = true;
+	if (o->first + offset < o->first ||
+	    (o->first == 0 && offset == UINT64_MAX))
+		return usage_error("--seed %llu --runs %llu goes past the last "
+				   "seed, 2^64-1",
+				   (unsigned long long)o->first,
+				   (unsigned long long)offset + 1);
+	o->last = o->first + offset;
+	return 0;
+}
+
+/* 0 to go on, -1 when --help was printed, else an exit status. */
+static int parse_args(struct sim_opts *o, int argc, char **argv)
+{
+	int i, err;
+
+	memset(o, 0, sizeof(*o));
+	o->steps = SIM_STEPS_DEFAULT;
+	o->device = SIM_DEVICE_ANY;
+	o->swarm = true;
+	adversary_spec(o);
+	for (i = 1; i < argc; i++) {
+		const struct opt *opt = find_opt(argv[i]);
+		const char *v = NULL;
+
+		if (!opt)
+			return usage_error("unknown %s '%s'",
+					   argv[i][0] == '-' ? "option"
+							     : "argument",
+					   argv[i]);
+		if (opt->id == OPT_HELP) {
+			cli_sim_usage(stdout);
+			return -1;
+		}
+		if (opt->value) {
+			v = cli_option_value(argc, argv, &i);
+			if (!v)
+				return usage_error("option '%s' needs a value",
+						   opt->name);
+		}
+		err = apply_opt(o, opt, v);
+		if (err)
+			return err;
+	}
+	return settle_seeds(o);
+}
+
+/* --- one run ---------------------------------------------------------------- */
+
+static void run_one(const struct sim_opts *o, u64 seed, struct sim_result *r)
+{
+	struct sim_config cfg = {
+		.seed = seed,
+		.steps_max = o->steps,
+		.device = o->device,
+		.adversary = o->swarm ? NULL : &o->adv,
+		.swarm = o->swarm,
+		.plant_lost_token = o->plants & 1u << PLANT_LOST_TOKEN,
+		.plant_device_stall = o->plants & 1u << PLANT_DEVICE_STALL,
+		.plant_deaf_driver = o->plants & 1u << PLANT_DEAF_DRIVER,
+		.plant_corrupt_data = o->plants & 1u << PLANT_CORRUPT_DATA,
+		.plant_driver_rule = o->plants & 1u << PLANT_DRIVER_RULE,
+		.plant_false_break = o->plants & 1u << PLANT_FALSE_BREAK,
+		.plant_accept_foreign = o->plants & 1u << PLANT_ACCEPT_FOREIGN,
+	};
+	struct choice_source cs;
+	int err;
+
+	choice_init_seed(&cs, seed);
+	err = sim_run(&cfg, &cs, r);
+	choice_free(&cs);
+	/* the arguments are ours and checked: nothing else can go wrong */
+	assert(err == 0);
+	(void)err;
+}
+
+static const char *mode_name(int mode)
+{
+	return mode == SIMT_MODERN ? "1.x" : "legacy";
+}
+
+static const char *oracle_name(const struct sim_result *r)
+{
+	return r->oracle ? r->oracle : "unknown";
+}
+
+/* The command that repeats the run of seed (see the top of the file). */
+static void reproduce(const struct sim_opts *o, u64 seed, char *buf, size_t len)
+{
+	int n, p;
+
+	n = snprintf(buf, len,
+		     "ringside sim --seed %llu --device %s --adversary %s "
+		     "--steps %llu",
+		     (unsigned long long)seed, sim_device_name(o->device),
+		     o->adversary, (unsigned long long)o->steps);
+	assert(n > 0 && (size_t)n < len);
+	for (p = 0; p < PLANT_COUNT; p++) {
+		if (!(o->plants & 1u << p))
+			continue;
+		n += snprintf(buf + n, len - (size_t)n, "%s%s",
+			      strstr(buf, " --plant ") ? "," : " --plant ",
+			      plant_names[p]);
+		assert((size_t)n < len);
+	}
+}
+
+static void print_run_text(const struct sim_opts *o, u64 seed,
+			   const struct sim_result *r)
+{
+	char cmd[REPRODUCE_BYTES];
+	unsigned int b, enabled = 0, fired = 0;
+
+	printf("seed=%llu\n", (unsigned long long)seed);
+	if (r->failed)
+		printf("result: FAILED oracle=%s step=%llu: %s\n",
+		       oracle_name(r), (unsigned long long)r->fail_step,
+		       r->message);
+	else
+		printf("result: passed\n");
+	printf("device: %s (%s)\n", sim_device_name(r->device),
+	       mode_name(r->mode));
+	printf("steps: %llu\n", (unsigned long long)r->steps);
+	printf("events: %llu (hash 0x%016llx)\n", (unsigned long long)r->events,
+	       (unsigned long long)r->event_hash);
+	printf("choices: %llu\n", (unsigned long long)r->choices);
+	printf("tokens: added %llu, got %llu, detached %llu\n",
+	       (unsigned long long)r->tokens_added,
+	       (unsigned long long)r->tokens_got,
+	       (unsigned long long)r->tokens_detached);
+	printf("completions: %llu (%llu bytes), data checked %llu\n",
+	       (unsigned long long)r->completed, (unsigned long long)r->bytes,
+	       (unsigned long long)r->data_checked);
+	printf("probes: %llu, unplugs %llu, device stalls (excused) %llu\n",
+	       (unsigned long long)r->probes, (unsigned long long)r->unplugs,
+	       (unsigned long long)r->device_stalls);
+	for (b = 0; b < ADV_COUNT; b++) {
+		enabled += r->rate[b] != 0;
+		fired += r->fired[b] != 0;
+	}
+	printf("behaviours: %u enabled, %u fired (adversary %s)\n", enabled,
+	       fired, o->adversary);
+	for (b = 0; b < ADV_COUNT; b++) {
+		if (!r->rate[b] && !r->fired[b])
+			continue;
+		printf("  %-18s rate %4u/%u  fired %llu\n", adv_info(b)->name,
+		       r->rate[b], ADV_RATE_DEN,
+		       (unsigned long long)r->fired[b]);
+	}
+	if (r->failed) {
+		reproduce(o, seed, cmd, sizeof(cmd));
+		printf("reproduce with: %s\n", cmd);
+	}
+}
+
+static void json_u64(const char *key, u64 v, bool comma)
+{
+	printf("\"%s\": %llu%s", key, (unsigned long long)v, comma ? ", " : "");
+}
+
+static void json_str(const char *key, const char *v, bool comma)
+{
+	printf("\"%s\": ", key);
+	if (v)
+		cli_json_string(stdout, v);
+	else
+		fputs("null", stdout);
+	if (comma)
+		fputs(", ", stdout);
+}
+
+static void print_run_json(const struct sim_opts *o, u64 seed,
+			   const struct sim_result *r)
+{
+	char cmd[REPRODUCE_BYTES];
+	unsigned int b;
+	bool first = true;
+
+	putchar('{');
+	json_u64("seed", seed, true);
+	json_str("result", r->failed ? "failed" : "passed", true);
+	json_str("oracle", r->failed ? oracle_name(r) : NULL, true);
+	json_str("message", r->failed ? r->message : NULL, true);
+	if (r->failed)
+		json_u64("fail_step", r->fail_step, true);
+	else
+		fputs("\"fail_step\": null, ", stdout);
+	json_str("device", sim_device_name(r->device), true);
+	json_str("mode", mode_name(r->mode), true);
+	json_str("adversary", o->adversary, true);
+	json_u64("steps", r->steps, true);
+	json_u64("events", r->events, true);
+	printf("\"event_hash\": \"0x%016llx\", ",
+	       (unsigned long long)r->event_hash);
+	json_u64("choices", r->choices, true);
+	json_u64("tokens_added", r->tokens_added, true);
+	json_u64("tokens_got", r->tokens_got, true);
+	json_u64("tokens_detached", r->tokens_detached, true);
+	json_u64("completed", r->completed, true);
+	json_u64("bytes", r->bytes, true);
+	json_u64("data_checked", r->data_checked, true);
+	json_u64("device_stalls", r->device_stalls, true);
+	json_u64("probes", r->probes, true);
+	json_u64("unplugs", r->unplugs, true);
+	fputs("\"behaviours\": [", stdout);
+	for (b = 0; b < ADV_COUNT; b++) {
+		if (!r->rate[b] && !r->fired[b])
+			continue;
+		printf("%s{", first ? "" : ", ");
+		first = false;
+		json_str("name", adv_info(b)->name, true);
+		json_u64("rate", r->rate[b], true);
+		json_u64("fired", r->fired[b], false);
+		putchar('}');
+	}
+	fputs("], ", stdout);
+	reproduce(o, seed, cmd, sizeof(cmd));
+	json_str("reproduce", r->failed ? cmd : NULL, false);
+	puts("}");
+}
+
+/* --- campaigns -------------------------------------------------------------- */
+
+static void count_oracle(struct campaign *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->noracles; i++) {
+		if (strcmp(c->oracles[i].name, name) == 0) {
+			c->oracles[i].count++;
+			return;
+		}
+	}
+	/* The oracles are a short fixed list (world.h); the last slot
+	 * collects any beyond it. */
+	if (c->noracles == ORACLES_MAX)
+		i = ORACLES_MAX - 1;
+	else
+		i = c->noracles++;
+	snprintf(c->oracles[i].name, sizeof(c->oracles[i].name), "%s", name);
+	c->oracles[i].count++;
+}
+
+static void account(struct campaign *c, u64 seed, const struct sim_result *r)
+{
+	unsigned int b;
+
+	c->runs++;
+	c->steps += r->steps;
+	c->events += r->events;
+	if (r->device < SIM_DEVICE_COUNT)
+		c->device_runs[r->device]++;
+	if (r->mode == SIMT_MODERN)
+		c->modern_runs++;
+	else
+		c->legacy_runs++;
+	c->bound_runs += r->driver_bound;
+	c->stalls += r->device_stalls;
+	c->stall_runs += r->device_stalls != 0;
+	for (b = 0; b < ADV_COUNT; b++) {
+		c->enabled_runs[b] += r->rate[b] != 0;
+		c->fired[b] += r->fired[b];
+		c->fired_runs[b] += r->fired[b] != 0;
+	}
+	if (!r->failed)
+		return;
+	if (c->failed < FAILURES_SHOWN) {
+		struct failure *f = &c->failures[c->failed];
+
+		f->seed = seed;
+		f->device = r->device;
+		snprintf(f->oracle, sizeof(f->oracle), "%s", oracle_name(r));
+		f->step = r->fail_step;
+		snprintf(f->message, sizeof(f->message), "%s", r->message);
+	}
+	c->failed++;
+	if (r->device < SIM_DEVICE_COUNT)
+		c->device_failed[r->device]++;
+	count_oracle(c, oracle_name(r));
+}
+
+/* On a terminal the progress line rewrites itself; elsewhere (a log) it is
+ * one line each time. */
+static void progress(const struct campaign *c, double start, bool tty,
+		     bool done)
+{
+	double t = cli_now() - start;
+
+	fprintf(stderr,
+		"%sringside sim: %llu/%llu runs, %llu failed, %.0f runs/s%s",
+		tty ? "\r" : "", (unsigned long long)c->runs,
+		(unsigned long long)c->total, (unsigned long long)c->failed,
+		t > 0 ? (double)c->runs / t : 0.0,
+		tty ? (done ? "\033[K\n" : "\033[K") : "\n");
+}
+
+static void run_campaign(const struct sim_opts *o, struct campaign *c)
+{
+	struct sim_result r;
+	double start = cli_now(), last = start, now;
+	bool tty = !o->quiet && isatty(STDERR_FILENO);
+	bool shown = false;
+	u64 seed;
+
+	memset(c, 0, sizeof(*c));
+	c->total = o->last - o->first + 1;
+	for (seed = o->first;; seed++) {
+		run_one(o, seed, &r);
+		account(c, seed, &r);
+		if (!o->quiet) {
+			now = cli_now();
+			if (now - last >= PROGRESS_SECONDS) {
+				progress(c, start, tty, false);
+				last = now;
+				shown = true;
+			}
+		}
+		if (seed == o->last)
+			break;
+	}
+	/* a terminal's line ends with the final count */
+	if (shown && tty)
+		progress(c, start, tty, true);
+	c->seconds = cli_now() - start;
+}
+
+static double per_second(u64 n, double seconds)
+{
+	return seconds > 0 ? (double)n / seconds : 0.0;
+}
+
+/* "fired", "NEVER FIRED" (enabled in some run, never fired) or "never
+ * enabled". */
+static const char *coverage(const struct campaign *c, unsigned int b)
+{
+	if (!c->enabled_runs[b])
+		return c->fired[b] ? "fired" : "never enabled";
+	return c->fired[b] ? "fired" : "NEVER FIRED";
+}
+
+static void print_campaign_text(const struct sim_opts *o,
+				const struct campaign *c)
+{
+	char cmd[REPRODUCE_BYTES];
+	unsigned int b, d;
+	size_t i;
+
+	printf("seed=%llu\n", (unsigned long long)o->first);
+	printf("campaign: seeds %llu..%llu, device %s, adversary %s, steps "
+	       "%llu\n",
+	       (unsigned long long)o->first, (unsigned long long)o->last,
+	       sim_device_name(o->device), o->adversary,
+	       (unsigned long long)o->steps);
+	printf("runs: %llu, passed: %llu, failed: %llu\n",
+	       (unsigned long long)c->runs,
+	       (unsigned long long)(c->runs - c->failed),
+	       (unsigned long long)c->failed);
+	printf("time: %.2f s, %.1f runs/s, %.0f steps/s\n", c->seconds,
+	       per_second(c->runs, c->seconds),
+	       per_second(c->steps, c->seconds));
+	printf("failures by oracle:%s\n", c->noracles ? "" : " none");
+	for (i = 0; i < c->noracles; i++)
+		printf("  %-22s %llu\n", c->oracles[i].name,
+		       (unsigned long long)c->oracles[i].count);
+	printf("devices:\n");
+	for (d = 1; d < SIM_DEVICE_COUNT; d++)
+		printf("  %-8s %8llu runs, %llu failed\n", sim_device_name(d),
+		       (unsigned long long)c->device_runs[d],
+		       (unsigned long long)c->device_failed[d]);
+	printf("modes: legacy %llu, 1.x %llu; driver bound in %llu runs\n",
+	       (unsigned long long)c->legacy_runs,
+	       (unsigned long long)c->modern_runs,
+	       (unsigned long long)c->bound_runs);
+	printf("device stalls (excused): %llu in %llu runs\n",
+	       (unsigned long long)c->stalls,
+	       (unsigned long long)c->stall_runs);
+	printf("behaviour coverage:\n");
+	printf("   # %-18s %-8s %12s %12s %12s\n", "name", "class",
+	       "enabled-runs", "fired-runs", "fired");
+	for (b = 0; b < ADV_COUNT; b++) {
+		const char *cov = coverage(c, b);
+
+		printf("  %2u %-18s %-8s %12llu %12llu %12llu%s%s\n", b,
+		       adv_info(b)->name,
+		       adv_info(b)->legal ? "legal" : "illegal",
+		       (unsigned long long)c->enabled_runs[b],
+		       (unsigned long long)c->fired_runs[b],
+		       (unsigned long long)c->fired[b],
+		       strcmp(cov, "fired") ? "  " : "",
+		       strcmp(cov, "fired") ? cov : "");
+	}
+	for (i = 0; i < c->failed && i < FAILURES_SHOWN; i++) {
+		const struct failure *f = &c->failures[i];
+
+		reproduce(o, f->seed, cmd, sizeof(cmd));
+		printf("FAIL seed=%llu device=%s oracle=%s step=%llu: %s\n",
+		       (unsigned long long)f->seed, sim_device_name(f->device),
+		       f->oracle, (unsigned long long)f->step, f->message);
+		printf("  reproduce with: %s\n", cmd);
+	}
+	if (c->failed > FAILURES_SHOWN)
+		printf("... %llu more\n",
+		       (unsigned long long)(c->failed - FAILURES_SHOWN));
+	if (c->failed) {
+		reproduce(o, c->failures[0].seed, cmd, sizeof(cmd));
+		printf("reproduce with: %s\n", cmd);
+	}
+}
+
+static void print_campaign_json(const struct sim_opts *o,
+				const struct campaign *c)
+{
+	char cmd[REPRODUCE_BYTES];
+	unsigned int b, d;
+	size_t i;
+
+	putchar('{');
+	json_u64("seed", o->first, true);
+	json_u64("first_seed", o->first, true);
+	json_u64("last_seed", o->last, true);
+	json_str("device", sim_device_name(o->device), true);
+	json_str("adversary", o->adversary, true);
+	json_u64("steps_max", o->steps, true);
+	json_u64("runs", c->runs, true);
+	json_u64("passed", c->runs - c->failed, true);
+	json_u64("failed", c->failed, true);
+	json_u64("steps", c->steps, true);
+	json_u64("events", c->events, true);
+	printf("\"seconds\": %.3f, \"runs_per_second\": %.1f, "
+	       "\"steps_per_second\": %.0f, ",
+	       c->seconds, per_second(c->runs, c->seconds),
+	       per_second(c->steps, c->seconds));
+	fputs("\"oracles\": {", stdout);
+	for (i = 0; i < c->noracles; i++) {
+		if (i)
+			fputs(", ", stdout);
+		cli_json_string(stdout, c->oracles[i].name);
+		printf(": %llu", (unsigned long long)c->oracles[i].count);
+	}
+	fputs("}, \"devices\": {", stdout);
+	for (d = 1; d < SIM_DEVICE_COUNT; d++)
+		printf("%s\"%s\": {\"runs\": %llu, \"failed\": %llu}",
+		       d > 1 ? ", " : "", sim_device_name(d),
+		       (unsigned long long)c->device_runs[d],
+		       (unsigned long long)c->device_failed[d]);
+	fputs("}, ", stdout);
+	json_u64("legacy_runs", c->legacy_runs, true);
+	json_u64("modern_runs", c->modern_runs, true);
+	json_u64("bound_runs", c->bound_runs, true);
+	json_u64("device_stalls", c->stalls, true);
+	json_u64("device_stall_runs", c->stall_runs, true);
+	fputs("\"coverage\": [", stdout);
+	for (b = 0; b < ADV_COUNT; b++) {
+		printf("%s{", b ? ", " : "");
+		json_u64("number", b, true);
+		json_str("name", adv_info(b)->name, true);
+		printf("\"legal\": %s, ",
+		       adv_info(b)->legal ? "true" : "false");
+		json_u64("enabled_runs", c->enabled_runs[b], true);
+		json_u64("fired_runs", c->fired_runs[b], true);
+		json_u64("fired", c->fired[b], true);
+		json_str("status", coverage(c, b), false);
+		putchar('}');
+	}
+	fputs("], \"failures\": [", stdout);
+	for (i = 0; i < c->failed && i < FAILURES_SHOWN; i++) {
+		const struct failure *f = &c->failures[i];
+
+		printf("%s{", i ? ", " : "");
+		json_u64("seed", f->seed, true);
+		json_str("device", sim_device_name(f->device), true);
+		json_str("oracle", f->oracle, true);
+		json_u64("step", f->step, true);
+		json_str("message", f->message, true);
+		reproduce(o, f->seed, cmd, sizeof(cmd));
+		json_str("reproduce", cmd, false);
+		putchar('}');
+	}
+	fputs("], ", stdout);
+	json_u64("failures_not_shown",
+		 c->failed > FAILURES_SHOWN ? c->failed - FAILURES_SHOWN : 0,
+		 true);
+	if (c->failed)
+		reproduce(o, c->failures[0].seed, cmd, sizeof(cmd));
+	json_str("reproduce", c->failed ? cmd : NULL, false);
+	puts("}");
+}
+
+/* --- the catalogue ---------------------------------------------------------- */
+
+static const char *expect_text(enum adv_expect e)
+{
+	switch (e) {
+	case ADV_EXPECT_HEALTHY:
+		return "queue stays healthy";
+	case ADV_EXPECT_UNSEEN:
+		return "unseen by the ring";
+	case ADV_EXPECT_ID_RANGE:
+		return "broken: used id out of range";
+	case ADV_EXPECT_ID_OTHER:
+		return "broken: bad or duplicate id";
+	case ADV_EXPECT_IDX:
+		return "broken: used idx ahead/back";
+	case ADV_EXPECT_CLAMP:
+		return "len clamped, queue healthy";
+	case ADV_EXPECT_DESC:
+		return "broken: descriptor rewritten";
+	case ADV_EXPECT_AVAIL:
+		return "broken: avail rewritten";
+	}
+	return "?";
+}
+
+static void list_adversaries(bool json)
+{
+	unsigned int b;
+
+	if (json)
+		fputs("[", stdout);
+	else
+		printf(" # %-18s %-8s %-29s %s\n", "name", "class",
+		       "expected reaction", "description");
+	for (b = 0; b < ADV_COUNT; b++) {
+		const struct adv_info *info = adv_info(b);
+
+		if (!json) {
+			printf("%2u %-18s %-8s %-29s %s\n", b, info->name,
+			       info->legal ? "legal" : "illegal",
+			       expect_text(info->expect), info->description);
+			continue;
+		}
+		printf("%s{", b ? ", " : "");
+		json_u64("number", b, true);
+		json_str("name", info->name, true);
+		printf("\"legal\": %s, ", info->legal ? "true" : "false");
+		json_str("expected", expect_text(info->expect), true);
+		json_str("description", info->description, false);
+		putchar('}');
+	}
+	if (json)
+		puts("]");
+}
+
+/* --- the command ------------------------------------------------------------ */
+
+int cli_sim(int argc, char **argv)
+{
+	struct sim_opts *o;
+	struct campaign *c;
+	struct sim_result r;
+	int err;
+
+	o = calloc(1, sizeof(*o));
+	c = calloc(1, sizeof(*c));
+	if (!o || !c) {
+		free(o);
+		free(c);
+		fputs("ringside sim: out of memory\n", stderr);
+		return CLI_EXIT_FAIL;
+	}
+	err = parse_args(o, argc, argv);
+	if (err) {
+		err = err < 0 ? CLI_EXIT_OK : err;
+	} else if (o->list) {
+		list_adversaries(o->json);
+	} else if (!o->campaign) {
+		run_one(o, o->first, &r);
+		if (o->json)
+			print_run_json(o, o->first, &r);
+		else
+			print_run_text(o, o->first, &r);
+		err = r.failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+	} else {
+		run_campaign(o, c);
+		if (o->json)
+			print_campaign_json(o, c);
+		else
+			print_campaign_text(o, c);
+		err = c->failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+	}
+	free(o);
+	free(c);
+	return err;
+}

@@ -1,0 +1,109 @@
+/*
+ * ringside.c - the ringside command-line program: a table of commands
+ * and the dispatcher.
+ *
+ *   ringside --help | help [COMMAND]
+ *   ringside COMMAND [options]      (ringside COMMAND --help)
+ *
+ * Exit status: 0 success, 1 a simulated run failed, 2 a usage error.
+ * Adding a command is adding a row to the table below (cli.h).
+ */
+#include "cli.h"
+
+#include <string.h>
+
+static const struct cli_command commands[] = {
+	{ "sim", "run the simulated world: one seed, or a campaign of seeds",
+	  cli_sim, cli_sim_usage },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *out)
+{
+	size_t i;
+
+	fputs("usage: ringside COMMAND [options]\n"
+	      "       ringside help [COMMAND]\n"
+	      "       ringside COMMAND --help\n"
+	      "\n"
+	      "A deterministic simulator and fuzzing harness for virtio "
+	      "driver\n"
+	      "code: a hardened split virtqueue driven against simulated\n"
+	      "devices, honest and hostile.\n"
+	      "\n"
+	      "Commands:\n",
+	      out);
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name,
+			commands[i].summary);
+	fputs("\n"
+	      "Exit status: 0 success, 1 a simulated run failed, 2 usage "
+	      "error.\n",
+	      out);
+}
+
+static const struct cli_command *lookup(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static int unknown_command(const char *name)
+{
+	fprintf(stderr, "ringside: unknown command '%s'\n\n", name);
+	usage(stderr);
+	return CLI_EXIT_USAGE;
+}
+
+/* "ringside help [COMMAND]" */
+static int help(int argc, char **argv)
+{
+	const struct cli_command *cmd;
+
+	if (argc == 1) {
+		usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	if (argc > 2) {
+		fprintf(stderr, "ringside help: unexpected argument '%s'\n\n",
+			argv[2]);
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	cmd = lookup(argv[1]);
+	if (!cmd)
+		return unknown_command(argv[1]);
+	cmd->usage(stdout);
+	return CLI_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	const struct cli_command *cmd;
+
+	if (argc < 2) {
+		fputs("ringside: no command given\n\n", stderr);
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	if (strcmp(argv[1], "help") == 0)
+		return help(argc - 1, argv + 1);
+	if (argv[1][0] == '-') {
+		fprintf(stderr, "ringside: unknown option '%s'\n\n", argv[1]);
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	cmd = lookup(argv[1]);
+	if (!cmd)
+		return unknown_command(argv[1]);
+	return cmd->run(argc - 1, argv + 1);
+}
