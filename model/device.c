@@ -150,6 +150,9 @@ void sim_device_forget(struct sim_device *d)
 		q->expect_faults = 0;
 		q->expect_clamp = false;
 		q->illegal = false;
+		/* The queues come anew after a reset: nothing kicked yet. */
+		q->kick_avail = 0;
+		q->kicks_before = 0;
 	}
 	d->needs_reset = false;
 	if (d->cls->reset)
@@ -804,4 +807,101 @@ bool sim_device_has_work(const struct sim_device *d)
 				return true;
 	}
 	return false;
+}
+
+/* --- the driver's notification rules (note 5) ------------------------------ */
+
+static bool kick_required(const struct sim_device *d, const struct vring *vr,
+			  u16 old, u16 new)
+{
+	if (ring_feature(d, VIRTIO_RING_F_EVENT_IDX))
+		return vring_need_event(READ_ONCE(vring_avail_event(vr)), new,
+					old);
+	return !(READ_ONCE(vr->used->flags) & VRING_USED_F_NO_NOTIFY);
+}
+
+static void check_kick(struct sim_device *d, unsigned int qi,
+		       const struct vring *vr)
+{
+	struct devq *q = &d->q[qi];
+	u16 new = READ_ONCE(vr->avail->idx);
+	bool notified = d->t->kicks[qi] != q->kicks_before;
+
+	if (kick_required(d, vr, q->kick_avail, new) && !notified)
+		driver_rule(d, qi, new,
+			    "no kick although the device asked for one");
+	q->kick_avail = new;
+}
+
+/* What enable_cb(_delayed) must have published, and returned. */
+static void check_enable(struct sim_device *d, unsigned int qi,
+			 const struct vring *vr, struct virtqueue *vq,
+			 bool delayed, bool result)
+{
+	struct vring_stats stats;
+	u16 last_used, bufs, waiting;
+
+	virtqueue_get_stats(vq, &stats);
+	last_used = (u16)stats.used;
+	bufs = delayed ? (u16)(virtqueue_outstanding(vq) * 3 / 4) : 0;
+	if (READ_ONCE(vr->avail->flags) & VRING_AVAIL_F_NO_INTERRUPT)
+		driver_rule(d, qi, last_used,
+			    "callbacks enabled but NO_INTERRUPT still set");
+	if (ring_feature(d, VIRTIO_RING_F_EVENT_IDX) &&
+	    READ_ONCE(vring_used_event(vr)) != (u16)(last_used + bufs))
+		driver_rule(d, qi, READ_ONCE(vring_used_event(vr)),
+			    "used_event is not where callbacks were enabled");
+	waiting = (u16)(READ_ONCE(vr->used->idx) - last_used);
+	if (result != (waiting <= bufs))
+		driver_rule(d, qi, waiting,
+			    "enable_cb misreported the entries waiting");
+}
+
+static void check_get_buf(struct sim_device *d, unsigned int qi,
+			  const struct vring *vr, struct virtqueue *vq)
+{
+	struct vring_stats stats;
+
+	if (!ring_feature(d, VIRTIO_RING_F_EVENT_IDX) ||
+	    (READ_ONCE(vr->avail->flags) & VRING_AVAIL_F_NO_INTERRUPT))
+		return;
+	virtqueue_get_stats(vq, &stats);
+	if (READ_ONCE(vring_used_event(vr)) != (u16)stats.used)
+		driver_rule(d, qi, READ_ONCE(vring_used_event(vr)),
+			    "get_buf did not move used_event along");
+}
+
+void sim_device_observe(struct sim_device *d, unsigned int qi,
+			enum sim_call call, u64 result)
+{
+	struct vring *vr = simt_vring(d->t, qi);
+	struct virtqueue *vq = d->t->queues[qi].vq;
+	struct devq *q = &d->q[qi];
+
+	if (!vr || !vq)
+		return;
+	if (virtqueue_is_broken(vq) || q->illegal || d->env->oracle->failed)
+		return;
+	switch (call) {
+	case SIM_CALL_ADD:
+		break;
+	case SIM_CALL_KICK:
+		check_kick(d, qi, vr);
+		break;
+	case SIM_CALL_DISABLE_CB:
+		if (!(READ_ONCE(vr->avail->flags) & VRING_AVAIL_F_NO_INTERRUPT))
+			driver_rule(d, qi, 0,
+				    "disable_cb left NO_INTERRUPT clear");
+		break;
+	case SIM_CALL_ENABLE_CB:
+	case SIM_CALL_ENABLE_CB_DELAYED:
+		check_enable(d, qi, vr, vq, call == SIM_CALL_ENABLE_CB_DELAYED,
+			     result != 0);
+		break;
+	case SIM_CALL_GET_BUF:
+		if (result)
+			check_get_buf(d, qi, vr, vq);
+		break;
+	}
+	q->kicks_before = d->t->kicks[qi];
 }

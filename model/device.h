@@ -26,6 +26,17 @@
  * 4. Data is only trusted from an honest device: `lied` is set when an
  *    illegal behaviour could have changed what the driver reads back, and
  *    the workloads then skip their data-integrity checks.
+ * 5. Notification rules. Right after the driver's kick, disable_cb,
+ *    enable_cb, enable_cb_delayed or get_buf (sim_observe), the device
+ *    checks what the ring did against the rules the driver side must
+ *    keep: a kick the device asked for (NO_NOTIFY clear, or the event
+ *    index test against avail_event since the previous kick) was sent;
+ *    disable_cb set NO_INTERRUPT; enable_cb cleared it and asked for an
+ *    interrupt at the next used entry (used_event), enable_cb_delayed
+ *    after 3/4 of the outstanding buffers, and each said truthfully
+ *    whether entries were already waiting; get_buf with callbacks on
+ *    moved used_event along. A violation is "driver-rule". A queue the
+ *    device made broken, or lied to, is not checked.
  */
 #ifndef RINGSIDE_MODEL_DEVICE_H
 #define RINGSIDE_MODEL_DEVICE_H
@@ -76,6 +87,10 @@ struct devq {
 	bool expect_clamp;
 	u64 clamped_before;
 	bool illegal; /* an illegal act happened on this queue's ring */
+	/* Note 5: the avail idx and the transport's kick count at the
+	 * driver's previous kick, and after its latest add. */
+	u16 kick_avail;
+	u64 kicks_before;
 	u64 fetched, completed, deferred;
 };
 
@@ -134,6 +149,9 @@ void sim_device_step(struct sim_device *d);
 bool sim_device_has_work(const struct sim_device *d);
 /* Forgets everything in flight (as reset does). */
 void sim_device_forget(struct sim_device *d);
+/* Note 5: checks the ring right after the driver's call. */
+void sim_device_observe(struct sim_device *d, unsigned int q,
+			enum sim_call call, u64 result);
 /* A config change (and its class's edit of the config). */
 void sim_device_config_change(struct sim_device *d);
 

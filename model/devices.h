@@ -16,12 +16,34 @@
 #include "oracle.h"
 #include "sim_transport.h"
 
+/* Seed-API calls whose effect on the ring the device checks right after
+ * the driver made them (device.h note 5). */
+enum sim_call {
+	SIM_CALL_ADD,		    /* result: add_buf's return value */
+	SIM_CALL_KICK,		    /* result: 0 (the transport counts) */
+	SIM_CALL_DISABLE_CB,	    /* result: 0 */
+	SIM_CALL_ENABLE_CB,	    /* result: what it returned */
+	SIM_CALL_ENABLE_CB_DELAYED, /* result: what it returned */
+	SIM_CALL_GET_BUF,	    /* result: 1 when it returned a token */
+};
+
 struct sim_env {
 	struct choice_source *cs;
 	struct event_log *log;
 	struct oracle *oracle;
 	u64 step;
+	/* Optional: told of every sim_call the driver makes. */
+	void (*observe)(void *ctx, unsigned int q, enum sim_call call,
+			u64 result);
+	void *observe_ctx;
 };
+
+static inline void sim_observe(struct sim_env *env, unsigned int q,
+			       enum sim_call call, u64 result)
+{
+	if (env->observe)
+		env->observe(env->observe_ctx, q, call, result);
+}
 
 enum sim_actor {
 	SIM_ACTOR_WORLD = 0,

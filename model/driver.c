@@ -104,6 +104,7 @@ static unsigned int poll(struct wl_driver *w, unsigned int q)
 		return 0;
 	for (n = 0; n <= size; n++) {
 		token = virtqueue_get_buf(vq, &len);
+		sim_observe(w->env, q, SIM_CALL_GET_BUF, token != NULL);
 		if (!token)
 			return n;
 		token_back(w, token, len, false);
@@ -111,6 +112,26 @@ static unsigned int poll(struct wl_driver *w, unsigned int q)
 	oracle_fail(w->env->oracle, "stall",
 		    "get_buf returned more tokens than the ring holds");
 	return n;
+}
+
+static void disable_cb(struct wl_driver *w, unsigned int q)
+{
+	virtqueue_disable_cb(w->vq[q]);
+	sim_observe(w->env, q, SIM_CALL_DISABLE_CB, 0);
+}
+
+static bool enable_cb(struct wl_driver *w, unsigned int q, bool delayed)
+{
+	bool r;
+
+	if (delayed) {
+		r = virtqueue_enable_cb_delayed(w->vq[q]);
+		sim_observe(w->env, q, SIM_CALL_ENABLE_CB_DELAYED, r);
+	} else {
+		r = virtqueue_enable_cb(w->vq[q]);
+		sim_observe(w->env, q, SIM_CALL_ENABLE_CB, r);
+	}
+	return r;
 }
 
 static void wl_callback(struct virtqueue *vq)
@@ -122,10 +143,9 @@ static void wl_callback(struct virtqueue *vq)
 	assert(q < w->cls->nqueues && w->vq[q] == vq);
 	/* No device acts inside a callback, so two rounds always suffice. */
 	for (round = 0; round < 3; round++) {
-		virtqueue_disable_cb(vq);
+		disable_cb(w, q);
 		got += poll(w, q);
-		if (delayed ? virtqueue_enable_cb_delayed(vq)
-			    : virtqueue_enable_cb(vq))
+		if (enable_cb(w, q, delayed))
 			break;
 	}
 	if (round == 3)
@@ -295,6 +315,7 @@ static bool add_one(struct wl_driver *w, unsigned int q)
 	ret = virtqueue_add_buf(w->vq[q], sg, out, in,
 				w->plant_null_token ? NULL : r, GFP_ATOMIC);
 	w->plant_null_token = false;
+	sim_observe(w->env, q, SIM_CALL_ADD, (u64)(s64)ret);
 	emit(w, SIM_EV_ADD, (u16)q, r->id, r->bytes, (u64)(s64)ret);
 	if (ret < 0) {
 		w->cls->cancel(w, r);
@@ -331,21 +352,17 @@ static void kick(struct wl_driver *w, unsigned int q, bool split)
 		virtqueue_kick(w->vq[q]);
 	}
 	w->unkicked[q] = 0;
+	sim_observe(w->env, q, SIM_CALL_KICK, 0);
 	emit(w, SIM_EV_KICK, (u16)q, split, notified, 0);
 }
 
 static void switch_callbacks(struct wl_driver *w, unsigned int q)
 {
-	struct virtqueue *vq = w->vq[q];
-	bool r;
+	bool delayed = choice_chance(w->env->cs, 1, 2);
+	bool r = enable_cb(w, q, delayed);
 
-	if (choice_chance(w->env->cs, 1, 2)) {
-		r = virtqueue_enable_cb_delayed(vq);
-		emit(w, SIM_EV_ENABLE_CB_DELAYED, (u16)q, r, 0, 0);
-	} else {
-		r = virtqueue_enable_cb(vq);
-		emit(w, SIM_EV_ENABLE_CB, (u16)q, r, 0, 0);
-	}
+	emit(w, delayed ? SIM_EV_ENABLE_CB_DELAYED : SIM_EV_ENABLE_CB, (u16)q,
+	     r, 0, 0);
 	if (!r)
 		poll(w, q);
 }
@@ -376,7 +393,7 @@ void wl_step(struct wl_driver *w)
 		emit(w, SIM_EV_GET_BUF, (u16)q, ~0ULL, poll(w, q), 0);
 		break;
 	case 4:
-		virtqueue_disable_cb(w->vq[q]);
+		disable_cb(w, q);
 		emit(w, SIM_EV_DISABLE_CB, (u16)q, 0, 0, 0);
 		break;
 	default:

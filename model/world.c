@@ -54,6 +54,7 @@ struct sim_world {
 	bool class_ready; /* device and driver classes initialised */
 	u64 unplugs;
 	u64 checks, check_fault[VRING_FAULT_COUNT], check_clamped;
+	u64 features; /* negotiated at the last successful probe */
 };
 
 void sim_emit(struct sim_env *env, u16 actor, u16 kind, u16 queue, u64 a, u64 b,
@@ -69,6 +70,15 @@ static void world_report(void *ctx, enum shim_report_kind kind,
 
 	oracle_fail(&w->oracle, "warn", "%s at %s:%d: %s",
 		    kind == SHIM_REPORT_BUG ? "BUG" : "WARN", file, line, what);
+}
+
+static void world_observe(void *ctx, unsigned int q, enum sim_call call,
+			  u64 result)
+{
+	struct sim_world *w = ctx;
+
+	if (w->plugged && q < w->dev.cls->nqueues)
+		sim_device_observe(&w->dev, q, call, result);
 }
 
 static void world_log(void *ctx, int level, const char *text)
@@ -203,6 +213,8 @@ static void plug(struct sim_world *w)
 		 wl_bound(&w->drv), (u64)(s64)err);
 	if (w->cfg->plant_accept_foreign) /* a registry that forgot to mask */
 		w->t.driver_features |= w->dev.ops.features;
+	if (wl_bound(&w->drv))
+		w->features = w->t.driver_features;
 	check_features(w);
 }
 
@@ -491,6 +503,7 @@ static void fill_result(const struct sim_world *w, struct sim_result *r)
 	r->fail_step = w->oracle.fail_step;
 	r->device = w->type;
 	r->mode = (int)w->mode;
+	r->features = w->features;
 	r->steps = w->env.step;
 	r->events = event_log_count(log);
 	r->event_hash = event_log_hash(log);
@@ -536,6 +549,8 @@ int sim_run(const struct sim_config *cfg, struct choice_source *cs,
 	w->cfg = cfg;
 	w->env.cs = cs;
 	w->env.oracle = &w->oracle;
+	w->env.observe = world_observe;
+	w->env.observe_ctx = w;
 	event_log_init(&w->own_log, 1);
 	w->env.log = cfg->log ? cfg->log : &w->own_log;
 	oracle_init(&w->oracle, cfg->stall_steps ? cfg->stall_steps

@@ -97,7 +97,8 @@ struct sim_result {
 	char message[200];
 	u64 fail_step;
 	enum sim_device_type device;
-	int mode; /* enum simt_mode */
+	int mode;     /* enum simt_mode */
+	u64 features; /* the features the driver negotiated last */
 	u64 steps;
 	u64 events;
 	u64 event_hash;

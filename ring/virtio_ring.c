@@ -50,6 +50,8 @@
  *      1  a used id is taken without its range check
  *      2  a used len above the writable bytes is not clamped
  *      3  a used idx running ahead of the outstanding buffers is accepted
+ *      4  kick_prepare's event index test looks at the last entry only
+ *      5  enable_cb leaves used_event where it was
  *
  * Locking: as in Linux, the caller serialises calls on one queue, except
  * virtqueue_notify, virtqueue_disable_cb and virtqueue_get_vring_size.
@@ -511,7 +513,9 @@ bool virtqueue_kick_prepare(struct virtqueue *_vq)
 {
 	struct vring_virtqueue *vq = to_vvq(_vq);
 	u16 new_idx = vq->avail_idx;
-	u16 old_idx = (u16)(new_idx - vq->num_added);
+	u16 old_idx = (u16)(new_idx - (RINGSIDE_PLANT_BUG == 4 && vq->num_added
+					       ? 1
+					       : vq->num_added));
 	bool needed;
 
 	/* The new avail idx must be visible before we read whether the
@@ -748,8 +752,9 @@ static bool vring_enable_cb_after(struct vring_virtqueue *vq, u16 bufs)
 {
 	vring_set_avail_flags(vq,
 			      vq->avail_flags & ~VRING_AVAIL_F_NO_INTERRUPT);
-	WRITE_ONCE(vring_used_event(&vq->vring),
-		   (u16)(vq->last_used_idx + bufs));
+	if (RINGSIDE_PLANT_BUG != 5)
+		WRITE_ONCE(vring_used_event(&vq->vring),
+			   (u16)(vq->last_used_idx + bufs));
 	/* The request must be visible before we look for pending entries,
 	 * or an entry used in between would raise no interrupt. */
 	virtio_mb(vq->weak_barriers);

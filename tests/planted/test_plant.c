@@ -1,40 +1,54 @@
 /*
  * test_plant.c - the world against a ring with a planted bug
  * (RINGSIDE_PLANT_BUG, ring/virtio_ring.c note 8): the oracle that exists
- * for that kind of bug must fire, with the behaviour that exposes it, and
- * stay quiet in a world that never shows the behaviour.
+ * for that kind of bug fires. Bugs that only a hostile device exposes
+ * need their behaviour, and the same ring passes in a world without it.
  */
 #include "harness.h"
 
 #include <adversary.h>
 #include <choice.h>
+#include <linux/virtio_ring.h>
 #include <string.h>
 #include <world.h>
 
 #if RINGSIDE_PLANT_BUG == 2
 /* The len is not clamped: the driver sees more bytes than it offered. */
 #define EXPOSING ADV_LEN_TOO_LARGE
+#define ORACLE "missed-detection"
+#define NEEDS_FEATURE 0
 #elif RINGSIDE_PLANT_BUG == 3
 /* used idx ahead of the outstanding buffers is accepted. */
 #define EXPOSING ADV_USED_IDX_AHEAD
+#define ORACLE "missed-detection"
+#define NEEDS_FEATURE 0
+#elif RINGSIDE_PLANT_BUG == 4 || RINGSIDE_PLANT_BUG == 5
+/* Notification bugs: an honest device sees them (device.h note 5), in
+ * the runs that negotiated EVENT_IDX. */
+#define EXPOSING ADV_COUNT
+#define ORACLE "driver-rule"
+#define NEEDS_FEATURE (1ULL << VIRTIO_RING_F_EVENT_IDX)
 #else
-#error "RINGSIDE_PLANT_BUG must be 2 or 3"
+#error "RINGSIDE_PLANT_BUG must be 2, 3, 4 or 5"
 #endif
 
 #define SEEDS 40
 
-static unsigned int failures(bool with_behaviour, const char *oracle)
+/* Returns the failures among the runs that negotiated NEEDS_FEATURE (or
+ * ran without it, for quiet worlds), and counts those runs in *runs. */
+static unsigned int failures(bool with_behaviour, const char *oracle,
+			     unsigned int *runs)
 {
 	struct adversary adv;
 	unsigned int seed, n = 0;
 
 	adv_config_none(&adv);
-	if (with_behaviour)
+	if (with_behaviour && EXPOSING != ADV_COUNT)
 		adv_enable(&adv, EXPOSING, 64);
 	for (seed = 0; seed < SEEDS; seed++) {
 		struct sim_config cfg = {
 			.seed = seed,
-			.device = SIM_DEVICE_ENTROPY,
+			.device = (enum sim_device_type)(1 + seed % 4),
 			.adversary = &adv,
 		};
 		struct choice_source cs;
@@ -43,29 +57,42 @@ static unsigned int failures(bool with_behaviour, const char *oracle)
 		choice_init_seed(&cs, seed);
 		CHECK_EQ(0, sim_run(&cfg, &cs, &r));
 		choice_free(&cs);
+		if ((r.features & NEEDS_FEATURE) != NEEDS_FEATURE)
+			continue;
+		(*runs)++;
 		if (!r.failed)
 			continue;
 		n++;
+		if (strcmp(r.oracle, oracle) != 0)
+			fprintf(stderr, "seed %u: %s: %s\n", seed, r.oracle,
+				r.message);
 		CHECK(strcmp(r.oracle, oracle) == 0);
 	}
 	return n;
 }
 
 #define TESTS(X)                                                               \
-	X(missed_detection_fires)                                              \
+	X(oracle_fires)                                                        \
 	X(quiet_without_the_behaviour)
 TESTS(HARNESS_DECLARE)
 
-static void missed_detection_fires(void)
+static void oracle_fires(void)
 {
-	/* Nearly every run shows the behaviour, and every one that does
-	 * fails with the oracle for it. */
-	CHECK(failures(true, "missed-detection") >= SEEDS * 3 / 4);
+	/* Nearly every run shows the bug, and every one that does fails
+	 * with the oracle for it. */
+	unsigned int runs = 0, n = failures(true, ORACLE, &runs);
+
+	fprintf(stderr, "%u of %u runs failed with %s\n", n, runs, ORACLE);
+	CHECK(runs >= SEEDS / 4);
+	CHECK(n >= runs * 3 / 4);
 }
 
 static void quiet_without_the_behaviour(void)
 {
-	CHECK_EQ(0, failures(false, ""));
+	unsigned int runs = 0;
+
+	if (EXPOSING != ADV_COUNT)
+		CHECK_EQ(0, failures(false, "", &runs));
 }
 
 HARNESS_MAIN(TESTS)
