@@ -116,6 +116,7 @@ static unsigned int poll(struct wl_driver *w, unsigned int q)
 
 static void disable_cb(struct wl_driver *w, unsigned int q)
 {
+	w->cb_off[q] = true;
 	virtqueue_disable_cb(w->vq[q]);
 	sim_observe(w->env, q, SIM_CALL_DISABLE_CB, 0);
 }
@@ -124,6 +125,7 @@ static bool enable_cb(struct wl_driver *w, unsigned int q, bool delayed)
 {
 	bool r;
 
+	w->cb_off[q] = false; /* even when it returns false */
 	if (delayed) {
 		r = virtqueue_enable_cb_delayed(w->vq[q]);
 		sim_observe(w->env, q, SIM_CALL_ENABLE_CB_DELAYED, r);
@@ -175,6 +177,7 @@ static int wl_probe(struct virtio_device *vdev)
 	for (i = 0; i < n; i++) {
 		w->vq[i] = vqs[i];
 		w->unkicked[i] = 0;
+		w->cb_off[i] = false;
 	}
 	vdev->priv = w;
 	w->binds++;
@@ -367,6 +370,15 @@ static void switch_callbacks(struct wl_driver *w, unsigned int q)
 		poll(w, q);
 }
 
+static void poll_silent_queues(struct wl_driver *w)
+{
+	unsigned int q;
+
+	for (q = 0; q < w->cls->nqueues; q++)
+		if (w->cb_off[q])
+			poll(w, q);
+}
+
 void wl_step(struct wl_driver *w)
 {
 	struct choice_source *cs = w->env->cs;
@@ -376,9 +388,11 @@ void wl_step(struct wl_driver *w)
 		return;
 	q = (unsigned int)choice_below(cs, w->cls->nqueues);
 	switch (choice_below(cs, 6)) {
-	case 0: /* the quiet world: add and kick */
+	case 0: /* the quiet world: add, kick, and poll what no callback
+		 * will bring (an all-zero tail must never stall) */
 		wl_add_batch(w, q, 1 + (unsigned int)choice_below(cs, 4));
 		kick(w, q, false);
+		poll_silent_queues(w);
 		break;
 	case 1:
 		wl_add_batch(w, q, 1 + (unsigned int)choice_below(cs, 8));

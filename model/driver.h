@@ -81,6 +81,7 @@ struct wl_driver {
 	struct virtio_device *vdev;
 	struct virtqueue *vq[WL_QUEUES_MAX];
 	unsigned int unkicked[WL_QUEUES_MAX];
+	bool cb_off[WL_QUEUES_MAX]; /* disable_cb called since enable_cb */
 	struct wl_req req[WL_REQS];
 	bool registered;
 	bool *device_lied;	  /* set by the world: skip data checks */

@@ -91,6 +91,22 @@ struct sim_config {
 	bool plant_double_return;  /* the driver reports one token twice */
 };
 
+/* The planted faults by name (sim_config.c), for the command line and the
+ * configuration text. */
+enum sim_plant {
+	SIM_PLANT_LOST_TOKEN,
+	SIM_PLANT_DEVICE_STALL,
+	SIM_PLANT_DEAF_DRIVER,
+	SIM_PLANT_CORRUPT_DATA,
+	SIM_PLANT_DRIVER_RULE,
+	SIM_PLANT_FALSE_BREAK,
+	SIM_PLANT_ACCEPT_FOREIGN,
+	SIM_PLANT_NULL_TOKEN,
+	SIM_PLANT_LEAK,
+	SIM_PLANT_DOUBLE_RETURN,
+	SIM_PLANT_COUNT
+};
+
 struct sim_result {
 	bool failed;
 	const char *oracle; /* NULL when the run passed */
@@ -133,5 +149,25 @@ const char *sim_device_name(enum sim_device_type type);
 enum sim_device_type sim_device_lookup(const char *name);
 /* Installs sim_actor_name and sim_event_kind_name for event_log_format. */
 void sim_install_event_names(void);
+
+/* "lost-token", ...; NULL out of range. */
+const char *sim_plant_name(enum sim_plant plant);
+/* The plant whose name is the len bytes at name; SIM_PLANT_COUNT if none. */
+enum sim_plant sim_plant_lookup(const char *name, size_t len);
+void sim_plant_set(struct sim_config *cfg, enum sim_plant plant, bool on);
+bool sim_plant_get(const struct sim_config *cfg, enum sim_plant plant);
+
+/*
+ * The configuration as one line of text (sim_config.c):
+ *   device=NAME steps=N stall=N adversary=none|swarm|NAME:RATE,...
+ *   plants=NAME,...
+ * Written snprintf-style into buf (n bytes); returns the full length.
+ */
+size_t sim_config_format(const struct sim_config *cfg, char *buf, size_t n);
+/* Parses that text into cfg (zeroed first) with its behaviours in adv
+ * (cfg->adversary = adv). Returns 0, or -EINVAL with err naming the bad
+ * part. The seed and log are not part of the text. */
+int sim_config_parse(const char *text, struct sim_config *cfg,
+		     struct adversary *adv, char *err, size_t errlen);
 
 #endif /* RINGSIDE_MODEL_WORLD_H */

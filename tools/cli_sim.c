@@ -39,23 +39,6 @@
 #define REPRODUCE_BYTES (SPEC_BYTES + 256)
 #define PROGRESS_SECONDS 1.0
 
-/* Planted faults (sim_config), to see the oracles fire end to end. */
-enum plant {
-	PLANT_LOST_TOKEN,
-	PLANT_DEVICE_STALL,
-	PLANT_DEAF_DRIVER,
-	PLANT_CORRUPT_DATA,
-	PLANT_DRIVER_RULE,
-	PLANT_FALSE_BREAK,
-	PLANT_ACCEPT_FOREIGN,
-	PLANT_COUNT
-};
-
-static const char *const plant_names[PLANT_COUNT] = {
-	"lost-token",  "device-stall", "deaf-driver",	 "corrupt-data",
-	"driver-rule", "false-break",  "accept-foreign",
-};
-
 struct sim_opts {
 	u64 first, last; /* seeds, inclusive */
 	bool campaign;
@@ -64,7 +47,7 @@ struct sim_opts {
 	enum sim_device_type device;
 	struct adversary adv;
 	bool swarm;
-	u32 plants; /* 1 << enum plant */
+	u32 plants; /* 1 << enum sim_plant */
 	bool json, quiet, list;
 	char adversary[SPEC_BYTES]; /* canonical --adversary value */
 };
@@ -129,7 +112,8 @@ void cli_sim_usage(FILE *out)
 		"                     device-stall, deaf-driver, "
 		"corrupt-data,\n"
 		"                     driver-rule, false-break, "
-		"accept-foreign\n",
+		"accept-foreign,\n"
+		"                     null-token, leak, double-return\n",
 		SIM_STEPS_DEFAULT);
 	fputs("  --json             one JSON object on stdout instead of text\n"
 	      "  --quiet            no progress lines on stderr\n"
@@ -262,11 +246,8 @@ static int parse_plants(struct sim_opts *o, const char *v)
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
 		int i;
 
-		for (i = 0; i < PLANT_COUNT; i++)
-			if (strlen(plant_names[i]) == len &&
-			    strncmp(plant_names[i], p, len) == 0)
-				break;
-		if (i == PLANT_COUNT)
+		i = (int)sim_plant_lookup(p, len);
+		if (i == SIM_PLANT_COUNT)
 			return usage_error("unknown fault '%.*s' in --plant",
 					   (int)len, p);
 		o->plants |= 1u << i;
@@ -447,17 +428,13 @@ static void run_one(const struct sim_opts *o, u64 seed, struct sim_result *r)
 		.device = o->device,
 		.adversary = o->swarm ? NULL : &o->adv,
 		.swarm = o->swarm,
-		.plant_lost_token = o->plants & 1u << PLANT_LOST_TOKEN,
-		.plant_device_stall = o->plants & 1u << PLANT_DEVICE_STALL,
-		.plant_deaf_driver = o->plants & 1u << PLANT_DEAF_DRIVER,
-		.plant_corrupt_data = o->plants & 1u << PLANT_CORRUPT_DATA,
-		.plant_driver_rule = o->plants & 1u << PLANT_DRIVER_RULE,
-		.plant_false_break = o->plants & 1u << PLANT_FALSE_BREAK,
-		.plant_accept_foreign = o->plants & 1u << PLANT_ACCEPT_FOREIGN,
 	};
 	struct choice_source cs;
+	unsigned int p;
 	int err;
 
+	for (p = 0; p < SIM_PLANT_COUNT; p++)
+		sim_plant_set(&cfg, (enum sim_plant)p, o->plants & 1u << p);
 	choice_init_seed(&cs, seed);
 	err = sim_run(&cfg, &cs, r);
 	choice_free(&cs);
@@ -487,12 +464,12 @@ static void reproduce(const struct sim_opts *o, u64 seed, char *buf, size_t len)
 		     (unsigned long long)seed, sim_device_name(o->device),
 		     o->adversary, (unsigned long long)o->steps);
 	assert(n > 0 && (size_t)n < len);
-	for (p = 0; p < PLANT_COUNT; p++) {
+	for (p = 0; p < SIM_PLANT_COUNT; p++) {
 		if (!(o->plants & 1u << p))
 			continue;
 		n += snprintf(buf + n, len - (size_t)n, "%s%s",
 			      strstr(buf, " --plant ") ? "," : " --plant ",
-			      plant_names[p]);
+			      sim_plant_name((enum sim_plant)p));
 		assert((size_t)n < len);
 	}
 }
