@@ -3,8 +3,9 @@
 # installed. Later issues add their Debian packages and commands to the two
 # lists below.
 
-RINGSIDE_DEB_PACKAGES=(build-essential cmake clang-format git)
-RINGSIDE_COMMANDS=(cmake make gcc clang-format git)
+RINGSIDE_DEB_PACKAGES=(build-essential cmake clang-format git
+	libsqlite3-dev sqlite3)
+RINGSIDE_COMMANDS=(cmake make gcc clang-format git sqlite3)
 
 ringside_apt_updated=0
 

@@ -1,0 +1,178 @@
+/*
+ * trace.h - the trace store: many runs of the world and their events in
+ * one SQLite file (default ringside.db).
+ *
+ * Schema, version TRACE_SCHEMA_VERSION (PRAGMA user_version), with
+ * PRAGMA application_id = TRACE_APPLICATION_ID so that a file which is not
+ * a ringside trace is told apart from an old or new one:
+ *
+ *   table        column        type     meaning
+ *   meta         key           TEXT     'schema_version', 'created_by'
+ *                value         TEXT
+ *   runs         id            INTEGER  primary key, assigned on insert
+ *                uid           TEXT     unique: a hash of what makes the run
+ *                                       (source, seed, config, choices,
+ *                                       input, event hash); merge skips
+ *                                       runs whose uid is already present
+ *                seed          INTEGER  u64 stored as its two's complement
+ *                source        TEXT     sim|libfuzzer|afl|qemu|replay|minimise
+ *                config        TEXT     sim_config_format() of the run
+ *                device        TEXT     the device type that ran
+ *                mode          INTEGER  1 legacy, 2 modern (1.x)
+ *                choices       BLOB     the choice values, little-endian u64
+ *                                       each; NULL for a seeded run (the seed
+ *                                       regenerates them)
+ *                input         BLOB     the fuzz input, NULL otherwise
+ *                outcome       TEXT     'pass' or 'fail'
+ *                oracle        TEXT     the failing oracle, NULL on pass
+ *                message       TEXT     its message
+ *                fail_step     INTEGER
+ *                steps, events, choice_count  INTEGER  counts
+ *                event_hash    INTEGER  event_log_hash() of the run
+ *                duration_us   INTEGER  wall time to run it (not part of it)
+ *                parent        INTEGER  the run it was replayed or minimised
+ *                                       from, NULL otherwise
+ *                has_events    INTEGER  1 when its events are stored
+ *   events       run, seq      INTEGER  primary key (WITHOUT ROWID)
+ *                step, actor, kind, queue, a, b, c   INTEGER  (event_log.h)
+ *   behaviours   run, behaviour INTEGER primary key; rate, fired INTEGER
+ *
+ *   views: failures_by_oracle (oracle, runs), runs_per_behaviour (name,
+ *   runs_enabled, runs_fired, fired)
+ *
+ * Every value read back is treated as hostile: a negative count, a blob
+ * whose size is not a multiple of 8, an unknown source or kind, a huge
+ * blob: each gives a clear error (TRACE_ECORRUPT with a message), never a
+ * crash.
+ *
+ * Writers use WAL, a busy timeout, prepared statements and batched
+ * transactions (trace_begin/trace_commit), so that several processes can
+ * record into one file and a killed process loses only its uncommitted
+ * batch.
+ */
+#ifndef RINGSIDE_REPLAY_TRACE_H
+#define RINGSIDE_REPLAY_TRACE_H
+
+#include <adversary.h>
+#include <event_log.h>
+#include <linux/types.h>
+#include <stddef.h>
+
+#define TRACE_SCHEMA_VERSION 1
+#define TRACE_APPLICATION_ID 0x52534944 /* "RSID" */
+#define TRACE_DEFAULT_PATH "ringside.db"
+#define TRACE_BUSY_TIMEOUT_MS 10000
+/* Most choices or input bytes one run may carry (hostile files). */
+#define TRACE_CHOICES_MAX ((size_t)1 << 24)
+#define TRACE_INPUT_MAX ((size_t)1 << 24)
+#define TRACE_CONFIG_BYTES 512
+#define TRACE_MESSAGE_BYTES 200
+#define TRACE_NAME_BYTES 32
+
+enum trace_error {
+	TRACE_OK = 0,
+	TRACE_EIO = -1,	      /* SQLite failed (message says how) */
+	TRACE_ENOTTRACE = -2, /* not a ringside trace file */
+	TRACE_EVERSION = -3,  /* another schema version (message names both) */
+	TRACE_ECORRUPT = -4,  /* a value in the file is impossible */
+	TRACE_ENOENT = -5,    /* no such run */
+	TRACE_EINVAL = -6,    /* bad argument */
+	TRACE_ENOMEM = -7,
+};
+
+enum trace_source {
+	TRACE_SOURCE_SIM = 0,
+	TRACE_SOURCE_LIBFUZZER,
+	TRACE_SOURCE_AFL,
+	TRACE_SOURCE_QEMU,
+	TRACE_SOURCE_REPLAY,
+	TRACE_SOURCE_MINIMISE,
+	TRACE_SOURCE_COUNT
+};
+
+/* One row of runs (and its behaviours). Strings are always terminated. */
+struct trace_run {
+	s64 id; /* set by trace_add_run; 0 before */
+	u64 seed;
+	enum trace_source source;
+	char config[TRACE_CONFIG_BYTES];
+	char device[TRACE_NAME_BYTES];
+	int mode;
+	u64 *choices; /* NULL with nchoices 0: seeded */
+	size_t nchoices;
+	u8 *input; /* NULL with input_len 0: none */
+	size_t input_len;
+	bool failed;
+	char oracle[TRACE_NAME_BYTES];
+	char message[TRACE_MESSAGE_BYTES];
+	u64 fail_step;
+	u64 steps, events, choice_count;
+	u64 event_hash;
+	s64 duration_us;
+	s64 parent; /* 0: none */
+	bool has_events;
+	u32 rate[ADV_COUNT];
+	u64 fired[ADV_COUNT];
+};
+
+struct trace_db;
+
+enum trace_open_flags {
+	TRACE_READ = 0,	      /* open an existing trace, read only */
+	TRACE_WRITE = 1,      /* open an existing trace for writing */
+	TRACE_CREATE = 2 | 1, /* create it (with the schema) if missing */
+};
+
+/*
+ * Opens path. On failure returns a negative trace_error, *out is NULL and
+ * err (errlen bytes) says what is wrong in one line naming the file, e.g.
+ * "ringside.db: schema version 7, this ringside reads version 1".
+ */
+int trace_open(const char *path, int flags, struct trace_db **out, char *err,
+	       size_t errlen);
+void trace_close(struct trace_db *db);
+/* The message of the last failed call on db. */
+const char *trace_errmsg(const struct trace_db *db);
+
+/* Batching: everything between begin and commit is one transaction. */
+int trace_begin(struct trace_db *db);
+int trace_commit(struct trace_db *db);
+int trace_rollback(struct trace_db *db);
+
+/* Inserts a run, and its events when log is given (stored events only:
+ * the log must be complete, event_log_complete()). Sets run->id. A run
+ * whose uid is already present is not added again: returns 0 with
+ * run->id the existing run's. */
+int trace_add_run(struct trace_db *db, struct trace_run *run,
+		  const struct event_log *log);
+/* Reads run id into *run; choices and input are malloc'd (free with
+ * trace_run_free). */
+int trace_get_run(struct trace_db *db, s64 id, struct trace_run *run);
+void trace_run_free(struct trace_run *run);
+/* Reads the stored events of run id into log (initialised by the caller,
+ * big enough: event_log_init(log, 0)); returns TRACE_ENOENT when the run
+ * has no stored events. */
+int trace_get_events(struct trace_db *db, s64 id, struct event_log *log);
+
+struct trace_filter {
+	const char *outcome; /* "pass", "fail" or NULL for any */
+	const char *oracle;
+	const char *source;
+	const char *device;
+	s64 limit; /* 0: no limit */
+};
+/* Calls fn for each matching run in id order (choices and input are not
+ * loaded: NULL); stops early when fn returns non-zero, and returns that. */
+int trace_list_runs(struct trace_db *db, const struct trace_filter *filter,
+		    int (*fn)(void *ctx, const struct trace_run *run),
+		    void *ctx);
+
+/* Copies every run of src (with events and behaviours) not yet in db;
+ * *added counts them. parent links are remapped to the new ids. */
+int trace_merge_from(struct trace_db *db, struct trace_db *src, u64 *added);
+
+const char *trace_source_name(enum trace_source source);
+/* TRACE_SOURCE_COUNT when unknown. */
+enum trace_source trace_source_lookup(const char *name);
+
+#endif /* RINGSIDE_REPLAY_TRACE_H */
