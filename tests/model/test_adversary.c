@@ -7,9 +7,9 @@
  * illegal behaviour.
  */
 #include "harness.h"
+#include "sim_runs.h"
 
 #include <adversary.h>
-#include <choice.h>
 #include <string.h>
 #include <world.h>
 
@@ -73,17 +73,13 @@ static struct totals run_alone(enum adv_behaviour b, u32 rate)
 	for (type = SIM_DEVICE_ANY + 1; type < SIM_DEVICE_COUNT; type++) {
 		for (seed = 0; seed < SEEDS; seed++) {
 			struct sim_config cfg = {
-				.seed = seed,
 				.steps_max = STEPS,
 				.device = (enum sim_device_type)type,
 				.adversary = &adv,
 			};
-			struct choice_source cs;
 			struct sim_result r;
 
-			choice_init_seed(&cs, seed);
-			CHECK_EQ(0, sim_run(&cfg, &cs, &r));
-			choice_free(&cs);
+			sim_test_run_quiet(&cfg, seed, &r);
 			add_run(&t, &r, b);
 			check_alone(&r, b);
 		}
@@ -146,12 +142,9 @@ static void nothing_enabled_fires_nothing(void)
 	unsigned int seed, b;
 
 	for (seed = 0; seed < 40; seed++) {
-		struct choice_source cs;
 		struct sim_result r;
 
-		choice_init_seed(&cs, seed);
-		CHECK_EQ(0, sim_run(&cfg, &cs, &r));
-		choice_free(&cs);
+		sim_test_run(&cfg, seed, &r);
 		CHECK(!r.failed);
 		CHECK(!r.device_lied);
 		CHECK_EQ(0, r.checks);

@@ -6,6 +6,7 @@
  * of the adversary stay clean.
  */
 #include "harness.h"
+#include "sim_runs.h"
 
 #include <choice.h>
 #include <device.h>
@@ -29,22 +30,16 @@ TESTS(HARNESS_DECLARE)
 
 static void run_block(u64 seed, bool swarm, bool corrupt, struct sim_result *r)
 {
-	struct sim_config cfg = { .seed = seed,
-				  .steps_max = STEPS,
+	struct sim_config cfg = { .steps_max = STEPS,
 				  .device = SIM_DEVICE_BLOCK,
 				  .swarm = swarm,
 				  .plant_corrupt_data = corrupt };
-	struct choice_source cs;
 
-	choice_init_seed(&cs, seed);
-	CHECK_EQ(0, sim_run(&cfg, &cs, r));
+	if (corrupt)
+		sim_test_run_quiet(&cfg, seed, r);
+	else
+		sim_test_run(&cfg, seed, r);
 	CHECK_EQ(SIM_DEVICE_BLOCK, r->device);
-	if (r->failed && !corrupt)
-		fprintf(stderr, "seed %llu%s: %s: %s (step %llu)\n",
-			(unsigned long long)seed, swarm ? " (swarm)" : "",
-			r->oracle, r->message,
-			(unsigned long long)r->fail_step);
-	choice_free(&cs);
 }
 
 /* --- the device class on its own -------------------------------------- */
@@ -234,15 +229,13 @@ static void device_config_is_the_capacity(void)
 
 static void two_hundred_seeds_run_clean(void)
 {
+	struct sim_config cfg = { .steps_max = STEPS,
+				  .device = SIM_DEVICE_BLOCK };
 	struct sim_result r;
 	u64 seed, bound = 0, completed = 0, checked = 0, bytes = 0;
 
 	for (seed = 0; seed < 200; seed++) {
-		run_block(seed, false, false, &r);
-		CHECK(!r.failed);
-		CHECK(!r.device_lied);
-		CHECK_EQ(STEPS, r.steps);
-		CHECK_EQ(r.tokens_added, r.tokens_got + r.tokens_detached);
+		sim_test_honest_run(&cfg, seed, &r);
 		bound += r.driver_bound;
 		completed += r.completed;
 		checked += r.data_checked;
@@ -259,18 +252,11 @@ static void two_hundred_seeds_run_clean(void)
 
 static void same_seed_same_hash(void)
 {
+	struct sim_config cfg = { .steps_max = STEPS,
+				  .device = SIM_DEVICE_BLOCK };
 	struct sim_result a, b;
-	u64 seed;
 
-	for (seed = 300; seed < 320; seed++) {
-		run_block(seed, false, false, &a);
-		run_block(seed, false, false, &b);
-		CHECK_EQ(a.event_hash, b.event_hash);
-		CHECK_EQ(a.events, b.events);
-		CHECK_EQ(a.choices, b.choices);
-		CHECK_EQ(a.data_checked, b.data_checked);
-		CHECK(a.events > STEPS);
-	}
+	sim_test_same_seed_same_hash(&cfg, 300, 20);
 	run_block(301, true, false, &a);
 	run_block(301, true, false, &b);
 	CHECK_EQ(a.event_hash, b.event_hash);
@@ -334,17 +320,7 @@ static void swarm_runs_clean(void)
 /* An exhausted fuzz input: all writes to sector 0, in order. */
 static void zero_choices_run_clean(void)
 {
-	struct sim_config cfg = { .steps_max = STEPS,
-				  .device = SIM_DEVICE_BLOCK };
-	struct choice_source cs;
-	struct sim_result r;
-
-	choice_init_bytes(&cs, NULL, 0);
-	CHECK_EQ(0, sim_run(&cfg, &cs, &r));
-	CHECK(!r.failed);
-	CHECK(r.driver_bound);
-	CHECK(r.tokens_got > 100);
-	choice_free(&cs);
+	sim_test_zeros_run_clean(SIM_DEVICE_BLOCK, 100);
 }
 
 HARNESS_MAIN(TESTS)

@@ -5,9 +5,9 @@
  * silently tested nothing would show here).
  */
 #include "harness.h"
+#include "sim_runs.h"
 
 #include <adversary.h>
-#include <choice.h>
 #include <world.h>
 
 #define RUNS 10000
@@ -19,20 +19,15 @@ static void ten_thousand_swarm_seeds(void)
 {
 	u64 fired[ADV_COUNT] = { 0 }, enabled[ADV_COUNT] = { 0 };
 	unsigned int per_device[SIM_DEVICE_COUNT] = { 0 }, modern = 0;
+	const struct sim_config cfg = { .swarm = true };
 	unsigned int seed, b, failed = 0;
 
 	for (seed = 0; seed < RUNS; seed++) {
-		struct sim_config cfg = { .seed = seed, .swarm = true };
-		struct choice_source cs;
 		struct sim_result r;
 
-		choice_init_seed(&cs, seed);
-		CHECK_EQ(0, sim_run(&cfg, &cs, &r));
-		choice_free(&cs);
+		sim_test_run_quiet(&cfg, seed, &r);
 		if (r.failed && failed++ < 10)
-			fprintf(stderr, "seed %u (%s): %s: %s (step %llu)\n",
-				seed, sim_device_name(r.device), r.oracle,
-				r.message, (unsigned long long)r.fail_step);
+			sim_test_report(seed, &r);
 		per_device[r.device]++;
 		modern += r.mode == 2;
 		for (b = 0; b < ADV_COUNT; b++) {

@@ -6,6 +6,7 @@
  * oracle.
  */
 #include "harness.h"
+#include "sim_runs.h"
 
 #include <choice.h>
 #include <device.h>
@@ -288,24 +289,10 @@ static void config_space(void)
 
 /* --- whole runs --------------------------------------------------------------- */
 
-static void run(const struct sim_config *cfg_in, u64 seed, struct sim_result *r)
+static void run(const struct sim_config *cfg, u64 seed, struct sim_result *r)
 {
-	struct sim_config cfg = *cfg_in;
-	struct choice_source cs;
-
-	cfg.seed = seed;
-	choice_init_seed(&cs, seed);
-	CHECK_EQ(0, sim_run(&cfg, &cs, r));
+	sim_test_run(cfg, seed, r);
 	CHECK_EQ(SIM_DEVICE_CONSOLE, r->device);
-	choice_free(&cs);
-}
-
-static void report(u64 seed, const struct sim_result *r)
-{
-	if (r->failed)
-		fprintf(stderr, "seed %llu: %s: %s (step %llu)\n",
-			(unsigned long long)seed, r->oracle, r->message,
-			(unsigned long long)r->fail_step);
 }
 
 static void two_hundred_seeds_run_clean(void)
@@ -316,12 +303,7 @@ static void two_hundred_seeds_run_clean(void)
 	u64 seed, checked = 0, bound = 0, bytes = 0, verified_runs = 0;
 
 	for (seed = 0; seed < 200; seed++) {
-		run(&cfg, seed, &r);
-		report(seed, &r);
-		CHECK(!r.failed);
-		CHECK(!r.device_lied);
-		CHECK_EQ(STEPS, r.steps);
-		CHECK_EQ(r.tokens_added, r.tokens_got + r.tokens_detached);
+		sim_test_honest_run(&cfg, seed, &r);
 		checked += r.data_checked;
 		bound += r.driver_bound;
 		bytes += r.bytes;
@@ -340,17 +322,8 @@ static void same_seed_same_hash(void)
 	struct sim_config cfg = { .steps_max = STEPS,
 				  .device = SIM_DEVICE_CONSOLE };
 	struct sim_result a, b;
-	u64 seed;
 
-	for (seed = 1000; seed < 1020; seed++) {
-		run(&cfg, seed, &a);
-		run(&cfg, seed, &b);
-		CHECK_EQ(a.event_hash, b.event_hash);
-		CHECK_EQ(a.events, b.events);
-		CHECK_EQ(a.choices, b.choices);
-		CHECK_EQ(a.data_checked, b.data_checked);
-		CHECK(a.events > STEPS);
-	}
+	sim_test_same_seed_same_hash(&cfg, 1000, 20);
 	run(&cfg, 1, &a);
 	run(&cfg, 2, &b);
 	CHECK(a.event_hash != b.event_hash);
@@ -362,22 +335,14 @@ static void replay_same_hash(void)
 	struct sim_config cfg = { .steps_max = STEPS,
 				  .device = SIM_DEVICE_CONSOLE,
 				  .swarm = true };
-	struct choice_source rec, rep;
 	struct sim_result a, b;
 	u64 seed;
 
 	for (seed = 0; seed < 20; seed++) {
-		choice_init_seed(&rec, seed);
-		CHECK_EQ(0, sim_run(&cfg, &rec, &a));
-		CHECK(choice_recordable(&rec));
-		choice_init_replay(&rep, choice_values(&rec),
-				   choice_count(&rec));
-		CHECK_EQ(0, sim_run(&cfg, &rep, &b));
+		sim_test_run_and_replay(&cfg, seed, &a, &b);
 		CHECK_EQ(a.event_hash, b.event_hash);
 		CHECK_EQ(a.data_checked, b.data_checked);
 		CHECK_EQ(a.failed, b.failed);
-		choice_free(&rep);
-		choice_free(&rec);
 	}
 }
 
@@ -387,15 +352,11 @@ static void zero_choices_run_clean(void)
 {
 	struct sim_config cfg = { .steps_max = STEPS,
 				  .device = SIM_DEVICE_CONSOLE };
-	struct choice_source cs;
 	struct sim_result r;
 
-	choice_init_bytes(&cs, NULL, 0);
-	CHECK_EQ(0, sim_run(&cfg, &cs, &r));
-	report(0, &r);
+	sim_test_run_zeros(&cfg, &r);
 	CHECK(!r.failed);
 	CHECK(r.driver_bound);
-	choice_free(&cs);
 }
 
 static void planted_corruption_is_caught(void)
@@ -407,7 +368,8 @@ static void planted_corruption_is_caught(void)
 	u64 seed, caught = 0;
 
 	for (seed = 0; seed < 100; seed++) {
-		run(&cfg, seed, &r);
+		sim_test_run_quiet(&cfg, seed, &r);
+		CHECK_EQ(SIM_DEVICE_CONSOLE, r.device);
 		if (!r.failed)
 			continue;
 		CHECK(strcmp(r.oracle, "data-integrity") == 0);
@@ -427,7 +389,6 @@ static void swarm_runs_clean(void)
 
 	for (seed = 0; seed < 300; seed++) {
 		run(&cfg, seed, &r);
-		report(seed, &r);
 		CHECK(!r.failed);
 		checked += r.data_checked;
 		lied += r.device_lied;
@@ -462,7 +423,6 @@ static void legal_behaviours_run_clean(void)
 				   ADV_RATE_DEFAULT);
 	for (seed = 0; seed < 200; seed++) {
 		run(&cfg, seed, &r);
-		report(seed, &r);
 		CHECK(!r.failed);
 		CHECK(!r.device_lied);
 		checked += r.data_checked;
@@ -495,7 +455,6 @@ static void oversized_lens_do_not_stall(void)
 	adv_enable(&adv, ADV_DELAY, 64);
 	for (seed = 0; seed < 4; seed++) {
 		run(&cfg, seed, &r);
-		report(seed, &r);
 		CHECK(!r.failed);
 		CHECK(r.device_lied);
 		CHECK(r.fired[ADV_LEN_TOO_LARGE] > 1000);

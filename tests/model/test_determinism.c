@@ -13,8 +13,8 @@
  * (say why in the commit).
  */
 #include "harness.h"
+#include "sim_runs.h"
 
-#include <choice.h>
 #include <string.h>
 #include <world.h>
 
@@ -25,13 +25,10 @@ static bool print_digest; /* --print-digest: print it, compare nothing */
 
 static u64 run_hash(u64 seed, u64 *events)
 {
-	struct sim_config cfg = { .seed = seed, .swarm = true };
-	struct choice_source cs;
+	const struct sim_config cfg = { .swarm = true };
 	struct sim_result r;
 
-	choice_init_seed(&cs, seed);
-	CHECK_EQ(0, sim_run(&cfg, &cs, &r));
-	choice_free(&cs);
+	sim_test_run(&cfg, seed, &r);
 	CHECK(!r.failed);
 	*events = r.events;
 	return r.event_hash;

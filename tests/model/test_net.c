@@ -6,38 +6,18 @@
  * (legal behaviours, swarm) are no failure.
  */
 #include "harness.h"
+#include "sim_runs.h"
 
 #include <adversary.h>
-#include <choice.h>
 #include <string.h>
 #include <world.h>
 
 #define STEPS 2000
 
-static void run_cfg(const struct sim_config *cfg, struct sim_result *r,
-		    bool quiet)
-{
-	struct choice_source cs;
-
-	choice_init_seed(&cs, cfg->seed);
-	CHECK_EQ(0, sim_run(cfg, &cs, r));
-	if (r->failed && !quiet)
-		fprintf(stderr, "seed %llu: %s: %s (step %llu)\n",
-			(unsigned long long)cfg->seed, r->oracle, r->message,
-			(unsigned long long)r->fail_step);
-	choice_free(&cs);
-}
-
-static void run_seed(u64 seed, struct sim_result *r)
-{
-	struct sim_config cfg = {
-		.seed = seed,
-		.steps_max = STEPS,
-		.device = SIM_DEVICE_NET,
-	};
-
-	run_cfg(&cfg, r, false);
-}
+static const struct sim_config net = {
+	.steps_max = STEPS,
+	.device = SIM_DEVICE_NET,
+};
 
 #define TESTS(X)                                                               \
 	X(two_hundred_seeds_run_clean)                                         \
@@ -55,12 +35,7 @@ static void two_hundred_seeds_run_clean(void)
 	u64 seed, bound = 0, checked = 0, got = 0, bytes = 0;
 
 	for (seed = 0; seed < 200; seed++) {
-		run_seed(seed, &r);
-		CHECK(!r.failed);
-		CHECK_EQ(SIM_DEVICE_NET, r.device);
-		CHECK_EQ(STEPS, r.steps);
-		CHECK_EQ(r.tokens_added, r.tokens_got + r.tokens_detached);
-		CHECK(!r.device_lied);
+		sim_test_honest_run(&net, seed, &r);
 		bound += r.driver_bound;
 		checked += r.data_checked;
 		got += r.tokens_got;
@@ -77,19 +52,7 @@ static void two_hundred_seeds_run_clean(void)
 
 static void same_seed_same_hash(void)
 {
-	struct sim_result a, b;
-	u64 seed;
-
-	for (seed = 1000; seed < 1020; seed++) {
-		run_seed(seed, &a);
-		run_seed(seed, &b);
-		CHECK(!a.failed);
-		CHECK_EQ(a.event_hash, b.event_hash);
-		CHECK_EQ(a.events, b.events);
-		CHECK_EQ(a.choices, b.choices);
-		CHECK_EQ(a.data_checked, b.data_checked);
-		CHECK(a.events > STEPS);
-	}
+	CHECK_EQ(0, sim_test_same_seed_same_hash(&net, 1000, 20));
 }
 
 static void corrupting_device_is_caught(void)
@@ -101,9 +64,10 @@ static void corrupting_device_is_caught(void)
 	};
 	struct sim_result r;
 	unsigned int caught = 0, other = 0;
+	u64 seed;
 
-	for (cfg.seed = 0; cfg.seed < 100; cfg.seed++) {
-		run_cfg(&cfg, &r, true);
+	for (seed = 0; seed < 100; seed++) {
+		sim_test_run_quiet(&cfg, seed, &r);
 		if (r.failed && strcmp(r.oracle, "data-integrity") == 0)
 			caught++;
 		else if (r.failed)
@@ -128,13 +92,14 @@ static void lying_device_silences_checks(void)
 	struct sim_result r;
 	unsigned int lied = 0;
 	bool swarm = false;
+	u64 seed;
 
 	/* write-readable fires early and often: the device lied, so no
 	 * truth is left to check against */
 	CHECK_EQ(0, adv_config_parse(&adv, "write-readable", &swarm, NULL, 0));
 	adv.rate[ADV_WRITE_READABLE] = ADV_RATE_DEN;
-	for (cfg.seed = 0; cfg.seed < 30; cfg.seed++) {
-		run_cfg(&cfg, &r, false);
+	for (seed = 0; seed < 30; seed++) {
+		sim_test_run(&cfg, seed, &r);
 		CHECK(!r.failed);
 		lied += r.device_lied;
 		CHECK_EQ(0, r.data_checked);
@@ -153,7 +118,7 @@ static void lost_and_reordered_frames_pass(void)
 		.adversary = &adv,
 	};
 	struct sim_result r;
-	u64 checked = 0, reordered = 0, lost = 0;
+	u64 seed, checked = 0, reordered = 0, lost = 0;
 	bool swarm = false;
 
 	CHECK_EQ(0, adv_config_parse(&adv,
@@ -161,8 +126,8 @@ static void lost_and_reordered_frames_pass(void)
 				     "complete,reset-in-flight,hot-unplug",
 				     &swarm, NULL, 0));
 	adv.rate[ADV_OUT_OF_ORDER] = 256;
-	for (cfg.seed = 0; cfg.seed < 100; cfg.seed++) {
-		run_cfg(&cfg, &r, false);
+	for (seed = 0; seed < 100; seed++) {
+		sim_test_run(&cfg, seed, &r);
 		CHECK(!r.failed);
 		CHECK(!r.device_lied);
 		checked += r.data_checked;
@@ -182,10 +147,10 @@ static void swarm_runs_clean(void)
 		.swarm = true,
 	};
 	struct sim_result r;
-	u64 checked = 0, lied = 0;
+	u64 seed, checked = 0, lied = 0;
 
-	for (cfg.seed = 0; cfg.seed < 300; cfg.seed++) {
-		run_cfg(&cfg, &r, false);
+	for (seed = 0; seed < 300; seed++) {
+		sim_test_run(&cfg, seed, &r);
 		CHECK(!r.failed);
 		checked += r.data_checked;
 		lied += r.device_lied;
@@ -203,17 +168,12 @@ static void swarm_runs_clean(void)
  * cannot come: a quiet world, no stall. */
 static void zero_choices_run_clean(void)
 {
-	struct sim_config cfg = { .steps_max = STEPS,
-				  .device = SIM_DEVICE_NET };
-	struct choice_source cs;
 	struct sim_result r;
 
-	choice_init_bytes(&cs, NULL, 0);
-	CHECK_EQ(0, sim_run(&cfg, &cs, &r));
+	sim_test_run_zeros(&net, &r);
 	CHECK(!r.failed);
 	CHECK(r.driver_bound);
 	CHECK_EQ(STEPS, r.steps);
-	choice_free(&cs);
 }
 
 HARNESS_MAIN(TESTS)

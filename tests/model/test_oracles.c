@@ -6,9 +6,9 @@
  * pass. The ring itself with planted bugs is tests/planted/.
  */
 #include "harness.h"
+#include "sim_runs.h"
 
 #include <adversary.h>
-#include <choice.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <oracle.h>
@@ -24,19 +24,14 @@ static unsigned int run_failures(struct sim_config cfg, const char *oracle)
 	unsigned int seed, failed = 0;
 
 	for (seed = 0; seed < SEEDS; seed++) {
-		struct choice_source cs;
 		struct sim_result r;
 
-		cfg.seed = seed;
-		choice_init_seed(&cs, seed);
-		CHECK_EQ(0, sim_run(&cfg, &cs, &r));
-		choice_free(&cs);
+		sim_test_run_quiet(&cfg, seed, &r);
 		if (!r.failed)
 			continue;
 		failed++;
 		if (strcmp(r.oracle, oracle) != 0)
-			fprintf(stderr, "seed %u: %s: %s\n", seed, r.oracle,
-				r.message);
+			sim_test_report(seed, &r);
 		CHECK(strcmp(r.oracle, oracle) == 0);
 	}
 	return failed;
@@ -127,12 +122,9 @@ static void device_stall_is_not_a_failure(void)
 	unsigned int seed, stalled = 0;
 
 	for (seed = 0; seed < SEEDS; seed++) {
-		struct choice_source cs;
 		struct sim_result r;
 
-		choice_init_seed(&cs, seed);
-		CHECK_EQ(0, sim_run(&cfg, &cs, &r));
-		choice_free(&cs);
+		sim_test_run(&cfg, seed, &r);
 		CHECK(!r.failed);
 		CHECK_EQ(0, r.tokens_got);
 		stalled += r.device_stalls > 0;

@@ -4,9 +4,9 @@
  * malformed text is refused with a message naming the bad part.
  */
 #include "harness.h"
+#include "sim_runs.h"
 
 #include <adversary.h>
-#include <choice.h>
 #include <linux/errno.h>
 #include <string.h>
 #include <world.h>
@@ -75,12 +75,9 @@ static void round_trip(void)
 
 static u64 run_hash(const struct sim_config *cfg, u64 seed)
 {
-	struct choice_source cs;
 	struct sim_result r;
 
-	choice_init_seed(&cs, seed);
-	CHECK_EQ(0, sim_run(cfg, &cs, &r));
-	choice_free(&cs);
+	sim_test_run(cfg, seed, &r);
 	return r.event_hash;
 }
 

@@ -4,6 +4,7 @@
  * replay of a run's own choices reproduces it.
  */
 #include "harness.h"
+#include "sim_runs.h"
 
 #include <choice.h>
 #include <linux/errno.h>
@@ -12,25 +13,8 @@
 
 #define STEPS 2000
 
-static void run_seed(u64 seed, u64 steps, struct sim_result *r,
-		     struct choice_source *cs_out)
-{
-	struct sim_config cfg = { .seed = seed,
-				  .steps_max = steps,
-				  .device = SIM_DEVICE_ENTROPY };
-	struct choice_source cs;
-
-	choice_init_seed(&cs, seed);
-	CHECK_EQ(0, sim_run(&cfg, &cs, r));
-	if (r->failed)
-		fprintf(stderr, "seed %llu: %s: %s (step %llu)\n",
-			(unsigned long long)seed, r->oracle, r->message,
-			(unsigned long long)r->fail_step);
-	if (cs_out)
-		*cs_out = cs;
-	else
-		choice_free(&cs);
-}
+static const struct sim_config entropy = { .steps_max = STEPS,
+					   .device = SIM_DEVICE_ENTROPY };
 
 #define TESTS(X)                                                               \
 	X(two_hundred_seeds_run_clean)                                         \
@@ -48,10 +32,7 @@ static void two_hundred_seeds_run_clean(void)
 	u64 seed, bound = 0, got = 0, detached = 0, bytes = 0;
 
 	for (seed = 0; seed < 200; seed++) {
-		run_seed(seed, STEPS, &r, NULL);
-		CHECK(!r.failed);
-		CHECK_EQ(STEPS, r.steps);
-		CHECK_EQ(r.tokens_added, r.tokens_got + r.tokens_detached);
+		sim_test_honest_run(&entropy, seed, &r);
 		bound += r.driver_bound;
 		got += r.tokens_got;
 		detached += r.tokens_detached;
@@ -67,53 +48,34 @@ static void two_hundred_seeds_run_clean(void)
 
 static void same_seed_same_hash(void)
 {
-	struct sim_result a, b;
-	u64 seed;
-
-	for (seed = 1000; seed < 1020; seed++) {
-		run_seed(seed, STEPS, &a, NULL);
-		run_seed(seed, STEPS, &b, NULL);
-		CHECK_EQ(a.event_hash, b.event_hash);
-		CHECK_EQ(a.events, b.events);
-		CHECK_EQ(a.choices, b.choices);
-		CHECK(a.events > STEPS);
-	}
+	sim_test_same_seed_same_hash(&entropy, 1000, 20);
 }
 
 static void replay_of_recorded_choices_same_hash(void)
 {
-	struct choice_source rec, rep;
-	struct sim_config cfg = { .steps_max = STEPS,
-				  .device = SIM_DEVICE_ENTROPY };
 	struct sim_result a, b;
 	u64 seed;
 
 	for (seed = 0; seed < 50; seed++) {
-		run_seed(seed, STEPS, &a, &rec);
-		CHECK(choice_recordable(&rec));
-		CHECK_EQ(a.choices, choice_count(&rec));
-		choice_init_replay(&rep, choice_values(&rec),
-				   choice_count(&rec));
-		cfg.seed = seed;
-		CHECK_EQ(0, sim_run(&cfg, &rep, &b));
+		sim_test_run_and_replay(&entropy, seed, &a, &b);
 		CHECK(!b.failed);
 		CHECK_EQ(a.event_hash, b.event_hash);
 		CHECK_EQ(a.events, b.events);
 		CHECK_EQ(a.choices, b.choices);
-		choice_free(&rep);
-		choice_free(&rec);
 	}
 }
 
 static void different_seeds_different_hashes(void)
 {
 	enum { N = 64 };
+	struct sim_config cfg = { .steps_max = 500,
+				  .device = SIM_DEVICE_ENTROPY };
 	u64 hashes[N];
 	struct sim_result r;
 	unsigned int i, j;
 
 	for (i = 0; i < N; i++) {
-		run_seed(5000 + i, 500, &r, NULL);
+		sim_test_run(&cfg, 5000 + i, &r);
 		hashes[i] = r.event_hash;
 		for (j = 0; j < i; j++)
 			CHECK(hashes[i] != hashes[j]);
@@ -124,25 +86,13 @@ static void different_seeds_different_hashes(void)
  * moves the device and the interrupts. */
 static void zero_choices_run_clean(void)
 {
-	struct sim_config cfg = { .steps_max = STEPS,
-				  .device = SIM_DEVICE_ENTROPY };
-	struct choice_source cs;
-	struct sim_result r;
-
-	choice_init_bytes(&cs, NULL, 0);
-	CHECK_EQ(0, sim_run(&cfg, &cs, &r));
-	CHECK(!r.failed);
-	CHECK(r.driver_bound);
-	CHECK(r.tokens_got > 100);
-	choice_free(&cs);
+	sim_test_zeros_run_clean(SIM_DEVICE_ENTROPY, 100);
 }
 
 static void events_are_stored_when_asked(void)
 {
-	struct sim_config cfg = { .seed = 7,
-				  .steps_max = 300,
+	struct sim_config cfg = { .steps_max = 300,
 				  .device = SIM_DEVICE_ENTROPY };
-	struct choice_source cs;
 	struct event_log log;
 	struct sim_result r;
 	const struct sim_event *ev;
@@ -150,8 +100,7 @@ static void events_are_stored_when_asked(void)
 
 	event_log_init(&log, 0);
 	cfg.log = &log;
-	choice_init_seed(&cs, 7);
-	CHECK_EQ(0, sim_run(&cfg, &cs, &r));
+	sim_test_run(&cfg, 7, &r);
 	CHECK(!r.failed);
 	CHECK(event_log_complete(&log));
 	CHECK_EQ(r.events, event_log_stored(&log));
@@ -163,7 +112,6 @@ static void events_are_stored_when_asked(void)
 	for (i = 0; i < event_log_stored(&log); i++)
 		CHECK(sim_actor_name(event_log_get(&log, i)->actor) != NULL);
 	event_log_free(&log);
-	choice_free(&cs);
 }
 
 static void bad_arguments(void)

@@ -5,9 +5,9 @@
  * need their behaviour, and the same ring passes in a world without it.
  */
 #include "harness.h"
+#include "sim_runs.h"
 
 #include <adversary.h>
-#include <choice.h>
 #include <linux/virtio_ring.h>
 #include <string.h>
 #include <world.h>
@@ -47,16 +47,12 @@ static unsigned int failures(bool with_behaviour, const char *oracle,
 		adv_enable(&adv, EXPOSING, 64);
 	for (seed = 0; seed < SEEDS; seed++) {
 		struct sim_config cfg = {
-			.seed = seed,
 			.device = (enum sim_device_type)(1 + seed % 4),
 			.adversary = &adv,
 		};
-		struct choice_source cs;
 		struct sim_result r;
 
-		choice_init_seed(&cs, seed);
-		CHECK_EQ(0, sim_run(&cfg, &cs, &r));
-		choice_free(&cs);
+		sim_test_run_quiet(&cfg, seed, &r);
 		if ((r.features & NEEDS_FEATURE) != NEEDS_FEATURE)
 			continue;
 		(*runs)++;
@@ -64,8 +60,7 @@ static unsigned int failures(bool with_behaviour, const char *oracle,
 			continue;
 		n++;
 		if (strcmp(r.oracle, oracle) != 0)
-			fprintf(stderr, "seed %u: %s: %s\n", seed, r.oracle,
-				r.message);
+			sim_test_report(seed, &r);
 		CHECK(strcmp(r.oracle, oracle) == 0);
 	}
 	return n;
