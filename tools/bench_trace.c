@@ -1,0 +1,398 @@
+/*
+ * bench_trace.c - how fast the trace store (replay/trace.c) records and
+ * reads events, against what SQLite itself can do.
+ *
+ *   1. ceiling: plain prepared INSERTs into a table laid out like events
+ *      (same columns, WITHOUT ROWID), WAL, synchronous NORMAL, one
+ *      transaction per 10,000 rows: rows/s.
+ *   2. trace_add_run with events: events/s, timing only the store calls
+ *      (begin, add, commit) on logs of real runs, and the ratio to 1
+ *      (target >= 80%).
+ *   3. a campaign of N runs without recording and with every run's
+ *      events recorded (what `--record all` costs): the slowdown factor
+ *      (target <= 3x).
+ *   4. reading back with trace_get_events: events/s.
+ *
+ * The file lives in /tmp and is removed at exit. Exit status: 0 whatever
+ * the numbers (slow machines do not fail), 1 when the store failed, 2 for
+ * a usage error.
+ */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, getpid */
+
+#include <choice.h>
+#include <trace.h>
+#include <world.h>
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CEILING_BATCH 10000
+/* Distinct logs recorded for section 2; runs reuse them under other
+ * seeds (a new uid each) so that the timing is the store's alone. */
+#define LOGS 16
+
+static char path[96];
+static struct event_log logs[LOGS];
+static struct sim_result results[LOGS];
+
+struct bench_opts {
+	u64 rows;	   /* ceiling rows */
+	u64 store_runs;	   /* runs stored in section 2 */
+	u64 campaign_runs; /* runs of section 3 */
+	u64 steps;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void remove_db(void)
+{
+	char side[112];
+
+	if (!path[0])
+		return;
+	unlink(path);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
+}
+
+static void usage(FILE *out)
+{
+	fputs("usage: bench_trace [--quick] [--help]\n"
+	      "\n"
+	      "Events per second the trace store records and reads, against "
+	      "plain\n"
+	      "SQLite INSERTs of the same rows (the ceiling), and the slowdown "
+	      "of a\n"
+	      "campaign that records every run's events. --quick does less "
+	      "work.\n"
+	      "Prints numbers only; a slow machine does not fail.\n",
+	      out);
+}
+
+static int die_sql(sqlite3 *db, const char *what)
+{
+	fprintf(stderr, "bench_trace: %s: %s\n", what, sqlite3_errmsg(db));
+	sqlite3_close(db);
+	return -1;
+}
+
+/* The logs of LOGS real runs: the rows of sections 1, 2 and 4. */
+static void record_logs(u64 steps)
+{
+	struct sim_config cfg = { .steps_max = steps,
+				  .device = SIM_DEVICE_ANY,
+				  .swarm = true };
+	struct choice_source cs;
+	u64 i;
+
+	for (i = 0; i < LOGS; i++) {
+		event_log_init(&logs[i], 0);
+		cfg.log = &logs[i];
+		choice_init_seed(&cs, i + 1);
+		sim_run(&cfg, &cs, &results[i]);
+		choice_free(&cs);
+	}
+}
+
+static void free_logs(void)
+{
+	u64 i;
+
+	for (i = 0; i < LOGS; i++)
+		event_log_free(&logs[i]);
+}
+
+/* 1: plain prepared INSERTs, rows/s. */
+static int bench_ceiling(const struct bench_opts *o, double *rate)
+{
+	const struct sim_event *ev;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	double t0;
+	u64 i, run = 0, k = 0;
+
+	remove_db();
+	if (sqlite3_open(path, &db) != SQLITE_OK)
+		return die_sql(db, "open");
+	if (sqlite3_exec(db,
+			 "PRAGMA journal_mode = WAL; PRAGMA synchronous = "
+			 "NORMAL; CREATE TABLE events(run INTEGER NOT NULL, "
+			 "seq INTEGER NOT NULL, step INTEGER NOT NULL, actor "
+			 "INTEGER NOT NULL, kind INTEGER NOT NULL, queue "
+			 "INTEGER NOT NULL, a INTEGER NOT NULL, b INTEGER NOT "
+			 "NULL, c INTEGER NOT NULL, PRIMARY KEY(run, seq)) "
+			 "WITHOUT ROWID",
+			 NULL, NULL, NULL) != SQLITE_OK)
+		return die_sql(db, "schema");
+	if (sqlite3_prepare_v2(db,
+			       "INSERT INTO events VALUES(?1, ?2, ?3, ?4, ?5, "
+			       "?6, ?7, ?8, ?9)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return die_sql(db, "prepare");
+	t0 = now();
+	for (i = 0; i < o->rows; i++) {
+		if (i % CEILING_BATCH == 0)
+			sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+		/* the events of the logs section 2 stores, run after run */
+		if (k == event_log_stored(&logs[run % LOGS])) {
+			k = 0;
+			run++;
+		}
+		ev = event_log_get(&logs[run % LOGS], k);
+		sqlite3_bind_int64(st, 1, (s64)run + 1);
+		sqlite3_bind_int64(st, 2, (s64)k++);
+		sqlite3_bind_int64(st, 3, ev->step);
+		sqlite3_bind_int(st, 4, ev->actor);
+		sqlite3_bind_int(st, 5, ev->kind);
+		sqlite3_bind_int(st, 6, ev->queue);
+		sqlite3_bind_int64(st, 7, (s64)ev->a);
+		sqlite3_bind_int64(st, 8, (s64)ev->b);
+		sqlite3_bind_int64(st, 9, (s64)ev->c);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_finalize(st);
+			return die_sql(db, "insert");
+		}
+		sqlite3_reset(st);
+		if (i % CEILING_BATCH == CEILING_BATCH - 1 || i + 1 == o->rows)
+			sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	}
+	*rate = (double)o->rows / (now() - t0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	remove_db();
+	return 0;
+}
+
+/* The run record of a finished run. */
+static void describe(const struct sim_config *cfg, const struct sim_result *r,
+		     u64 seed, struct trace_run *run)
+{
+	memset(run, 0, sizeof(*run));
+	run->seed = seed;
+	run->source = TRACE_SOURCE_SIM;
+	sim_config_format(cfg, run->config, sizeof(run->config));
+	snprintf(run->device, sizeof(run->device), "%s",
+		 sim_device_name(r->device));
+	run->mode = r->mode;
+	run->failed = r->failed;
+	snprintf(run->oracle, sizeof(run->oracle), "%s",
+		 r->oracle ? r->oracle : "");
+	snprintf(run->message, sizeof(run->message), "%s", r->message);
+	run->fail_step = r->fail_step;
+	run->steps = r->steps;
+	run->events = r->events;
+	run->choice_count = r->choices;
+	run->event_hash = r->event_hash;
+	memcpy(run->rate, r->rate, sizeof(run->rate));
+	memcpy(run->fired, r->fired, sizeof(run->fired));
+}
+
+static struct trace_db *open_store(void)
+{
+	struct trace_db *db = NULL;
+	char err[256];
+
+	remove_db();
+	if (trace_open(path, TRACE_CREATE, &db, err, sizeof(err))) {
+		fprintf(stderr, "bench_trace: %s\n", err);
+		return NULL;
+	}
+	return db;
+}
+
+/* Adds run, batching about CEILING_BATCH events per transaction. */
+static int add_batched(struct trace_db *db, struct trace_run *run,
+		       const struct event_log *log, u64 *pending)
+{
+	if (*pending == 0 && trace_begin(db))
+		return -1;
+	if (trace_add_run(db, run, log))
+		return -1;
+	*pending += log ? event_log_stored(log) : 1;
+	if (*pending >= CEILING_BATCH) {
+		*pending = 0;
+		return trace_commit(db);
+	}
+	return 0;
+}
+
+static int finish_batch(struct trace_db *db, u64 *pending)
+{
+	if (*pending == 0)
+		return 0;
+	*pending = 0;
+	return trace_commit(db);
+}
+
+/* 2 and 4: the store's own speed on logs of real runs. */
+static int bench_store(const struct bench_opts *o, double *write_rate,
+		       double *read_rate)
+{
+	struct sim_config cfg = { .steps_max = o->steps,
+				  .device = SIM_DEVICE_ANY,
+				  .swarm = true };
+	struct trace_run run;
+	struct event_log log;
+	struct trace_db *db;
+	u64 i, events = 0, pending = 0;
+	double spent = 0, t0;
+	int rc = 0;
+
+	db = open_store();
+	if (!db)
+		rc = -1;
+	for (i = 0; rc == 0 && i < o->store_runs; i++) {
+		cfg.log = &logs[i % LOGS];
+		describe(&cfg, &results[i % LOGS], i + 1, &run);
+		t0 = now();
+		rc = add_batched(db, &run, &logs[i % LOGS], &pending);
+		if (rc == 0 && i + 1 == o->store_runs)
+			rc = finish_batch(db, &pending);
+		spent += now() - t0;
+		events += event_log_stored(&logs[i % LOGS]);
+	}
+	*write_rate = (double)events / spent;
+
+	events = 0;
+	t0 = now();
+	for (i = 1; rc == 0 && i <= o->store_runs; i++) {
+		event_log_init(&log, 0);
+		rc = trace_get_events(db, (s64)i, &log);
+		events += event_log_stored(&log);
+		event_log_free(&log);
+	}
+	*read_rate = (double)events / (now() - t0);
+	if (rc)
+		fprintf(stderr, "bench_trace: %s\n", trace_errmsg(db));
+	trace_close(db);
+	remove_db();
+	return rc;
+}
+
+/* 3: a campaign, without and with every run recorded. */
+static int bench_campaign(const struct bench_opts *o, double *plain_s,
+			  double *logged_s, double *recorded_s, u64 *events)
+{
+	struct sim_config cfg = { .steps_max = o->steps,
+				  .device = SIM_DEVICE_ANY,
+				  .swarm = true };
+	struct choice_source cs;
+	struct sim_result r;
+	struct trace_run run;
+	struct event_log log;
+	struct trace_db *db;
+	u64 seed, pending = 0;
+	double t0;
+	int rc = 0;
+
+	t0 = now();
+	for (seed = 1; seed <= o->campaign_runs; seed++) {
+		choice_init_seed(&cs, seed);
+		sim_run(&cfg, &cs, &r);
+		choice_free(&cs);
+	}
+	*plain_s = now() - t0;
+
+	/* the events logged in memory only: what the store adds is the
+	 * rest */
+	t0 = now();
+	for (seed = 1; seed <= o->campaign_runs; seed++) {
+		event_log_init(&log, 0);
+		cfg.log = &log;
+		choice_init_seed(&cs, seed);
+		sim_run(&cfg, &cs, &r);
+		choice_free(&cs);
+		event_log_free(&log);
+	}
+	*logged_s = now() - t0;
+	cfg.log = NULL;
+
+	db = open_store();
+	if (!db)
+		return -1;
+	*events = 0;
+	t0 = now();
+	for (seed = 1; rc == 0 && seed <= o->campaign_runs; seed++) {
+		event_log_init(&log, 0);
+		cfg.log = &log;
+		choice_init_seed(&cs, seed);
+		sim_run(&cfg, &cs, &r);
+		describe(&cfg, &r, seed, &run);
+		choice_free(&cs);
+		rc = add_batched(db, &run, &log, &pending);
+		*events += event_log_stored(&log);
+		event_log_free(&log);
+	}
+	if (rc == 0)
+		rc = finish_batch(db, &pending);
+	*recorded_s = now() - t0;
+	if (rc)
+		fprintf(stderr, "bench_trace: %s\n", trace_errmsg(db));
+	trace_close(db);
+	remove_db();
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct bench_opts o = { .rows = 2000000,
+				.store_runs = 800,
+				.campaign_runs = 400,
+				.steps = SIM_STEPS_DEFAULT };
+	double ceiling = 0, write_rate = 0, read_rate = 0, plain = 0,
+	       logged = 0, recorded = 0;
+	u64 events = 0;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--quick")) {
+			o.rows = 200000;
+			o.store_runs = 100;
+			o.campaign_runs = 50;
+		} else if (!strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	snprintf(path, sizeof(path), "/tmp/ringside-bench-trace-%ld.db",
+		 (long)getpid());
+	atexit(remove_db);
+	record_logs(o.steps);
+
+	if (bench_ceiling(&o, &ceiling))
+		return 1;
+	printf("1. ceiling (plain INSERT, WAL, %d rows/txn): %.0f rows/s\n",
+	       CEILING_BATCH, ceiling);
+	if (bench_store(&o, &write_rate, &read_rate))
+		return 1;
+	printf("2. trace_add_run with events: %.0f events/s, %.0f%% of the "
+	       "ceiling (target >= 80%%)\n",
+	       write_rate, 100.0 * write_rate / ceiling);
+	if (bench_campaign(&o, &plain, &logged, &recorded, &events))
+		return 1;
+	printf("3. campaign of %llu runs: %.2f s without recording, %.2f s "
+	       "with %llu events recorded: %.2fx slower (target <= 3x)\n"
+	       "   (events logged in memory only: %.2f s; the world makes "
+	       "%.0f events/s)\n",
+	       (unsigned long long)o.campaign_runs, plain, recorded,
+	       (unsigned long long)events, recorded / plain, logged,
+	       (double)events / plain);
+	printf("4. trace_get_events: %.0f events/s\n", read_rate);
+	free_logs();
+	return 0;
+}
