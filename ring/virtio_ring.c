@@ -489,18 +489,21 @@ int virtqueue_add_sgs(struct virtqueue *_vq, struct scatterlist *sgs[],
 		      gfp_t gfp)
 {
 	struct vring_virtqueue *vq = to_vvq(_vq);
-	unsigned int limit = vq->vring.num, out, in;
+	unsigned int out, in;
 	struct vring_sg_walk walk;
 	bool null_list = false;
 
 	if (WARN_ON(!sgs || out_sgs + in_sgs == 0))
 		return -EINVAL;
-	out = vring_count_sgs(sgs, 0, out_sgs, limit, &null_list);
-	in = vring_count_sgs(sgs, out_sgs, in_sgs, limit, &null_list);
+	/* Counted against the largest chain any table can hold, not the
+	 * ring: an indirect table may be longer than the ring. The counts
+	 * must be exact, for the walk below takes out + in entries. */
+	out = vring_count_sgs(sgs, 0, out_sgs, VRING_MAX_SIZE, &null_list);
+	in = vring_count_sgs(sgs, out_sgs, in_sgs, VRING_MAX_SIZE, &null_list);
 	if (WARN_ON(null_list))
 		return -EINVAL;
-	if (out > limit || in > limit)
-		out = in = limit; /* reported as too large below */
+	if (WARN_ON(out > VRING_MAX_SIZE || in > VRING_MAX_SIZE))
+		return -EINVAL;
 	walk.sg = sgs[0];
 	walk.lists = sgs + 1;
 	walk.left = out_sgs + in_sgs - 1;
