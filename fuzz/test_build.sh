@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# ctest fuzz.build: runs fuzz/build.sh as OSS-Fuzz would, with clang and
+# libFuzzer, into OUT (the second argument), then checks that every
+# target's four files exist and that each fuzzer runs its whole seed
+# corpus once (-runs=0) without a finding.
+# Usage: test_build.sh CLANG OUT
+set -euo pipefail
+
+clang=$1
+out=$2
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+rm -rf "$out"
+mkdir -p "$out"
+work=$out.work
+rm -rf "$work"
+mkdir -p "$work"
+
+CC=$clang CFLAGS="-fsanitize=fuzzer-no-link,address" \
+	LIB_FUZZING_ENGINE=-fsanitize=fuzzer OUT=$out WORK=$work \
+	"$root/fuzz/build.sh" >"$work/build.log" 2>&1 || {
+	tail -40 "$work/build.log"
+	echo "FAIL: fuzz/build.sh failed"
+	exit 1
+}
+
+status=0
+for t in ring bus world; do
+	for f in "$t" "${t}_seed_corpus.zip" "$t.dict" "$t.options"; do
+		if [[ ! -s $out/$f ]]; then
+			echo "FAIL: $out/$f missing or empty"
+			status=1
+		fi
+	done
+	[[ -x $out/$t ]] || {
+		echo "FAIL: $out/$t is not executable"
+		status=1
+		continue
+	}
+	seeds=$work/seeds-$t
+	mkdir -p "$seeds"
+	python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' \
+		"$out/${t}_seed_corpus.zip" "$seeds"
+	n=$(find "$seeds" -type f | wc -l)
+	want=$(find "$root/corpus/$t" -maxdepth 1 -type f | wc -l)
+	if [[ $n -ne $want || $n -eq 0 ]]; then
+		echo "FAIL: $t: the seed zip holds $n files, corpus/$t $want"
+		status=1
+	fi
+	if ! (cd "$out" && "./$t" -runs=0 -dict="$t.dict" "$seeds") \
+		>"$work/run-$t.log" 2>&1; then
+		tail -20 "$work/run-$t.log"
+		echo "FAIL: $t did not run its seed corpus cleanly"
+		status=1
+	elif ! grep -q 'INITED\|DONE' "$work/run-$t.log"; then
+		echo "FAIL: $t: no libFuzzer run in the log"
+		status=1
+	else
+		echo "ok: $t ran its $n seeds"
+	fi
+done
+exit $status
