@@ -30,6 +30,19 @@ struct cli_command {
 /* The commands (ringside.c dispatches through this table). */
 int cli_sim(int argc, char **argv);
 void cli_sim_usage(FILE *out);
+/* The commands on the trace store (cli_trace.c). */
+int cli_runs(int argc, char **argv);
+void cli_runs_usage(FILE *out);
+int cli_show(int argc, char **argv);
+void cli_show_usage(FILE *out);
+int cli_replay(int argc, char **argv);
+void cli_replay_usage(FILE *out);
+int cli_minimise(int argc, char **argv);
+void cli_minimise_usage(FILE *out);
+int cli_export(int argc, char **argv);
+void cli_export_usage(FILE *out);
+int cli_merge(int argc, char **argv);
+void cli_merge_usage(FILE *out);
 
 /*
  * Prints "ringside <cmd>: <message>" on stderr, then the command's usage

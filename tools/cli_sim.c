@@ -20,7 +20,9 @@
 
 #include <adversary.h>
 #include <choice.h>
+#include <replay.h>
 #include <sim_transport.h>
+#include <trace.h>
 #include <world.h>
 
 #include <linux/errno.h>
@@ -38,6 +40,18 @@
 #define SPEC_BYTES 1024
 #define REPRODUCE_BYTES (SPEC_BYTES + 256)
 #define PROGRESS_SECONDS 1.0
+/* Runs recorded per transaction, and the longest a transaction stays
+ * open: what a killed campaign can lose. */
+#define RECORD_BATCH_RUNS 1000
+#define RECORD_BATCH_SECONDS 1.0
+#define RECORD_ERR_BYTES 512
+
+/* What a campaign writes to the trace file (--record). */
+enum record_mode {
+	RECORD_NONE,
+	RECORD_FAILURES, /* every run's row; failing runs with events */
+	RECORD_ALL,	 /* every run's row with its events */
+};
 
 struct sim_opts {
 	u64 first, last; /* seeds, inclusive */
@@ -50,6 +64,16 @@ struct sim_opts {
 	u32 plants; /* 1 << enum sim_plant */
 	bool json, quiet, list;
 	char adversary[SPEC_BYTES]; /* canonical --adversary value */
+	enum record_mode record;
+	const char *db_path;
+};
+
+/* The open trace file of a recording command. */
+struct recorder {
+	struct trace_db *db;
+	u64 batched; /* runs in the open transaction */
+	double batch_start;
+	int error; /* a failed write: recording stopped, exit status 2 */
 };
 
 struct oracle_count {
@@ -63,6 +87,7 @@ struct failure {
 	char oracle[NAME_BYTES];
 	u64 step;
 	char message[sizeof(((struct sim_result *)0)->message)];
+	s64 run; /* its id in the trace file, 0 when not recorded */
 };
 
 struct campaign {
@@ -115,6 +140,24 @@ void cli_sim_usage(FILE *out)
 		"accept-foreign,\n"
 		"                     null-token, leak, double-return\n",
 		SIM_STEPS_DEFAULT);
+	fprintf(out,
+		"  --db FILE          the trace file runs are recorded in "
+		"(default %s;\n"
+		"                     created when missing)\n"
+		"  --record R         none, failures or all (default "
+		"failures): what\n"
+		"                     goes into the trace file. failures: "
+		"every run's\n"
+		"                     summary row, and failing runs "
+		"re-executed "
+		"with their\n"
+		"                     events and choices stored (replay, "
+		"minimise and\n"
+		"                     export them); all: every run's events "
+		"too\n"
+		"  --no-db            no trace file (the same as --record "
+		"none)\n",
+		TRACE_DEFAULT_PATH);
 	fputs("  --json             one JSON object on stdout instead of text\n"
 	      "  --quiet            no progress lines on stderr\n"
 	      "  --help             this text\n"
@@ -129,7 +172,8 @@ void cli_sim_usage(FILE *out)
 	      "fired),\n"
 	      "the first 20 failures, and \"reproduce with:\" the command "
 	      "that\n"
-	      "repeats the first failing run.\n"
+	      "repeats the first failing run. A recorded failure also says\n"
+	      "\"replay with: ringside replay DB RUN\".\n"
 	      "\n"
 	      "Exit status: 0 every run passed, 1 a run failed, 2 usage "
 	      "error.\n",
@@ -162,6 +206,9 @@ enum opt_id {
 	OPT_JSON,
 	OPT_QUIET,
 	OPT_LIST,
+	OPT_DB,
+	OPT_RECORD,
+	OPT_NO_DB,
 	OPT_HELP,
 };
 
@@ -182,6 +229,9 @@ static const struct opt opts_table[] = {
 	{ "--json", OPT_JSON, false },
 	{ "--quiet", OPT_QUIET, false },
 	{ "--list-adversaries", OPT_LIST, false },
+	{ "--db", OPT_DB, true },
+	{ "--record", OPT_RECORD, true },
+	{ "--no-db", OPT_NO_DB, false },
 	{ "--help", OPT_HELP, false },
 	{ "-h", OPT_HELP, false },
 };
@@ -307,6 +357,21 @@ static int parse_device(struct sim_opts *o, const char *v)
 	return 0;
 }
 
+static int parse_record(struct sim_opts *o, const char *v)
+{
+	if (strcmp(v, "none") == 0)
+		o->record = RECORD_NONE;
+	else if (strcmp(v, "failures") == 0)
+		o->record = RECORD_FAILURES;
+	else if (strcmp(v, "all") == 0)
+		o->record = RECORD_ALL;
+	else
+		return usage_error("bad --record value '%s': none, failures "
+				   "or all",
+				   v);
+	return 0;
+}
+
 static int apply_opt(struct sim_opts *o, const struct opt *opt, const char *v)
 {
 	u64 n;
@@ -348,6 +413,16 @@ static int apply_opt(struct sim_opts *o, const struct opt *opt, const char *v)
 		return 0;
 	case OPT_LIST:
 		o->list = true;
+		return 0;
+	case OPT_DB:
+		if (!*v)
+			return usage_error("bad --db value '': a file name");
+		o->db_path = v;
+		return 0;
+	case OPT_RECORD:
+		return parse_record(o, v);
+	case OPT_NO_DB:
+		o->record = RECORD_NONE;
 		return 0;
 	case OPT_HELP:
 		break;
@@ -391,6 +466,8 @@ static int parse_args(struct sim_opts *o, int argc, char **argv)
 	o->steps = SIM_STEPS_DEFAULT;
 	o->device = SIM_DEVICE_ANY;
 	o->swarm = true;
+	o->record = RECORD_FAILURES;
+	o->db_path = TRACE_DEFAULT_PATH;
 	adversary_spec(o);
 	for (i = 1; i < argc; i++) {
 		const struct opt *opt = find_opt(argv[i]);
@@ -420,27 +497,173 @@ static int parse_args(struct sim_opts *o, int argc, char **argv)
 
 /* --- one run ---------------------------------------------------------------- */
 
-static void run_one(const struct sim_opts *o, u64 seed, struct sim_result *r)
+/* --- recording -------------------------------------------------------------- */
+
+static int record_open(const struct sim_opts *o, struct recorder *rec)
 {
-	struct sim_config cfg = {
+	char err[RECORD_ERR_BYTES];
+
+	memset(rec, 0, sizeof(*rec));
+	if (o->record == RECORD_NONE || o->list)
+		return 0;
+	if (trace_open(o->db_path, TRACE_CREATE, &rec->db, err, sizeof(err))) {
+		fprintf(stderr, "ringside sim: %s\n", err);
+		return CLI_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static void record_error(struct recorder *rec, const char *what)
+{
+	fprintf(stderr, "ringside sim: recording stopped: %s: %s\n", what,
+		trace_errmsg(rec->db));
+	rec->error = CLI_EXIT_USAGE;
+}
+
+static void record_commit(struct recorder *rec)
+{
+	if (!rec->batched || rec->error)
+		return;
+	if (trace_commit(rec->db))
+		record_error(rec, "commit");
+	rec->batched = 0;
+}
+
+/* Closes the trace file; returns the exit status a failed write asks for
+ * (0 when every run was recorded). */
+static int record_close(struct recorder *rec)
+{
+	if (!rec->db)
+		return 0;
+	record_commit(rec);
+	trace_close(rec->db);
+	rec->db = NULL;
+	return rec->error;
+}
+
+/* Adds one run (its events when log is given, its choices when it
+ * failed); returns its id, 0 when it was not recorded. */
+static s64 record_run(struct recorder *rec, u64 seed,
+		      const struct sim_config *cfg, const struct sim_result *r,
+		      const struct choice_source *cs,
+		      const struct event_log *log, double seconds)
+{
+	bool events = log && event_log_complete(log);
+	bool choices = r->failed && choice_recordable(cs);
+	struct trace_run tr;
+	s64 id = 0;
+
+	if (!rec->db || rec->error)
+		return 0;
+	if (replay_fill_run(&tr, TRACE_SOURCE_SIM, seed, cfg, r,
+			    choices ? choice_values(cs) : NULL,
+			    choice_count(cs), 0, events)) {
+		fputs("ringside sim: recording stopped: out of memory\n",
+		      stderr);
+		rec->error = CLI_EXIT_USAGE;
+		return 0;
+	}
+	tr.duration_us = (s64)(seconds * 1e6);
+	if (!rec->batched) {
+		if (trace_begin(rec->db)) {
+			record_error(rec, "begin");
+			trace_run_free(&tr);
+			return 0;
+		}
+		rec->batch_start = cli_now();
+	}
+	rec->batched++;
+	if (trace_add_run(rec->db, &tr, events ? log : NULL))
+		record_error(rec, "add a run");
+	else
+		id = tr.id;
+	trace_run_free(&tr);
+	if (rec->batched >= RECORD_BATCH_RUNS ||
+	    cli_now() - rec->batch_start >= RECORD_BATCH_SECONDS)
+		record_commit(rec);
+	return id;
+}
+
+/* --- one run ---------------------------------------------------------------- */
+
+static void make_config(const struct sim_opts *o, u64 seed,
+			struct sim_config *cfg)
+{
+	unsigned int p;
+
+	*cfg = (struct sim_config){
 		.seed = seed,
 		.steps_max = o->steps,
 		.device = o->device,
 		.adversary = o->swarm ? NULL : &o->adv,
 		.swarm = o->swarm,
 	};
-	struct choice_source cs;
-	unsigned int p;
+	for (p = 0; p < SIM_PLANT_COUNT; p++)
+		sim_plant_set(cfg, (enum sim_plant)p, o->plants & 1u << p);
+}
+
+static void run_seed(const struct sim_config *cfg, u64 seed,
+		     struct choice_source *cs, struct sim_result *r)
+{
 	int err;
 
-	for (p = 0; p < SIM_PLANT_COUNT; p++)
-		sim_plant_set(&cfg, (enum sim_plant)p, o->plants & 1u << p);
-	choice_init_seed(&cs, seed);
-	err = sim_run(&cfg, &cs, r);
-	choice_free(&cs);
+	choice_init_seed(cs, seed);
+	err = sim_run(cfg, cs, r);
 	/* the arguments are ours and checked: nothing else can go wrong */
 	assert(err == 0);
 	(void)err;
+}
+
+/*
+ * Runs seed and records it; returns its id in the trace file (0: not
+ * recorded). With --record failures a failing run is run again with an
+ * event log: the events of passing runs are never kept, so the first run
+ * does not pay for them.
+ */
+static s64 run_one(const struct sim_opts *o, struct recorder *rec, u64 seed,
+		   struct sim_result *r)
+{
+	bool with_log = rec->db && o->record == RECORD_ALL;
+	struct choice_source cs;
+	struct sim_config cfg;
+	struct event_log log;
+	double start = cli_now(), seconds;
+	s64 id;
+
+	make_config(o, seed, &cfg);
+	event_log_init(&log, with_log ? 0 : 1);
+	cfg.log = with_log ? &log : NULL;
+	run_seed(&cfg, seed, &cs, r);
+	seconds = cli_now() - start;
+	if (rec->db && r->failed && !with_log) {
+		struct sim_result again;
+
+		choice_free(&cs);
+		event_log_free(&log);
+		event_log_init(&log, 0);
+		cfg.log = &log;
+		with_log = true;
+		run_seed(&cfg, seed, &cs, &again);
+		/* a run is a pure function of its seed (world.h): a second
+		 * run that differs is a bug of the world; the row must
+		 * describe the run whose events and choices it holds */
+		if (again.event_hash != r->event_hash) {
+			fprintf(stderr,
+				"ringside sim: seed %llu ran differently the "
+				"second time (event hash 0x%016llx, then "
+				"0x%016llx): the second run is recorded\n",
+				(unsigned long long)seed,
+				(unsigned long long)r->event_hash,
+				(unsigned long long)again.event_hash);
+			*r = again;
+		}
+	}
+	cfg.log = NULL;
+	id = record_run(rec, seed, &cfg, r, &cs, with_log ? &log : NULL,
+			seconds);
+	choice_free(&cs);
+	event_log_free(&log);
+	return id;
 }
 
 static const char *mode_name(int mode)
@@ -475,7 +698,7 @@ static void reproduce(const struct sim_opts *o, u64 seed, char *buf, size_t len)
 }
 
 static void print_run_text(const struct sim_opts *o, u64 seed,
-			   const struct sim_result *r)
+			   const struct sim_result *r, s64 id)
 {
 	char cmd[REPRODUCE_BYTES];
 	unsigned int b, enabled = 0, fired = 0;
@@ -517,6 +740,9 @@ static void print_run_text(const struct sim_opts *o, u64 seed,
 		       (unsigned long long)r->fired[b]);
 	}
 	if (r->failed) {
+		if (id)
+			printf("replay with: ringside replay %s %lld\n",
+			       o->db_path, (long long)id);
 		reproduce(o, seed, cmd, sizeof(cmd));
 		printf("reproduce with: %s\n", cmd);
 	}
@@ -538,8 +764,18 @@ static void json_str(const char *key, const char *v, bool comma)
 		fputs(", ", stdout);
 }
 
+/* "db": the trace file (null when not recording), "run": the id. */
+static void json_record(const struct sim_opts *o, s64 id)
+{
+	json_str("db", o->record == RECORD_NONE ? NULL : o->db_path, true);
+	if (id)
+		json_u64("run", (u64)id, true);
+	else
+		fputs("\"run\": null, ", stdout);
+}
+
 static void print_run_json(const struct sim_opts *o, u64 seed,
-			   const struct sim_result *r)
+			   const struct sim_result *r, s64 id)
 {
 	char cmd[REPRODUCE_BYTES];
 	unsigned int b;
@@ -557,6 +793,7 @@ static void print_run_json(const struct sim_opts *o, u64 seed,
 	json_str("device", sim_device_name(r->device), true);
 	json_str("mode", mode_name(r->mode), true);
 	json_str("adversary", o->adversary, true);
+	json_record(o, id);
 	json_u64("steps", r->steps, true);
 	json_u64("events", r->events, true);
 	printf("\"event_hash\": \"0x%016llx\", ",
@@ -610,7 +847,8 @@ static void count_oracle(struct campaign *c, const char *name)
 	c->oracles[i].count++;
 }
 
-static void account(struct campaign *c, u64 seed, const struct sim_result *r)
+static void account(struct campaign *c, u64 seed, const struct sim_result *r,
+		    s64 id)
 {
 	unsigned int b;
 
@@ -641,6 +879,7 @@ static void account(struct campaign *c, u64 seed, const struct sim_result *r)
 		snprintf(f->oracle, sizeof(f->oracle), "%s", oracle_name(r));
 		f->step = r->fail_step;
 		snprintf(f->message, sizeof(f->message), "%s", r->message);
+		f->run = id;
 	}
 	c->failed++;
 	if (r->device < SIM_DEVICE_COUNT)
@@ -663,7 +902,8 @@ static void progress(const struct campaign *c, double start, bool tty,
 		tty ? (done ? "\033[K\n" : "\033[K") : "\n");
 }
 
-static void run_campaign(const struct sim_opts *o, struct campaign *c)
+static void run_campaign(const struct sim_opts *o, struct recorder *rec,
+			 struct campaign *c)
 {
 	struct sim_result r;
 	double start = cli_now(), last = start, now;
@@ -674,8 +914,7 @@ static void run_campaign(const struct sim_opts *o, struct campaign *c)
 	memset(c, 0, sizeof(*c));
 	c->total = o->last - o->first + 1;
 	for (seed = o->first;; seed++) {
-		run_one(o, seed, &r);
-		account(c, seed, &r);
+		account(c, seed, &r, run_one(o, rec, seed, &r));
 		if (!o->quiet) {
 			now = cli_now();
 			if (now - last >= PROGRESS_SECONDS) {
@@ -766,6 +1005,9 @@ static void print_campaign_text(const struct sim_opts *o,
 		       (unsigned long long)f->seed, sim_device_name(f->device),
 		       f->oracle, (unsigned long long)f->step, f->message);
 		printf("  reproduce with: %s\n", cmd);
+		if (f->run)
+			printf("  replay with: ringside replay %s %lld\n",
+			       o->db_path, (long long)f->run);
 	}
 	if (c->failed > FAILURES_SHOWN)
 		printf("... %llu more\n",
@@ -789,6 +1031,7 @@ static void print_campaign_json(const struct sim_opts *o,
 	json_u64("last_seed", o->last, true);
 	json_str("device", sim_device_name(o->device), true);
 	json_str("adversary", o->adversary, true);
+	json_str("db", o->record == RECORD_NONE ? NULL : o->db_path, true);
 	json_u64("steps_max", o->steps, true);
 	json_u64("runs", c->runs, true);
 	json_u64("passed", c->runs - c->failed, true);
@@ -841,6 +1084,7 @@ static void print_campaign_json(const struct sim_opts *o,
 		json_str("oracle", f->oracle, true);
 		json_u64("step", f->step, true);
 		json_str("message", f->message, true);
+		json_record(o, f->run);
 		reproduce(o, f->seed, cmd, sizeof(cmd));
 		json_str("reproduce", cmd, false);
 		putchar('}');
@@ -912,11 +1156,41 @@ static void list_adversaries(bool json)
 
 /* --- the command ------------------------------------------------------------ */
 
+/* The runs, recorded; printed once the trace file holds them. */
+static int simulate(const struct sim_opts *o, struct campaign *c)
+{
+	struct recorder rec;
+	struct sim_result r;
+	s64 id = 0;
+	int err;
+
+	err = record_open(o, &rec);
+	if (err)
+		return err;
+	if (!o->campaign)
+		id = run_one(o, &rec, o->first, &r);
+	else
+		run_campaign(o, &rec, c);
+	err = record_close(&rec);
+	if (!o->campaign && o->json)
+		print_run_json(o, o->first, &r, id);
+	else if (!o->campaign)
+		print_run_text(o, o->first, &r, id);
+	else if (o->json)
+		print_campaign_json(o, c);
+	else
+		print_campaign_text(o, c);
+	if (err)
+		return err;
+	if (!o->campaign)
+		return r.failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+	return c->failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+}
+
 int cli_sim(int argc, char **argv)
 {
 	struct sim_opts *o;
 	struct campaign *c;
-	struct sim_result r;
 	int err;
 
 	o = calloc(1, sizeof(*o));
@@ -928,25 +1202,12 @@ int cli_sim(int argc, char **argv)
 		return CLI_EXIT_FAIL;
 	}
 	err = parse_args(o, argc, argv);
-	if (err) {
+	if (err)
 		err = err < 0 ? CLI_EXIT_OK : err;
-	} else if (o->list) {
+	else if (o->list)
 		list_adversaries(o->json);
-	} else if (!o->campaign) {
-		run_one(o, o->first, &r);
-		if (o->json)
-			print_run_json(o, o->first, &r);
-		else
-			print_run_text(o, o->first, &r);
-		err = r.failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
-	} else {
-		run_campaign(o, c);
-		if (o->json)
-			print_campaign_json(o, c);
-		else
-			print_campaign_text(o, c);
-		err = c->failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
-	}
+	else
+		err = simulate(o, c);
 	free(o);
 	free(c);
 	return err;

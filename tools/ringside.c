@@ -9,12 +9,27 @@
  * Adding a command is adding a row to the table below (cli.h).
  */
 #include "cli.h"
+#include "cli_qemu.h"
 
 #include <string.h>
 
 static const struct cli_command commands[] = {
 	{ "sim", "run the simulated world: one seed, or a campaign of seeds",
 	  cli_sim, cli_sim_usage },
+	{ "qemu", "the smoke matrix: the drivers against QEMU's virtio devices",
+	  cli_qemu, cli_qemu_usage },
+	{ "runs", "list the runs of a trace file (ringside.db)", cli_runs,
+	  cli_runs_usage },
+	{ "show", "one run of a trace file: its header and event timeline",
+	  cli_show, cli_show_usage },
+	{ "replay", "re-execute a recorded run and compare every event",
+	  cli_replay, cli_replay_usage },
+	{ "minimise", "shrink the choices of a failing run, store the result",
+	  cli_minimise, cli_minimise_usage },
+	{ "export", "a run as JSON, or as a C regression test", cli_export,
+	  cli_export_usage },
+	{ "merge", "merge trace files into one, without duplicates", cli_merge,
+	  cli_merge_usage },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

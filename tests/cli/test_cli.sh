@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Tests of the ringside command-line program (tools/ringside.c,
 # tools/cli_*.c): help, usage errors and their exit status, the catalogue,
-# single runs and campaigns (determinism, summaries, JSON), and that the
-# printed "reproduce with:" command repeats the failing run.
+# single runs and campaigns (determinism, summaries, JSON), that the
+# printed "reproduce with:" command repeats the failing run, and the
+# commands on trace files: runs, show, replay, minimise, export, merge.
 #
 # usage: test_cli.sh PATH/TO/ringside
 set -euo pipefail
@@ -11,9 +12,11 @@ if [[ $# -ne 1 || ! -x $1 ]]; then
 	echo "usage: $0 PATH/TO/ringside" >&2
 	exit 2
 fi
-ringside=$1
+ringside=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# sim records into ./ringside.db by default: keep it in the temporary folder
+cd "$tmp"
 
 checks=0
 fail() {
@@ -228,5 +231,178 @@ has "$tmp/out" '^result: FAILED oracle=false-alarm step=' "failing single run"
 checks=$((checks + 1))
 [[ $(tail -n 1 "$tmp/out") == "reproduce with: ringside sim --seed 2 --device entropy --adversary none --steps 2000 --plant false-break" ]] ||
 	fail "failing single run: last line"
+
+
+# --- trace files: sim --db/--record, runs, show, replay, minimise, export,
+# merge ----------------------------------------------------------------------
+run 0 sim --help
+for opt in --db --record --no-db; do
+	has "$tmp/out" "$opt" "ringside sim --help mentions $opt"
+done
+run 0 runs --help
+for opt in --outcome --oracle --source --device --limit --json 'Exit status'; do
+	has "$tmp/out" "$opt" "ringside runs --help mentions $opt"
+done
+run 0 replay --help
+for opt in --record --json 'Exit status: 0 reproduced, 1 diverged'; do
+	has "$tmp/out" "$opt" "ringside replay --help mentions $opt"
+done
+run 0 minimise --help
+has "$tmp/out" '--max-runs' "ringside minimise --help mentions --max-runs"
+run 0 export --help
+for opt in --format '-o FILE' --without-plants; do
+	has "$tmp/out" "$opt" "ringside export --help mentions $opt"
+done
+run 0 merge --help
+has "$tmp/out" '-o OUT.db' "ringside merge --help mentions -o"
+
+run 2 sim --record sometimes
+has "$tmp/err" "bad --record value 'sometimes'" "bad --record"
+# the default trace file: sim creates ringside.db here, DB can be left out
+rm -f ringside.db
+run 1 sim --seed 2 --device entropy --adversary none --plant false-break
+has "$tmp/out" '^replay with: ringside replay ringside.db 1$' \
+	"a failing single run says how to replay it"
+checks=$((checks + 1))
+[[ -f ringside.db ]] || fail "sim did not create ringside.db"
+run 0 replay 1
+has "$tmp/out" '^reproduced: ' "replay with the default DB"
+run 0 runs
+has "$tmp/out" '^1 run ' "runs with the default DB"
+# --no-db and --record none write nothing
+mkdir nodb
+(cd nodb && "$ringside" sim --seed 2 --device entropy --adversary none \
+	--plant false-break --no-db >/dev/null) || true
+(cd nodb && "$ringside" sim --seed 3 --record none >/dev/null) || true
+checks=$((checks + 1))
+[[ ! -e nodb/ringside.db ]] || fail "--no-db / --record none wrote ringside.db"
+
+# errors: no such file, not a trace, unknown run, bad run numbers
+for cmd in runs "show 1" "replay 1" "minimise 1" "export 1 --format c"; do
+	read -r -a args <<<"$cmd"
+	run 2 "${args[0]}" missing.db "${args[@]:1}"
+	has "$tmp/err" 'missing\.db' "ringside $cmd on a missing file"
+done
+head -c 3000 /dev/urandom >junk.db
+run 2 runs junk.db
+has "$tmp/err" 'junk\.db' "runs on a file that is no trace"
+run 2 show ringside.db 999
+has "$tmp/err" '999' "show of an unknown run"
+run 2 replay ringside.db 999
+has "$tmp/err" '999' "replay of an unknown run"
+for bad in abc 0 1x -; do
+	run 2 show ringside.db "$bad"
+	has "$tmp/err" "bad run number '$bad'" "show with run '$bad'"
+done
+run 2 replay nosuchfile
+has "$tmp/err" "bad run number 'nosuchfile'" "replay of a lone non-number"
+run 2 show ringside.db
+has "$tmp/err" 'no RUN given' "show without a run"
+run 2 replay 1 --frobnicate
+has "$tmp/err" "unknown option '--frobnicate'" "replay: unknown option"
+run 2 export 1
+has "$tmp/err" 'format c|json is required' "export without --format"
+run 2 export 1 --format pdf
+has "$tmp/err" "bad --format value 'pdf'" "export --format pdf"
+run 2 runs --outcome maybe
+has "$tmp/err" "bad --outcome value 'maybe'" "runs --outcome maybe"
+run 2 runs --source cosmic
+has "$tmp/err" "unknown source 'cosmic'" "runs --source cosmic"
+run 2 merge ringside.db
+has "$tmp/err" '-o OUT.db is required' "merge without -o"
+run 2 merge missing.db -o out.db
+has "$tmp/err" 'missing\.db' "merge of a missing file"
+
+# a campaign with failures, recorded: every run's row, failures with events
+run 1 sim --seeds 1..6 --device any --adversary swarm --plant lost-token \
+	--steps 400 --db a.db --quiet
+has "$tmp/out" '^  replay with: ringside replay a\.db [0-9]+$' \
+	"campaign failures say how to replay them"
+id=$(sed -nE 's/^  replay with: ringside replay a\.db ([0-9]+)$/\1/p' \
+	"$tmp/out" | head -n 1)
+run 0 runs a.db
+has "$tmp/out" '^6 runs ' "runs counts the campaign"
+has "$tmp/out" '^ +1 sim +1 ' "runs lists run 1"
+run 0 runs a.db --outcome fail --limit 1 --json
+json_ok "$tmp/out" "runs --json"
+has "$tmp/out" '"count": 1\}' "runs --limit 1 --json"
+run 0 runs a.db --oracle no-such-oracle
+has "$tmp/out" '^0 runs ' "runs --oracle filters"
+run 0 show a.db "$id"
+has "$tmp/out" "^run $id of a\.db$" "show header"
+has "$tmp/out" '^outcome: FAILED oracle=token-conservation step=' "show outcome"
+has "$tmp/out" "^replay with: ringside replay a\.db $id$" "show replay command"
+has "$tmp/out" '^ +0 +0 world +run start: ' "show timeline starts"
+has "$tmp/out" '^>> +[0-9]+ +[0-9]+ world +FAIL: ' "show marks the fail event"
+has "$tmp/out" '^>> +[0-9]+ +[0-9]+ driver ' "show marks the failing step"
+run 0 show a.db "$id" --json
+json_ok "$tmp/out" "show --json"
+run 0 replay a.db "$id"
+has "$tmp/out" '^reproduced: [0-9]+ events compared one by one' "replay"
+# a passing run of the campaign has no stored events
+pass=$("$ringside" runs a.db --outcome pass --limit 1 | awk 'NR == 2 {print $1}')
+checks=$((checks + 1))
+[[ -n $pass ]] || fail "the campaign of a.db has no passing run"
+run 0 show a.db "$pass"
+has "$tmp/out" 'no events stored' "show of a run without events"
+has "$tmp/out" "ringside replay a\.db $pass --record" "show says how"
+run 0 replay a.db "$pass" --record
+has "$tmp/out" 'compared by outcome, event count and hash only' \
+	"replay of a run without events"
+has "$tmp/out" '^recorded as run [0-9]+ \(source replay' "replay --record"
+new=$(sed -nE 's/^recorded as run ([0-9]+) .*/\1/p' "$tmp/out")
+run 0 show a.db "$new"
+has "$tmp/out" "parent run $pass" "the recorded replay's parent"
+has "$tmp/out" '^ +0 +0 world +run start: ' "the recorded replay has events"
+# an event edited in the file: the divergence at exactly its seq
+if python3 -c 'import sqlite3' 2>/dev/null; then
+	cp a.db edited.db
+	python3 - "$id" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect("edited.db")
+n = db.execute("UPDATE events SET a = a + 1 WHERE run = ? AND seq = 42",
+               (int(sys.argv[1]),)).rowcount
+assert n == 1
+db.commit()
+PY
+	run 1 replay edited.db "$id"
+	has "$tmp/out" '^DIVERGED at seq 42: ' "replay of an edited event"
+	has "$tmp/out" '^  expected: #42 ' "divergence: expected event"
+	has "$tmp/out" '^  actual: +#42 ' "divergence: actual event"
+	run 1 replay edited.db "$id" --json
+	json_ok "$tmp/out" "replay --json"
+	has "$tmp/out" '"seq": 42,' "replay --json seq"
+fi
+run 0 minimise a.db "$id" --quiet
+has "$tmp/out" '^choices: [0-9]+ -> [0-9]+' "minimise sizes"
+has "$tmp/out" '^events: [0-9]+ -> [0-9]+$' "minimise events"
+small=$(sed -nE 's/^minimised run: ([0-9]+) .*/\1/p' "$tmp/out")
+checks=$((checks + 1))
+[[ -n $small ]] || fail "minimise printed no run id"
+run 0 replay a.db "$small"
+has "$tmp/out" '^reproduced: ' "replay of the minimised run"
+run 0 runs a.db --source minimise
+has "$tmp/out" "^ +$small minimise .* $id\$" "the minimised run's parent"
+run 2 minimise a.db "$pass"
+has "$tmp/err" 'passed' "minimise of a passing run"
+run 0 export a.db "$small" --format json
+json_ok "$tmp/out" "export --format json"
+has "$tmp/out" '"timeline": \[' "export json has the events"
+run 0 export a.db "$small" --format c -o regress.c
+has regress.c "^static void regress_run_$small\\(void\\)" "export c: test"
+has regress.c '^ \* oracle: token-conservation' "export c: header"
+has regress.c 'plants=lost-token' "export c: the configuration"
+run 0 export a.db "$small" --format c --without-plants
+has "$tmp/out" 'config here: .*plants=$' "export --without-plants"
+# merge: runs added once, parents kept
+run 1 sim --seeds 5..9 --device entropy --adversary none --plant false-break \
+	--db b.db --quiet
+run 0 merge a.db b.db -o m.db
+has "$tmp/out" '^b\.db: 5 runs added$' "merge: per file"
+has "$tmp/out" '^total: [0-9]+ runs added to m\.db$' "merge: total"
+run 0 merge a.db b.db -o m.db
+has "$tmp/out" '^total: 0 runs added to m\.db$' "merge twice adds nothing"
+run 0 runs m.db --source minimise
+has "$tmp/out" '^1 run ' "merge keeps the minimised run"
 
 echo "test_cli: $checks checks passed"
