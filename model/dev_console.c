@@ -216,6 +216,7 @@ const struct sim_device_class dev_console_class = {
 	.name = "console",
 	.device_id = VIRTIO_ID_CONSOLE,
 	.nqueues = 2,
+	.receive_queues = 1u << 0, /* "input" */
 	.features = 1ULL << VIRTIO_CONSOLE_F_SIZE,
 	.config_size = CONSOLE_CONFIG_BYTES,
 	.init = console_init,

@@ -159,6 +159,7 @@ const struct sim_device_class dev_net_class = {
 	.name = "net",
 	.device_id = VIRTIO_ID_NET,
 	.nqueues = 2,
+	.receive_queues = 1u << 0, /* "input" */
 	.features = 1ULL << NET_F_MAC | 1ULL << NET_F_STATUS,
 	.config_size = NET_CONFIG_SIZE,
 	.init = net_init,

@@ -150,6 +150,7 @@ void sim_device_forget(struct sim_device *d)
 		q->expect_faults = 0;
 		q->expect_clamp = false;
 		q->illegal = false;
+		q->starved = false;
 		/* The queues come anew after a reset: nothing kicked yet. */
 		q->kick_avail = 0;
 		q->kicks_before = 0;
@@ -487,6 +488,7 @@ static bool complete(struct sim_device *d, unsigned int qi, struct vring *vr,
 	} else if (!c->too_long) {
 		if (!d->cls->process(d, qi, c, &len)) {
 			q->deferred++;
+			q->starved = true;
 			return false;
 		}
 		assert(len <= c->writable);
@@ -494,6 +496,7 @@ static bool complete(struct sim_device *d, unsigned int qi, struct vring *vr,
 			write_readable(d, c);
 	}
 	len = hostile_len(d, qi, c, len);
+	q->starved = false;
 	used_push(d, qi, vr, c->head, len);
 	remember(q, c->head);
 	q->completed++;
@@ -786,6 +789,21 @@ void sim_device_step(struct sim_device *d)
 		return;
 	for (qi = 0; qi < d->cls->nqueues && !d->env->oracle->failed; qi++)
 		queue_step(d, qi);
+}
+
+unsigned int sim_device_waiting(const struct sim_device *d)
+{
+	unsigned int qi, n = 0;
+
+	for (qi = 0; qi < d->cls->nqueues; qi++) {
+		struct virtqueue *vq = d->t->queues[qi].vq;
+
+		if (!vq ||
+		    ((d->cls->receive_queues & (1u << qi)) && d->q[qi].starved))
+			continue;
+		n += virtqueue_outstanding(vq);
+	}
+	return n;
 }
 
 bool sim_device_has_work(const struct sim_device *d)

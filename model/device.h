@@ -16,7 +16,9 @@
  *
  * 1. A class's process() may defer a chain (a receive buffer with nothing
  *    to receive yet): it stays held, in order, and is offered again on the
- *    device's next turn.
+ *    device's next turn. Until a chain of that queue completes, the queue
+ *    is starved; on a receive queue its buffers then wait for data, not
+ *    for the device or the ring (sim_device_waiting).
  * 2. Illegal used-ring acts (a bad id, a bad idx, a rewritten descriptor
  *    or avail slot) set the queue's `expect_faults`: the world raises the
  *    queue interrupt at once and checks that the ring reported one of
@@ -87,6 +89,7 @@ struct devq {
 	bool expect_clamp;
 	u64 clamped_before;
 	bool illegal; /* an illegal act happened on this queue's ring */
+	bool starved; /* the class deferred its last chain: no data yet */
 	/* Note 5: the avail idx and the transport's kick count at the
 	 * driver's previous kick, and after its latest add. */
 	u16 kick_avail;
@@ -101,6 +104,9 @@ struct sim_device_class {
 	u32 device_id;
 	unsigned int nqueues; /* 1 .. SIMT_MAX_QUEUES */
 	u64 features;	      /* device-type feature bits it offers */
+	/* Bit q: queue q holds receive buffers, which wait for data as
+	 * long as the device has none to give (no stall, note 1). */
+	u32 receive_queues;
 	unsigned int config_size;
 	/* Set up the class's state in d->priv; may draw choices. */
 	int (*init)(struct sim_device *d);
@@ -147,6 +153,9 @@ void sim_device_step(struct sim_device *d);
 /* Work it could do now: chains available, or held and not deferred
  * forever. */
 bool sim_device_has_work(const struct sim_device *d);
+/* Chains the driver waits for the device to complete: every outstanding
+ * one except the buffers of starved receive queues (note 1). */
+unsigned int sim_device_waiting(const struct sim_device *d);
 /* Forgets everything in flight (as reset does). */
 void sim_device_forget(struct sim_device *d);
 /* Note 5: checks the ring right after the driver's call. */

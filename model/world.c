@@ -401,7 +401,8 @@ static void world_step(struct sim_world *w)
 	plant_faults(w);
 	check_false_alarm(w);
 	w->oracle.step = w->env.step;
-	oracle_progress_tick(&w->oracle, wl_outstanding(&w->drv) > 0,
+	oracle_progress_tick(&w->oracle,
+			     w->plugged && sim_device_waiting(&w->dev) > 0,
 			     stall_excused(w));
 }
 

@@ -4,8 +4,12 @@
 # lists below.
 
 RINGSIDE_DEB_PACKAGES=(build-essential cmake clang-format git
-	libsqlite3-dev sqlite3)
-RINGSIDE_COMMANDS=(cmake make gcc clang-format git sqlite3)
+	libsqlite3-dev sqlite3
+	clang-14 libclang-rt-14-dev llvm-14 lld-14 afl++ gcovr python3
+	qemu-system-x86 qemu-utils)
+RINGSIDE_COMMANDS=(cmake make gcc clang-format git sqlite3
+	clang-14 llvm-cov-14 llvm-profdata-14 afl-clang-fast afl-fuzz python3
+	qemu-system-x86_64)
 
 ringside_apt_updated=0
 

@@ -1,0 +1,672 @@
+/*
+ * qemu_run.c - one smoke cell: the unchanged workload driver against one
+ * of QEMU's virtio-pci devices (qemu.h).
+ *
+ * A cell starts its own QEMU with one device, maps its RAM as the arena,
+ * finds the device on the bus, and registers the workload driver and the
+ * device through the production registry. Then a loop of driver steps
+ * (wl_step, every decision from the seeded choice source) with, between
+ * them, what a host around a real driver does: the console's chardev is
+ * echoed back, and interrupts are handled, either by polling every queue
+ * (vring_interrupt says IRQ_NONE when nothing is used) or by reading the
+ * ISR when the INTx line rises. QEMU runs on its own clock, so progress is
+ * judged by wall time: no completion for request_ms with requests
+ * outstanding is a request timeout, and the whole cell has its timeout.
+ *
+ * The cell passes when the driver bound, completed the requests asked
+ * for with data verified (entropy: bytes received), no oracle fired and
+ * the teardown was clean: the driver's remove resets the device and takes
+ * back every token, every descriptor is free, every arena block is freed.
+ */
+#define _GNU_SOURCE
+
+#include "driver.h"
+#include "qemu.h"
+#include "vpci.h"
+#include "world.h"
+
+#include <linux/errno.h>
+#include <linux/virtio_ids.h>
+#include <ringside/shim.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CELL_REQUESTS_DEFAULT 20
+#define CELL_TIMEOUT_MS_DEFAULT 20000
+#define CELL_REQUEST_MS_DEFAULT 3000
+#define CELL_DISK_BYTES (1u << 20)
+#define CELL_ECHO_BYTES (64u << 10)
+#define CELL_ARG_BYTES 512
+/* Longest idle wait between steps while requests are out. */
+#define CELL_IDLE_WAIT_US 200
+
+struct qemu_cell {
+	const struct qemu_cell_config *cfg;
+	struct qemu qm;
+	bool started;
+	struct vpci t;
+	bool transport_ready;
+	struct wl_class cls;
+	struct wl_driver drv;
+	bool driver_ready;
+	struct choice_source cs;
+	struct event_log own_log;
+	struct oracle oracle;
+	struct sim_env env;
+	char args[6][CELL_ARG_BYTES];
+	u8 echo[CELL_ECHO_BYTES]; /* console bytes read, not yet written back */
+	size_t echo_len;
+	u64 echoed;
+	double kick_at[VPCI_MAX_QUEUES]; /* first kick not yet answered, ms */
+	u64 kicks_seen[VPCI_MAX_QUEUES];
+	u16 used_seen[VPCI_MAX_QUEUES];
+	double rtt_sum_us;
+	u64 rtt_n;
+	double last_progress, t0;
+	u64 last_completed;
+	u64 interrupts;
+	char last_log[160];
+	char why[QEMU_ERROR_BYTES];
+};
+
+static const char *const device_names[QEMU_DEV_COUNT] = { "entropy", "block",
+							  "console", "net" };
+static const char *const mode_names[QEMU_MODE_COUNT] = { "legacy", "modern" };
+static const char *const irq_names[QEMU_IRQ_COUNT] = { "poll", "intx" };
+
+static const u32 virtio_ids[QEMU_DEV_COUNT] = { VIRTIO_ID_RNG, VIRTIO_ID_BLOCK,
+						VIRTIO_ID_CONSOLE,
+						VIRTIO_ID_NET };
+
+static const struct wl_class *const classes[QEMU_DEV_COUNT] = {
+	&wl_entropy_class, &wl_block_class, &wl_console_class, &wl_net_class
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+struct qemu *qemu_cell_qemu(struct qemu_cell *cell)
+{
+	return &cell->qm;
+}
+
+/* The cell failed: the first reason is kept (an oracle's or ours). */
+__attribute__((format(printf, 2, 3))) static void
+cell_fail(struct qemu_cell *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->why[0] || c->oracle.failed)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(c->why, sizeof(c->why), fmt, ap);
+	va_end(ap);
+}
+
+static bool cell_failed(const struct qemu_cell *c)
+{
+	return c->why[0] || c->oracle.failed;
+}
+
+/* --- shim hooks ------------------------------------------------------------- */
+
+static void cell_report(void *ctx, enum shim_report_kind kind, const char *file,
+			int line, const char *what)
+{
+	struct qemu_cell *c = ctx;
+
+	oracle_fail(&c->oracle, "warn", "%s at %s:%d: %s",
+		    kind == SHIM_REPORT_BUG ? "BUG" : "WARN", file, line, what);
+}
+
+/* printk: kept for the failure message (e.g. "device refuses features"). */
+static void cell_log(void *ctx, int level, const char *text)
+{
+	struct qemu_cell *c = ctx;
+	size_t n;
+
+	(void)level;
+	snprintf(c->last_log, sizeof(c->last_log), "%s", text);
+	n = strlen(c->last_log);
+	while (n && c->last_log[n - 1] == '\n')
+		c->last_log[--n] = '\0';
+}
+
+/* --- QEMU's command line ------------------------------------------------------- */
+
+static int opt(struct qemu_options *o, const char *a)
+{
+	return qemu_opt_add(o, a);
+}
+
+/* The device's arguments for this cell (one device per QEMU). */
+static int device_args(struct qemu_cell *c, struct qemu_options *o)
+{
+	const struct qemu_cell_config *cfg = c->cfg;
+	const char *mode = cfg->mode == QEMU_MODE_MODERN ? "disable-legacy=on"
+							 : "disable-modern=on";
+	int err = 0;
+
+	switch (cfg->device) {
+	case QEMU_DEV_ENTROPY:
+		snprintf(c->args[0], CELL_ARG_BYTES, "virtio-rng-pci,%s", mode);
+		err |= opt(o, "-device") | opt(o, c->args[0]);
+		break;
+	case QEMU_DEV_BLOCK:
+		o->disk_bytes = CELL_DISK_BYTES;
+		snprintf(c->args[0], CELL_ARG_BYTES,
+			 "if=none,id=d0,file=@DIR@/disk.img,format=raw");
+		snprintf(c->args[1], CELL_ARG_BYTES,
+			 "virtio-blk-pci,drive=d0,serial=ringside-blk,%s",
+			 mode);
+		err |= opt(o, "-drive") | opt(o, c->args[0]);
+		err |= opt(o, "-device") | opt(o, c->args[1]);
+		break;
+	case QEMU_DEV_CONSOLE:
+		/* We listen; QEMU connects its chardev at start-up. */
+		o->console_socket = true;
+		snprintf(c->args[0], CELL_ARG_BYTES,
+			 "socket,id=c0,path=@DIR@/console.sock");
+		snprintf(c->args[1], CELL_ARG_BYTES,
+			 "virtio-serial-pci,id=vs0,%s", mode);
+		snprintf(c->args[2], CELL_ARG_BYTES,
+			 "virtconsole,chardev=c0,bus=vs0.0");
+		err |= opt(o, "-chardev") | opt(o, c->args[0]);
+		err |= opt(o, "-device") | opt(o, c->args[1]);
+		err |= opt(o, "-device") | opt(o, c->args[2]);
+		break;
+	default:
+		/* A datagram socket sending to itself: every frame comes
+		 * back to the NIC that sent it. */
+		snprintf(c->args[0], CELL_ARG_BYTES,
+			 "dgram,id=n0,local.type=unix,local.path=@DIR@/net."
+			 "sock,remote.type=unix,remote.path=@DIR@/net.sock");
+		snprintf(c->args[1], CELL_ARG_BYTES,
+			 "virtio-net-pci,netdev=n0,romfile=,mac=52:54:00:12:"
+			 "34:56,%s",
+			 mode);
+		err |= opt(o, "-netdev") | opt(o, c->args[0]);
+		err |= opt(o, "-device") | opt(o, c->args[1]);
+		break;
+	}
+	return err ? -E2BIG : 0;
+}
+
+static int build_options(struct qemu_cell *c, struct qemu_options *o)
+{
+	const char *const *a = c->cfg->qemu_args_override;
+
+	memset(o, 0, sizeof(*o));
+	o->timeout_ms = 5000;
+	if (!a)
+		return device_args(c, o);
+	for (; *a; a++)
+		if (qemu_opt_add(o, *a))
+			return -E2BIG;
+	return 0;
+}
+
+/* --- the host side between steps ----------------------------------------------- */
+
+/* The console's chardev: whatever QEMU sends is written back. */
+static void echo_pump(struct qemu_cell *c)
+{
+	int fd = c->qm.console_fd;
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	if (c->echo_len < sizeof(c->echo)) {
+		n = recv(fd, c->echo + c->echo_len,
+			 sizeof(c->echo) - c->echo_len, MSG_DONTWAIT);
+		if (n > 0)
+			c->echo_len += (size_t)n;
+	}
+	if (c->echo_len) {
+		n = send(fd, c->echo, c->echo_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n > 0) {
+			memmove(c->echo, c->echo + n, c->echo_len - (size_t)n);
+			c->echo_len -= (size_t)n;
+			c->echoed += (u64)n;
+		}
+	}
+}
+
+static void queue_irq(struct qemu_cell *c, unsigned int q, u16 actor)
+{
+	irqreturn_t r = vpci_queue_interrupt(&c->t, q);
+
+	if (r == IRQ_HANDLED || actor == SIM_ACTOR_IRQ)
+		sim_emit(&c->env, actor, SIM_EV_IRQ, (u16)q, q, r, 0);
+	c->interrupts += r == IRQ_HANDLED;
+}
+
+/* INTx: a raised line is answered by reading the ISR (which lowers it),
+ * then the queue interrupt of every queue and the config interrupt. */
+static void intx(struct qemu_cell *c)
+{
+	unsigned int q;
+	u8 isr;
+
+	if (qtest_pump(&c->qm.qt, 0) || !c->qm.qt.irq_level)
+		return;
+	isr = vpci_read_isr(&c->t);
+	if (qtest_failed(&c->qm.qt))
+		return;
+	if (isr & VPCI_ISR_QUEUE)
+		for (q = 0; q < c->t.nvqs; q++)
+			queue_irq(c, q, SIM_ACTOR_IRQ);
+	if (isr & VPCI_ISR_CONFIG) {
+		vpci_config_interrupt(&c->t);
+		sim_emit(&c->env, SIM_ACTOR_CONFIG, SIM_EV_CONFIG_CHANGE, 0,
+			 c->t.config_interrupts, 1, 0);
+	}
+}
+
+static void interrupts(struct qemu_cell *c)
+{
+	unsigned int q;
+
+	if (c->cfg->irq == QEMU_IRQ_INTX) {
+		intx(c);
+		return;
+	}
+	for (q = 0; q < c->t.nvqs; q++)
+		queue_irq(c, q, SIM_ACTOR_DEVICE);
+}
+
+/* Round trips: from the first kick of a queue with nothing answered to
+ * the device's next used entry on it. */
+static void measure(struct qemu_cell *c)
+{
+	double t = now_ms();
+	unsigned int q;
+	u16 used;
+
+	for (q = 0; q < c->t.nvqs; q++) {
+		used = vpci_used_idx(&c->t, q);
+		if (used != c->used_seen[q]) {
+			c->used_seen[q] = used;
+			if (c->kick_at[q] > 0) {
+				c->rtt_sum_us += (t - c->kick_at[q]) * 1e3;
+				c->rtt_n++;
+			}
+			c->kick_at[q] = 0;
+		}
+		if (c->t.queues[q].kicks != c->kicks_seen[q]) {
+			c->kicks_seen[q] = c->t.queues[q].kicks;
+			if (c->kick_at[q] == 0)
+				c->kick_at[q] = t;
+		}
+	}
+}
+
+/* What went wrong with QEMU, when qtest failed. */
+static void qemu_trouble(struct qemu_cell *c)
+{
+	char exitmsg[QEMU_ERROR_BYTES - 200];
+
+	if (!qtest_failed(&c->qm.qt) || cell_failed(c))
+		return;
+	if (qemu_wait_exit(&c->qm, QEMU_EXIT_WAIT_MS)) {
+		qemu_describe_exit(&c->qm, exitmsg, sizeof(exitmsg));
+		cell_fail(c, "QEMU died during the run: %s", exitmsg);
+		return;
+	}
+	cell_fail(c, "%s", c->qm.qt.error);
+}
+
+static bool enough(const struct qemu_cell *c)
+{
+	const struct wl_driver *w = &c->drv;
+	u64 want = c->cfg->requests ? c->cfg->requests : CELL_REQUESTS_DEFAULT;
+
+	if (w->completed < want)
+		return false;
+	if (c->cfg->device == QEMU_DEV_ENTROPY)
+		return w->bytes > 0;
+	return w->data_checked > 0;
+}
+
+static void outstanding_queues(const struct qemu_cell *c, char *buf, size_t n)
+{
+	unsigned int q;
+	size_t used;
+
+	buf[0] = '\0';
+	for (q = 0; q < c->drv.cls->nqueues; q++) {
+		if (!c->drv.vq[q] || !virtqueue_outstanding(c->drv.vq[q]))
+			continue;
+		used = strlen(buf);
+		snprintf(buf + used, n - used, "%s%s: %u", used ? ", " : "",
+			 c->drv.cls->queue_names[q],
+			 virtqueue_outstanding(c->drv.vq[q]));
+	}
+}
+
+/* Wall-clock progress: a request timeout, or the cell's. */
+static void check_progress(struct qemu_cell *c)
+{
+	unsigned int limit = c->cfg->request_ms ? c->cfg->request_ms
+						: CELL_REQUEST_MS_DEFAULT;
+	unsigned int cell_limit = c->cfg->timeout_ms ? c->cfg->timeout_ms
+						     : CELL_TIMEOUT_MS_DEFAULT;
+	double t = now_ms();
+	char qs[128];
+
+	if (c->drv.completed != c->last_completed || !wl_outstanding(&c->drv)) {
+		c->last_completed = c->drv.completed;
+		c->last_progress = t;
+	}
+	if (t - c->last_progress > limit) {
+		outstanding_queues(c, qs, sizeof(qs));
+		cell_fail(c,
+			  "request timed out: no completion for %u ms with "
+			  "buffers outstanding (%s); %llu completed before",
+			  limit, qs, (unsigned long long)c->drv.completed);
+	} else if (t - c->t0 > cell_limit) {
+		cell_fail(c,
+			  "cell timed out after %u ms: %llu requests "
+			  "completed, %llu verified",
+			  cell_limit, (unsigned long long)c->drv.completed,
+			  (unsigned long long)c->drv.data_checked);
+	}
+}
+
+/* Nothing came back this step: give QEMU a moment (an INTx or console
+ * byte ends the wait early). */
+static void idle(struct qemu_cell *c, u64 completed_before)
+{
+	struct pollfd pfd[2];
+	nfds_t n = 0;
+
+	if (c->drv.completed != completed_before || !wl_outstanding(&c->drv))
+		return;
+	if (c->cfg->irq == QEMU_IRQ_INTX) {
+		pfd[n].fd = c->qm.qt.fd;
+		pfd[n++].events = POLLIN;
+	}
+	if (c->qm.console_fd >= 0) {
+		pfd[n].fd = c->qm.console_fd;
+		pfd[n++].events = POLLIN;
+	}
+	if (n) {
+		struct timespec ts = { 0, CELL_IDLE_WAIT_US * 1000L };
+
+		ppoll(pfd, n, &ts, NULL);
+	} else {
+		usleep(CELL_IDLE_WAIT_US / 4);
+	}
+}
+
+static void run_loop(struct qemu_cell *c)
+{
+	u64 before;
+
+	c->t0 = c->last_progress = now_ms();
+	for (c->env.step = 1; !cell_failed(c); c->env.step++) {
+		c->oracle.step = c->env.step;
+		before = c->drv.completed;
+		sim_emit(&c->env, SIM_ACTOR_WORLD, SIM_EV_STEP, 0,
+			 SIM_ACTOR_DRIVER, 0, 0);
+		wl_step(&c->drv);
+		echo_pump(c);
+		interrupts(c);
+		measure(c);
+		qemu_trouble(c);
+		if (c->cfg->on_step)
+			c->cfg->on_step(c->cfg->on_step_ctx, c, c->env.step);
+		if (cell_failed(c) || enough(c))
+			break;
+		check_progress(c);
+		idle(c, before);
+	}
+}
+
+/* --- set-up and teardown ------------------------------------------------------- */
+
+static bool bind_device(struct qemu_cell *c)
+{
+	const struct qemu_cell_config *cfg = c->cfg;
+	char err[QEMU_ERROR_BYTES - 100];
+	int r;
+
+	if (cfg->irq == QEMU_IRQ_INTX && vpci_enable_intx(&c->qm.qt)) {
+		cell_fail(c, "cannot set up INTx: %s", c->qm.qt.error);
+		return false;
+	}
+	r = vpci_init(&c->t, &c->qm.qt, virtio_ids[cfg->device],
+		      cfg->mode == QEMU_MODE_MODERN ? VPCI_MODERN : VPCI_LEGACY,
+		      err, sizeof(err));
+	if (r) {
+		cell_fail(c, "%s", err);
+		return false;
+	}
+	c->transport_ready = true;
+	c->t.notify_nowhere = cfg->notify_nowhere;
+	if (cfg->device == QEMU_DEV_NET && cfg->mode == QEMU_MODE_MODERN)
+		qemu_net_v1_class(&c->cls);
+	else if (cfg->device == QEMU_DEV_BLOCK)
+		qemu_block_class(&c->cls);
+	else
+		c->cls = *classes[cfg->device];
+	if (wl_init(&c->drv, &c->cls, &c->env)) {
+		cell_fail(c, "cannot set up the %s workload", c->cls.name);
+		return false;
+	}
+	c->driver_ready = true;
+	if (wl_register(&c->drv)) {
+		cell_fail(c, "cannot register the %s driver", c->cls.name);
+		return false;
+	}
+	/* As the world numbers them (devices.h): mode, offered, device. */
+	sim_emit(&c->env, SIM_ACTOR_WORLD, SIM_EV_RUN_START, 0, c->t.mode,
+		 c->t.vdev.config->get_features(&c->t.vdev),
+		 sim_device_lookup(qemu_device_name(cfg->device)));
+	r = register_virtio_device(&c->t.vdev);
+	sim_emit(&c->env, SIM_ACTOR_WORLD, SIM_EV_PROBE, 0,
+		 c->t.vdev.config->get_status(&c->t.vdev), wl_bound(&c->drv),
+		 (u64)(s64)r);
+	qemu_trouble(c);
+	if (!cell_failed(c) && !wl_bound(&c->drv))
+		cell_fail(c,
+			  "the %s driver did not bind to the device (register "
+			  "%d, status %#x%s%s)",
+			  c->cls.name, r,
+			  c->t.vdev.config->get_status(&c->t.vdev),
+			  c->last_log[0] ? ": " : "", c->last_log);
+	return !cell_failed(c);
+}
+
+/* Like world.c: drain, leave a last batch outstanding, remove (the driver
+ * resets the device and detaches every token), check the arena. */
+static void teardown(struct qemu_cell *c)
+{
+	struct shim_arena_stats stats;
+	unsigned int q;
+
+	if (c->transport_ready && wl_bound(&c->drv) && !cell_failed(c)) {
+		wl_drain(&c->drv);
+		for (q = 0; q < c->drv.cls->nqueues; q++)
+			wl_add_batch(&c->drv, q,
+				     1 + (unsigned int)choice_below(&c->cs, 3));
+	}
+	if (c->driver_ready)
+		wl_unregister(&c->drv);
+	oracle_tokens_finish(&c->oracle);
+	if (c->transport_ready)
+		vpci_destroy(&c->t);
+	if (c->driver_ready)
+		wl_fini(&c->drv);
+	qemu_trouble(c);
+	shim_arena_get_stats(&stats);
+	if (stats.live_blocks)
+		oracle_fail(&c->oracle, "leak",
+			    "%zu arena blocks (%zu bytes) live after teardown",
+			    stats.live_blocks, stats.live_bytes);
+	if (c->oracle.failed)
+		sim_emit(&c->env, SIM_ACTOR_WORLD, SIM_EV_FAIL, 0,
+			 c->oracle.fail_step, 0, 0);
+	sim_emit(&c->env, SIM_ACTOR_WORLD, SIM_EV_RUN_END, 0, c->oracle.added,
+		 c->oracle.got, c->oracle.detached);
+}
+
+static void fill_result(struct qemu_cell *c, struct qemu_cell_result *r,
+			double t_start)
+{
+	const struct qemu_cell_config *cfg = c->cfg;
+	u64 want = cfg->requests ? cfg->requests : CELL_REQUESTS_DEFAULT;
+
+	r->bound = c->drv.binds > 0;
+	r->completed = c->drv.completed;
+	r->bytes = c->drv.bytes;
+	r->data_checked = c->drv.data_checked;
+	r->steps = c->env.step;
+	r->events = event_log_count(c->env.log);
+	r->event_hash = event_log_hash(c->env.log);
+	r->choices = choice_draws(&c->cs);
+	r->kicks = c->t.kicks;
+	r->interrupts = c->interrupts;
+	r->startup_ms = c->qm.startup_ms;
+	r->run_ms = c->t0 > 0 ? now_ms() - c->t0 : 0;
+	r->total_ms = now_ms() - t_start;
+	r->rtt_samples = c->rtt_n;
+	r->rtt_us = c->rtt_n ? c->rtt_sum_us / (double)c->rtt_n : 0;
+	r->qtest_requests = c->qm.qt.requests;
+	r->qtest_us = c->qm.qt.requests ? (double)c->qm.qt.request_ns / 1e3 /
+						  (double)c->qm.qt.requests
+					: 0;
+	if (c->oracle.failed) {
+		r->oracle = c->oracle.name;
+		snprintf(r->message, sizeof(r->message), "%s: %s",
+			 c->oracle.name, c->oracle.message);
+	} else if (c->why[0]) {
+		snprintf(r->message, sizeof(r->message), "%s", c->why);
+	} else if (!enough(c)) {
+		snprintf(r->message, sizeof(r->message),
+			 "only %llu of %llu requests completed (%llu "
+			 "verified)",
+			 (unsigned long long)r->completed,
+			 (unsigned long long)want,
+			 (unsigned long long)r->data_checked);
+	}
+	r->passed = !r->message[0];
+}
+
+static int start(struct qemu_cell *c)
+{
+	struct qemu_options o;
+	int err = build_options(c, &o);
+
+	if (err) {
+		cell_fail(c, "too many QEMU arguments");
+		return err;
+	}
+	err = qemu_start(&c->qm, &o);
+	c->started = true;
+	if (err) {
+		cell_fail(c, "%s", c->qm.error);
+		return err;
+	}
+	err = shim_arena_init((u8 *)c->qm.mem + QEMU_ARENA_PHYS,
+			      QEMU_RAM_BYTES - QEMU_ARENA_PHYS,
+			      QEMU_ARENA_PHYS);
+	if (err)
+		cell_fail(c, "cannot make QEMU's RAM the arena (%d)", err);
+	return err;
+}
+
+int qemu_run_cell(const struct qemu_cell_config *cfg,
+		  struct qemu_cell_result *result)
+{
+	static struct qemu_cell cell;
+	struct qemu_cell *c = &cell;
+	double t_start = now_ms();
+
+	if (!cfg || !result || cfg->device >= QEMU_DEV_COUNT ||
+	    cfg->mode >= QEMU_MODE_COUNT || cfg->irq >= QEMU_IRQ_COUNT)
+		return -EINVAL;
+	memset(result, 0, sizeof(*result));
+	memset(c, 0, sizeof(*c));
+	c->cfg = cfg;
+	choice_init_seed(&c->cs, cfg->seed);
+	event_log_init(&c->own_log, 1);
+	oracle_init(&c->oracle, ~0ULL);
+	c->env.cs = &c->cs;
+	c->env.log = cfg->log ? cfg->log : &c->own_log;
+	c->env.oracle = &c->oracle;
+	shim_set_report_hook(cell_report, c);
+	shim_set_log_hook(cell_log, c);
+	shim_set_alloc_fail_hook(NULL, NULL);
+
+	if (start(c) == 0) {
+		if (bind_device(c))
+			run_loop(c);
+		teardown(c);
+	}
+	fill_result(c, result, t_start);
+
+	shim_set_report_hook(NULL, NULL);
+	shim_set_log_hook(NULL, NULL);
+	shim_arena_destroy();
+	if (c->started)
+		qemu_stop(&c->qm);
+	choice_free(&c->cs);
+	event_log_free(&c->own_log);
+	return 0;
+}
+
+/* --- names ---------------------------------------------------------------------- */
+
+const char *qemu_device_name(enum qemu_device d)
+{
+	return d < QEMU_DEV_COUNT ? device_names[d] : NULL;
+}
+
+const char *qemu_mode_name(enum qemu_mode m)
+{
+	return m < QEMU_MODE_COUNT ? mode_names[m] : NULL;
+}
+
+const char *qemu_irq_name(enum qemu_irq i)
+{
+	return i < QEMU_IRQ_COUNT ? irq_names[i] : NULL;
+}
+
+static unsigned int lookup(const char *const *names, unsigned int n,
+			   const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return i;
+	return n;
+}
+
+enum qemu_device qemu_device_lookup(const char *name)
+{
+	return (enum qemu_device)lookup(device_names, QEMU_DEV_COUNT, name);
+}
+
+enum qemu_mode qemu_mode_lookup(const char *name)
+{
+	return (enum qemu_mode)lookup(mode_names, QEMU_MODE_COUNT, name);
+}
+
+enum qemu_irq qemu_irq_lookup(const char *name)
+{
+	return (enum qemu_irq)lookup(irq_names, QEMU_IRQ_COUNT, name);
+}
