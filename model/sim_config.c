@@ -151,6 +151,12 @@ static bool parse_u64(const char **p, u64 *v)
 	return true;
 }
 
+/* A step count: 1 .. SIM_STEPS_MAX. */
+static bool parse_count(const char **p, u64 *v)
+{
+	return parse_u64(p, v) && *v >= 1 && *v <= SIM_STEPS_MAX;
+}
+
 static size_t word_len(const char *p, const char *stops)
 {
 	return strcspn(p, stops);
@@ -256,11 +262,11 @@ static int parse_field(const char **p, struct sim_config *cfg,
 	case 0:
 		return parse_device(p, cfg, err, errlen);
 	case 1:
-		return parse_u64(p, &cfg->steps_max) && cfg->steps_max
+		return parse_count(p, &cfg->steps_max)
 			       ? 0
 			       : fail(err, errlen, "bad steps", *p);
 	case 2:
-		return parse_u64(p, &cfg->stall_steps) && cfg->stall_steps
+		return parse_count(p, &cfg->stall_steps)
 			       ? 0
 			       : fail(err, errlen, "bad stall", *p);
 	case 3:

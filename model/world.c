@@ -376,6 +376,7 @@ static void world_step(struct sim_world *w)
 	unsigned int q;
 	enum sim_actor actor = pick_actor(w, &forced);
 
+	w->oracle.step = w->env.step; /* a failure in this step is of it */
 	sim_emit(&w->env, SIM_ACTOR_WORLD, SIM_EV_STEP, 0, actor, forced, 0);
 	if (!w->plugged && w->env.step >= w->replug_at)
 		plug(w);
@@ -400,7 +401,6 @@ static void world_step(struct sim_world *w)
 	recover_needs_reset(w);
 	plant_faults(w);
 	check_false_alarm(w);
-	w->oracle.step = w->env.step;
 	oracle_progress_tick(&w->oracle,
 			     w->plugged && sim_device_waiting(&w->dev) > 0,
 			     stall_excused(w));

@@ -57,6 +57,8 @@
 #define SIM_FAIR_STEPS 16
 #define SIM_STALL_STEPS_DEFAULT 256
 #define SIM_STEPS_DEFAULT 2000
+/* Most steps a configuration may ask for (a stored one is hostile input). */
+#define SIM_STEPS_MAX 100000000ULL
 
 enum sim_device_type {
 	SIM_DEVICE_ANY = 0, /* drawn per run */

@@ -62,6 +62,16 @@ int replay_parse_config(const struct trace_run *run, struct sim_config *cfg,
 {
 	char why[160];
 
+	if (run->source == TRACE_SOURCE_QEMU) {
+		/* QEMU's device keeps its own time and state: the run's
+		 * choices alone cannot make it again. */
+		snprintf(err, errlen,
+			 "run %lld ran against QEMU, not the simulated world: "
+			 "it cannot be re-executed (ringside show displays it; "
+			 "ringside qemu runs the stage again)",
+			 (long long)run->id);
+		return TRACE_EINVAL;
+	}
 	if (sim_config_parse(run->config, cfg, adv, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "run %lld: bad configuration '%s': %s",
 			 (long long)run->id, run->config, why);

@@ -150,8 +150,10 @@ int trace_add_run(struct trace_db *db, struct trace_run *run,
 int trace_get_run(struct trace_db *db, s64 id, struct trace_run *run);
 void trace_run_free(struct trace_run *run);
 /* Reads the stored events of run id into log (initialised by the caller,
- * big enough: event_log_init(log, 0)); returns TRACE_ENOENT when the run
- * has no stored events. */
+ * empty, big enough: event_log_init(log, 0)); returns TRACE_ENOENT when
+ * the run has no stored events. When the events read do not hash to the
+ * run's stored event_hash it returns TRACE_ECORRUPT with every event
+ * still in log, so that a caller (replay) can show where they differ. */
 int trace_get_events(struct trace_db *db, s64 id, struct event_log *log);
 
 struct trace_filter {

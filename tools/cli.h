@@ -43,6 +43,8 @@ int cli_export(int argc, char **argv);
 void cli_export_usage(FILE *out);
 int cli_merge(int argc, char **argv);
 void cli_merge_usage(FILE *out);
+int cli_qemu(int argc, char **argv);
+void cli_qemu_usage(FILE *out);
 
 /*
  * Prints "ringside <cmd>: <message>" on stderr, then the command's usage

@@ -4,7 +4,6 @@
  */
 #define _POSIX_C_SOURCE 200809L /* strtok_r */
 
-#include "cli_qemu.h"
 #include "cli.h"
 
 #include <qemu.h>

@@ -399,9 +399,10 @@ static int apply_opt(struct sim_opts *o, const struct opt *opt, const char *v)
 	case OPT_STEPS:
 		if (parse_number("--steps", v, &o->steps))
 			return CLI_EXIT_USAGE;
-		if (o->steps == 0)
-			return usage_error("bad --steps value '%s': at least 1",
-					   v);
+		if (o->steps == 0 || o->steps > SIM_STEPS_MAX)
+			return usage_error("bad --steps value '%s': 1 to %llu",
+					   v,
+					   (unsigned long long)SIM_STEPS_MAX);
 		return 0;
 	case OPT_PLANT:
 		return parse_plants(o, v);

@@ -583,7 +583,11 @@ static void show_header(const struct trace_args *a, const struct trace_run *r)
 			       "\n",
 			       adv_info(b)->name, r->rate[b], ADV_RATE_DEN,
 			       r->fired[b]);
-	printf("replay with: ringside replay %s %" PRId64 "\n", a->db, r->id);
+	if (r->source == TRACE_SOURCE_QEMU)
+		printf("replay: not possible, the device was QEMU's\n");
+	else
+		printf("replay with: ringside replay %s %" PRId64 "\n", a->db,
+		       r->id);
 }
 
 static void show_timeline(const struct trace_run *r,

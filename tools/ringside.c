@@ -9,7 +9,6 @@
  * Adding a command is adding a row to the table below (cli.h).
  */
 #include "cli.h"
-#include "cli_qemu.h"
 
 #include <string.h>
 

@@ -124,6 +124,8 @@ static void bad_texts_are_refused(void)
 	expect_refused("device=net steps=0", "bad steps");
 	expect_refused("device=net steps=-1", "bad steps");
 	expect_refused("device=net steps=12x", "bad steps");
+	expect_refused("device=net steps=100000001", "bad steps");
+	expect_refused("device=net steps=99999999999999999999999", "bad steps");
 	expect_refused("device=net stall=", "bad stall");
 	expect_refused("device=net adversary=delay", "NAME:RATE");
 	expect_refused("device=net adversary=nosuch:1", "unknown behaviour");
