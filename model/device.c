@@ -8,6 +8,7 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
 #include <ringside/shim.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* --- the transport's view of the device (simt_device_ops) --------------- */
@@ -124,14 +125,28 @@ int sim_device_init(struct sim_device *d, const struct sim_device_class *cls,
 	d->ops.notify = dev_notify;
 	d->ops.reset = dev_reset;
 	d->ops.status_read = dev_status_read;
+	/* Only held[0 .. nheld) is ever read, and fetch() clears each chain
+	 * it fills: no need to zero this much memory every run. */
+	for (i = 0; i < cls->nqueues; i++) {
+		d->q[i].held =
+			malloc(DEV_QSIZE_MAX * sizeof(struct devq_chain));
+		if (!d->q[i].held)
+			return -ENOMEM;
+	}
 	return cls->init ? cls->init(d) : 0;
 }
 
 void sim_device_fini(struct sim_device *d)
 {
+	unsigned int i;
+
 	if (d->cls && d->cls->fini)
 		d->cls->fini(d);
 	d->priv = NULL;
+	for (i = 0; i < SIMT_MAX_QUEUES; i++) {
+		free(d->q[i].held);
+		d->q[i].held = NULL;
+	}
 }
 
 void sim_device_forget(struct sim_device *d)

@@ -80,7 +80,7 @@ struct devq {
 	u16 used_idx;	/* the device's used idx */
 	u16 signalled;	/* used idx at the last interrupt */
 	bool irq_pending;
-	struct devq_chain held[DEV_QSIZE_MAX];
+	struct devq_chain *held; /* [DEV_QSIZE_MAX], malloc'd, not zeroed */
 	unsigned int nheld;
 	u16 recent[DEVQ_RECENT]; /* completed heads, newest last */
 	unsigned int nrecent;

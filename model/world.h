@@ -41,9 +41,11 @@
  *   leak                  arena blocks still live after teardown
  *   setup                 the world could not be built
  *
- * sim_run owns the shim while it runs: it replaces the arena and the
- * report, log and allocation-failure hooks, and on return destroys the
- * arena and restores the default hooks. Not thread-safe.
+ * sim_run owns the shim while it runs: it installs its arena (reusing,
+ * emptied, the one the previous run left) and the report, log and
+ * allocation-failure hooks. On return it restores the default hooks and
+ * leaves its arena in place for the next run (shim_arena_destroy() frees
+ * it). Not thread-safe.
  */
 #ifndef RINGSIDE_MODEL_WORLD_H
 #define RINGSIDE_MODEL_WORLD_H
