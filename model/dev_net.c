@@ -1,9 +1,11 @@
 /*
- * dev_net.c - the network device (virtio-net, legacy layout without
- * MRG_RXBUF): queue 0 receive, queue 1 transmit, each packet preceded by
- * a 10-byte virtio_net_hdr. The device is a loopback cable: every frame
- * transmitted is queued (a bounded host-side ring) and later delivered
- * into one receive buffer, with a zeroed header.
+ * dev_net.c - the network device (virtio-net without MRG_RXBUF): queue 0
+ * receive, queue 1 transmit, each packet preceded by a virtio_net_hdr of
+ * 10 bytes (legacy) or 12 (VIRTIO_F_VERSION_1 negotiated: num_buffers is
+ * always there). The device is a loopback cable: every frame transmitted
+ * is queued (a bounded host-side ring) and later delivered into one
+ * receive buffer, with a zeroed header (num_buffers 1 in a 12-byte one,
+ * as a 1.x device without MRG_RXBUF sets it).
  *
  * Drops, as a real device drops: a transmit chain too short for the
  * header or with a frame above the Ethernet maximum (completed, len 0),
@@ -16,11 +18,15 @@
 
 #include <assert.h>
 #include <linux/errno.h>
+#include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define NET_HDR_LEN 10u	     /* struct virtio_net_hdr, no MRG_RXBUF */
+/* struct virtio_net_hdr without MRG_RXBUF: legacy, and with VERSION_1
+ * (num_buffers, le16, last). */
+#define NET_HDR_LEGACY 10u
+#define NET_HDR_V1 12u
 #define NET_FRAME_MAX 1514u  /* Ethernet header + 1500 bytes of MTU */
 #define NET_RING_PACKETS 64u /* frames looped back and not yet received */
 #define NET_F_MAC 5	     /* VIRTIO_NET_F_MAC: config holds the MAC */
@@ -67,6 +73,14 @@ static int net_init(struct sim_device *d)
 	return 0;
 }
 
+/* The header length the negotiated features give. */
+static u32 net_hdr_len(const struct sim_device *d)
+{
+	return d->t->driver_features & (1ULL << VIRTIO_F_VERSION_1)
+		       ? NET_HDR_V1
+		       : NET_HDR_LEGACY;
+}
+
 static void net_fini(struct sim_device *d)
 {
 	free(d->priv);
@@ -101,16 +115,15 @@ static bool net_transmit(struct sim_device *d, const struct devq_chain *c)
 {
 	struct net_dev *n = net_of(d);
 	struct net_packet *p;
-	u32 flen;
+	u32 flen, hdr = net_hdr_len(d);
 
-	if (c->readable < NET_HDR_LEN ||
-	    c->readable - NET_HDR_LEN > NET_FRAME_MAX)
+	if (c->readable < hdr || c->readable - hdr > NET_FRAME_MAX)
 		return true; /* dropped */
 	if (n->count == NET_RING_PACKETS)
 		return false; /* no room: the chain waits for a receive */
-	flen = c->readable - NET_HDR_LEN;
+	flen = c->readable - hdr;
 	p = &n->ring[(n->head + n->count) % NET_RING_PACKETS];
-	p->len = devq_read(c, NET_HDR_LEN, p->frame, flen);
+	p->len = devq_read(c, hdr, p->frame, flen);
 	assert(p->len == flen);
 	/* The planted bug the data-integrity oracle must catch. */
 	if (d->plant_corrupt_data && flen > 0)
@@ -119,27 +132,31 @@ static bool net_transmit(struct sim_device *d, const struct devq_chain *c)
 	return true;
 }
 
-/* Receive: the oldest frame that fits, behind a zeroed header. */
+/* Receive: the oldest frame that fits, behind a zeroed header (but for
+ * num_buffers, 1, in a 12-byte one). */
 static bool net_receive(struct sim_device *d, const struct devq_chain *c,
 			u32 *len)
 {
-	static const u8 hdr[NET_HDR_LEN];
+	u8 hdr[NET_HDR_V1] = { 0 };
+	u32 hlen = net_hdr_len(d);
 	struct net_dev *n = net_of(d);
 	struct net_packet *p;
 
+	if (hlen == NET_HDR_V1)
+		hdr[NET_HDR_LEGACY] = 1; /* le16 num_buffers */
 	/* A buffer that can never hold a header is returned empty at once
 	 * rather than held (and starving every frame) forever. */
-	if (c->writable < NET_HDR_LEN)
+	if (c->writable < hlen)
 		return true;
 	while (n->count) {
 		p = &n->ring[n->head];
 		n->head = (n->head + 1) % NET_RING_PACKETS;
 		n->count--;
-		if (NET_HDR_LEN + p->len > c->writable)
+		if (hlen + p->len > c->writable)
 			continue; /* dropped */
-		devq_write(c, 0, hdr, NET_HDR_LEN);
-		devq_write(c, NET_HDR_LEN, p->frame, p->len);
-		*len = NET_HDR_LEN + p->len;
+		devq_write(c, 0, hdr, hlen);
+		devq_write(c, hlen, p->frame, p->len);
+		*len = hlen + p->len;
 		return true;
 	}
 	return false;

@@ -15,11 +15,18 @@
  *    while an OUT to one of its sectors is in flight does not check that
  *    sector, and an OUT prepared while an IN is in flight taints the IN's
  *    overlapping sectors (the device may serve them in either order).
- *  - An OUT that completes with OK sets the sector's seed (the device
- *    completes in the order it serves, and get_buf returns in that order,
- *    so the last OUT completed is the last written). One that fails or
- *    comes back through detach leaves the sector unknown: the device may
- *    or may not have written it.
+ *  - A device gives no order between overlapping writes in flight at once
+ *    (QEMU sorts and merges the writes of one notify and runs them
+ *    concurrently): the last OUT completed need not be the last written.
+ *    So a sector that had two OUTs in flight at the same time is
+ *    contended[s] until its writers drain to 0, and every OUT to it that
+ *    completes meanwhile leaves it unknown (each of them overlapped
+ *    another one in flight: the one whose arrival made it contended, or
+ *    one in flight when it was prepared).
+ *  - An OUT that completes with OK and overlapped no other OUT in flight
+ *    sets the sector's seed: nothing raced it, so the sector holds what
+ *    it wrote. One that fails or comes back through detach leaves the
+ *    sector unknown: the device may or may not have written it.
  *  - Sectors start unknown: the workload checks only what it wrote.
  */
 #include "driver.h"
@@ -66,6 +73,8 @@ struct blk_wl {
 	u64 seed[BLK_SECTORS_MAX];
 	bool known[BLK_SECTORS_MAX];
 	u16 writers[BLK_SECTORS_MAX]; /* OUTs in flight */
+	/* Two OUTs were in flight at once since writers was last 0. */
+	bool contended[BLK_SECTORS_MAX];
 };
 
 static const struct virtio_device_id block_ids[] = {
@@ -138,6 +147,7 @@ static void block_probe(struct wl_driver *w)
 		if (b->writers[s] || s >= b->nsect)
 			b->known[s] = false;
 		b->writers[s] = 0;
+		b->contended[s] = false;
 	}
 }
 
@@ -186,6 +196,9 @@ static u32 data_bytes(u64 type, u64 count)
 	return type == BLK_T_GET_ID ? BLK_ID_BYTES : (u32)count * BLK_SECTOR;
 }
 
+/* An OUT joins (delta 1) or leaves (-1) the writers of its sectors. One
+ * that joins writers already there contends the sector; the contention
+ * ends when the last of them leaves. */
 static void mark_writers(struct blk_wl *b, const struct wl_req *r, int delta)
 {
 	u64 s;
@@ -195,7 +208,11 @@ static void mark_writers(struct blk_wl *b, const struct wl_req *r, int delta)
 
 		assert(sec < BLK_SECTORS_MAX);
 		assert(delta > 0 || b->writers[sec] > 0);
+		if (delta > 0 && b->writers[sec] > 0)
+			b->contended[sec] = true;
 		b->writers[sec] = (u16)(b->writers[sec] + delta);
+		if (b->writers[sec] == 0)
+			b->contended[sec] = false;
 	}
 }
 
@@ -315,18 +332,22 @@ static void check_id(struct wl_driver *w, const struct wl_req *r)
 	w->data_checked++;
 }
 
-/* An OUT is over: it wrote its pattern (ok), or maybe, or maybe not. */
+/* An OUT is over: it wrote its pattern (ok), or maybe, or maybe not. A
+ * contended sector is unknown whatever it says: another OUT in flight with
+ * this one may have been written after it. */
 static void out_done(struct wl_driver *w, const struct wl_req *r, bool ok)
 {
 	struct blk_wl *b = w->priv;
 	u64 s, sec;
+	bool wrote;
 
-	mark_writers(b, r, -1);
 	for (s = 0; s < r->tag[TAG_COUNT]; s++) {
 		sec = r->tag[TAG_SECTOR] + s;
-		b->known[sec] = ok;
-		b->seed[sec] = ok ? r->tag[TAG_SEED] : 0;
+		wrote = ok && !b->contended[sec];
+		b->known[sec] = wrote;
+		b->seed[sec] = wrote ? r->tag[TAG_SEED] : 0;
 	}
+	mark_writers(b, r, -1);
 }
 
 static void block_complete(struct wl_driver *w, struct wl_req *r, u32 len)

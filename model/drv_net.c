@@ -11,6 +11,14 @@
  * once. Frames may be lost (drops, resets, unplugs) or reordered: neither
  * is a failure.
  *
+ * Every packet is preceded by a struct virtio_net_hdr, zeroed on transmit:
+ * 10 bytes on a legacy device, 12 once VIRTIO_F_VERSION_1 is negotiated
+ * (num_buffers is there even without MRG_RXBUF). A received header must be
+ * zero but for num_buffers, which a 1.x device sets to 1 without
+ * MRG_RXBUF (the spec). 0 is accepted too: the driver zeroes the field
+ * before it posts the buffer, and a device that leaves it alone (QEMU's
+ * virtio-net writes it only with MRG_RXBUF) leaves 0.
+ *
  * Receive buffers are only posted for frames in flight (rx_out < pending):
  * a loopback device fills a receive buffer only when something was sent,
  * so a buffer posted ahead of any frame could wait forever, and a quiet
@@ -26,13 +34,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NET_HDR_LEN 10u		 /* struct virtio_net_hdr, no MRG_RXBUF */
+/* struct virtio_net_hdr without MRG_RXBUF: legacy, and with VERSION_1
+ * (num_buffers, le16, last). */
+#define NET_HDR_LEGACY 10u
+#define NET_HDR_V1 12u
 #define NET_ETH_HLEN 14u	 /* dst, src, ethertype */
 #define NET_SEQ_OFF NET_ETH_HLEN /* le32 sequence number after the header */
 #define NET_FRAME_MIN 18u	 /* Ethernet header + sequence number */
 #define NET_FRAME_MAX 1514u	 /* Ethernet header + 1500 bytes of MTU */
-#define NET_RX_BYTES (NET_HDR_LEN + NET_FRAME_MAX)
-#define NET_F_MAC 5 /* VIRTIO_NET_F_MAC */
+#define NET_F_MAC 5		 /* VIRTIO_NET_F_MAC */
 #define NET_ETHERTYPE 0x88b5u
 /* Sent frames remembered. More than can be in flight (a transmit ring,
  * the device's packet ring, a receive ring of 256 each at most), so a
@@ -53,6 +63,7 @@ struct net_sent {
 
 struct net_drv {
 	u64 key;
+	u32 hdr_len; /* NET_HDR_LEGACY or NET_HDR_V1, from the features */
 	u8 dst[6];
 	u32 next_seq;
 	u32 pending; /* frames sent and not yet received */
@@ -151,6 +162,9 @@ static void net_probe(struct wl_driver *w)
 
 	memset(n, 0, sizeof(*n));
 	n->key = choice_range(w->env->cs, 0, ~0ULL);
+	n->hdr_len = virtio_has_feature(w->vdev, VIRTIO_F_VERSION_1)
+			     ? NET_HDR_V1
+			     : NET_HDR_LEGACY;
 	if (virtio_config_buf(w->vdev, NET_F_MAC, 0, n->dst, 6))
 		memcpy(n->dst, net_dst_default, 6);
 }
@@ -160,13 +174,15 @@ static void net_probe(struct wl_driver *w)
 static unsigned int net_sg(struct wl_driver *w, struct scatterlist *sg, u8 *buf,
 			   u32 len)
 {
+	u32 hdr = net_of(w)->hdr_len;
+
 	if (!choice_chance(w->env->cs, 1, 2)) {
 		sg_init_one(sg, buf, len);
 		return 1;
 	}
 	sg_init_table(sg, 2);
-	sg_set_buf(&sg[0], buf, NET_HDR_LEN);
-	sg_set_buf(&sg[1], buf + NET_HDR_LEN, len - NET_HDR_LEN);
+	sg_set_buf(&sg[0], buf, hdr);
+	sg_set_buf(&sg[1], buf + hdr, len - hdr);
 	return 2;
 }
 
@@ -187,17 +203,23 @@ static bool net_rx_wanted(struct wl_driver *w)
 static int net_prepare_rx(struct wl_driver *w, struct wl_req *r,
 			  struct scatterlist *sg, unsigned int *in)
 {
+	struct net_drv *n = net_of(w);
+	u32 bytes = n->hdr_len + NET_FRAME_MAX;
 	u8 *buf;
 
 	if (!net_rx_wanted(w))
 		return -EAGAIN;
-	buf = kmalloc(NET_RX_BYTES, GFP_ATOMIC);
+	buf = kmalloc(bytes, GFP_ATOMIC);
 	if (!buf)
 		return -ENOMEM;
+	/* num_buffers reads 0 when the device leaves it alone (QEMU's
+	 * virtio-net writes it only with MRG_RXBUF); the rest stays as
+	 * kmalloc left it, so a header the device did not write shows. */
+	memset(buf + NET_HDR_LEGACY, 0, n->hdr_len - NET_HDR_LEGACY);
 	r->mem = buf;
-	r->bytes = NET_RX_BYTES;
-	*in = net_sg(w, sg, buf, NET_RX_BYTES);
-	net_of(w)->rx_out++;
+	r->bytes = bytes;
+	*in = net_sg(w, sg, buf, bytes);
+	n->rx_out++;
 	return 0;
 }
 
@@ -219,7 +241,7 @@ static int net_prepare_tx(struct wl_driver *w, struct wl_req *r,
 {
 	struct net_drv *n = net_of(w);
 	struct net_sent *e;
-	u32 seq, flen;
+	u32 seq, flen, hdr = n->hdr_len;
 	u8 *buf;
 
 	if (!net_next_seq(n, &seq))
@@ -227,15 +249,15 @@ static int net_prepare_tx(struct wl_driver *w, struct wl_req *r,
 	/* 0 draws the shortest frame: the quiet world sends small ones. */
 	flen = NET_FRAME_MIN +
 	       (u32)choice_below(w->env->cs, NET_FRAME_MAX - NET_FRAME_MIN + 1);
-	buf = kmalloc(NET_HDR_LEN + flen, GFP_ATOMIC);
+	buf = kmalloc(hdr + flen, GFP_ATOMIC);
 	if (!buf)
 		return -ENOMEM;
-	memset(buf, 0, NET_HDR_LEN);
-	net_build_frame(n, buf + NET_HDR_LEN, flen, seq);
+	memset(buf, 0, hdr); /* num_buffers too: 0 on transmit */
+	net_build_frame(n, buf + hdr, flen, seq);
 	r->mem = buf;
-	r->bytes = NET_HDR_LEN + flen;
+	r->bytes = hdr + flen;
 	r->tag[0] = seq;
-	*out = net_sg(w, sg, buf, NET_HDR_LEN + flen);
+	*out = net_sg(w, sg, buf, hdr + flen);
 	e = &n->sent[seq % NET_SENT_MAX];
 	e->seq = seq;
 	e->len = (u16)flen;
@@ -269,19 +291,41 @@ static u32 net_payload_diff(const struct net_drv *n, const u8 *f, u32 len,
 	return len;
 }
 
-/* Checks a received frame against what was sent; true when it verified. */
-static bool net_check_frame(struct wl_driver *w, const u8 *buf, u32 len)
+/* A received header: zero, but for num_buffers (1.x), which is 1 without
+ * MRG_RXBUF (0 accepted). */
+static bool net_check_hdr(struct wl_driver *w, const u8 *buf)
 {
-	static const u8 zero_hdr[NET_HDR_LEN];
-	struct net_drv *n = net_of(w);
-	const u8 *f = buf + NET_HDR_LEN;
-	u32 flen = len - NET_HDR_LEN, seq, at;
-	struct net_sent *e;
+	static const u8 zero_hdr[NET_HDR_LEGACY];
+	u32 num_buffers;
 
-	if (memcmp(buf, zero_hdr, NET_HDR_LEN) != 0) {
+	if (memcmp(buf, zero_hdr, NET_HDR_LEGACY) != 0) {
 		wl_data_fail(w, "received header not zeroed");
 		return false;
 	}
+	if (net_of(w)->hdr_len == NET_HDR_LEGACY)
+		return true;
+	num_buffers = (u32)buf[NET_HDR_LEGACY] | (u32)buf[NET_HDR_LEGACY + 1]
+							 << 8;
+	if (num_buffers > 1) {
+		wl_data_fail(w,
+			     "received num_buffers %u without MRG_RXBUF "
+			     "(1 expected)",
+			     num_buffers);
+		return false;
+	}
+	return true;
+}
+
+/* Checks a received frame against what was sent; true when it verified. */
+static bool net_check_frame(struct wl_driver *w, const u8 *buf, u32 len)
+{
+	struct net_drv *n = net_of(w);
+	const u8 *f = buf + n->hdr_len;
+	u32 flen = len - n->hdr_len, seq, at;
+	struct net_sent *e;
+
+	if (!net_check_hdr(w, buf))
+		return false;
 	if (memcmp(f, n->dst, 6) != 0 || memcmp(f + 6, net_src, 6) != 0 ||
 	    f[12] != (u8)(NET_ETHERTYPE >> 8) || f[13] != (u8)NET_ETHERTYPE) {
 		wl_data_fail(w,
@@ -328,11 +372,11 @@ static void net_complete(struct wl_driver *w, struct wl_req *r, u32 len)
 		return; /* legal: a buffer returned empty (len-zero) */
 	/* Saturating: after a lie (see net_rx_wanted) it may undercount. */
 	n->pending -= n->pending > 0;
-	if (len < NET_HDR_LEN + NET_FRAME_MIN) {
+	if (len < n->hdr_len + NET_FRAME_MIN) {
 		wl_data_fail(w,
 			     "received len %u, below header and frame "
 			     "minimum %u",
-			     len, NET_HDR_LEN + NET_FRAME_MIN);
+			     len, n->hdr_len + NET_FRAME_MIN);
 		return;
 	}
 	if (net_check_frame(w, r->mem, len) && wl_data_trusted(w))

@@ -152,13 +152,6 @@ struct qemu *qemu_cell_qemu(struct qemu_cell *cell);
 int qemu_run_cell(const struct qemu_cell_config *cfg,
 		  struct qemu_cell_result *result);
 
-/* The workload classes adapted to QEMU's devices (qemu_adapt.c): net
- * with the 12-byte header of VERSION_1 devices; block without two
- * overlapping writes in flight. */
-struct wl_class;
-void qemu_net_v1_class(struct wl_class *cls);
-void qemu_block_class(struct wl_class *cls);
-
 const char *qemu_device_name(enum qemu_device d);
 const char *qemu_mode_name(enum qemu_mode m);
 const char *qemu_irq_name(enum qemu_irq i);

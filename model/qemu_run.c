@@ -53,7 +53,7 @@ struct qemu_cell {
 	bool started;
 	struct vpci t;
 	bool transport_ready;
-	struct wl_class cls;
+	const struct wl_class *cls;
 	struct wl_driver drv;
 	bool driver_ready;
 	struct choice_source cs;
@@ -456,19 +456,14 @@ static bool bind_device(struct qemu_cell *c)
 	}
 	c->transport_ready = true;
 	c->t.notify_nowhere = cfg->notify_nowhere;
-	if (cfg->device == QEMU_DEV_NET && cfg->mode == QEMU_MODE_MODERN)
-		qemu_net_v1_class(&c->cls);
-	else if (cfg->device == QEMU_DEV_BLOCK)
-		qemu_block_class(&c->cls);
-	else
-		c->cls = *classes[cfg->device];
-	if (wl_init(&c->drv, &c->cls, &c->env)) {
-		cell_fail(c, "cannot set up the %s workload", c->cls.name);
+	c->cls = classes[cfg->device];
+	if (wl_init(&c->drv, c->cls, &c->env)) {
+		cell_fail(c, "cannot set up the %s workload", c->cls->name);
 		return false;
 	}
 	c->driver_ready = true;
 	if (wl_register(&c->drv)) {
-		cell_fail(c, "cannot register the %s driver", c->cls.name);
+		cell_fail(c, "cannot register the %s driver", c->cls->name);
 		return false;
 	}
 	/* As the world numbers them (devices.h): mode, offered, device. */
@@ -484,7 +479,7 @@ static bool bind_device(struct qemu_cell *c)
 		cell_fail(c,
 			  "the %s driver did not bind to the device (register "
 			  "%d, status %#x%s%s)",
-			  c->cls.name, r,
+			  c->cls->name, r,
 			  c->t.vdev.config->get_status(&c->t.vdev),
 			  c->last_log[0] ? ": " : "", c->last_log);
 	return !cell_failed(c);
