@@ -83,6 +83,10 @@ enum sim_event_kind {
 	SIM_EV_COUNT
 };
 
+/* The end of a run (world.c): the leak check of the arena, then the fail
+ * event (when an oracle fired) and the run-end event. */
+void sim_end_run(struct sim_env *env);
+
 void sim_emit(struct sim_env *env, u16 actor, u16 kind, u16 queue, u64 a, u64 b,
 	      u64 c);
 

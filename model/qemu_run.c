@@ -489,7 +489,6 @@ static bool bind_device(struct qemu_cell *c)
  * resets the device and detaches every token), check the arena. */
 static void teardown(struct qemu_cell *c)
 {
-	struct shim_arena_stats stats;
 	unsigned int q;
 
 	if (c->transport_ready && wl_bound(&c->drv) && !cell_failed(c)) {
@@ -506,16 +505,7 @@ static void teardown(struct qemu_cell *c)
 	if (c->driver_ready)
 		wl_fini(&c->drv);
 	qemu_trouble(c);
-	shim_arena_get_stats(&stats);
-	if (stats.live_blocks)
-		oracle_fail(&c->oracle, "leak",
-			    "%zu arena blocks (%zu bytes) live after teardown",
-			    stats.live_blocks, stats.live_bytes);
-	if (c->oracle.failed)
-		sim_emit(&c->env, SIM_ACTOR_WORLD, SIM_EV_FAIL, 0,
-			 c->oracle.fail_step, 0, 0);
-	sim_emit(&c->env, SIM_ACTOR_WORLD, SIM_EV_RUN_END, 0, c->oracle.added,
-		 c->oracle.got, c->oracle.detached);
+	sim_end_run(&c->env);
 }
 
 static void fill_result(struct qemu_cell *c, struct qemu_cell_result *r,

@@ -462,7 +462,6 @@ static bool world_setup(struct sim_world *w)
  * down, and check that every block went back to the arena. */
 static void world_teardown(struct sim_world *w)
 {
-	struct shim_arena_stats stats;
 	unsigned int q;
 
 	if (w->plugged && wl_bound(&w->drv) && !w->oracle.failed) {
@@ -481,16 +480,24 @@ static void world_teardown(struct sim_world *w)
 		wl_fini(&w->drv);
 		sim_device_fini(&w->dev);
 	}
+	sim_end_run(&w->env);
+}
+
+void sim_end_run(struct sim_env *env)
+{
+	struct oracle *o = env->oracle;
+	struct shim_arena_stats stats;
+
 	shim_arena_get_stats(&stats);
 	if (stats.live_blocks)
-		oracle_fail(&w->oracle, "leak",
+		oracle_fail(o, "leak",
 			    "%zu arena blocks (%zu bytes) live after teardown",
 			    stats.live_blocks, stats.live_bytes);
-	if (w->oracle.failed)
-		sim_emit(&w->env, SIM_ACTOR_WORLD, SIM_EV_FAIL, 0,
-			 w->oracle.fail_step, name_hash(w->oracle.name), 0);
-	sim_emit(&w->env, SIM_ACTOR_WORLD, SIM_EV_RUN_END, 0, w->oracle.added,
-		 w->oracle.got, w->oracle.detached);
+	if (o->failed)
+		sim_emit(env, SIM_ACTOR_WORLD, SIM_EV_FAIL, 0, o->fail_step,
+			 name_hash(o->name), 0);
+	sim_emit(env, SIM_ACTOR_WORLD, SIM_EV_RUN_END, 0, o->added, o->got,
+		 o->detached);
 }
 
 static void fill_result(const struct sim_world *w, struct sim_result *r)

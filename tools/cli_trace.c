@@ -48,20 +48,7 @@ struct trace_args {
 };
 
 /* Prints "ringside CMD: message" (no usage) and returns exit status 2. */
-static int trace_error(const char *cmd, const char *fmt, ...) __printf(2, 3);
-
-static int trace_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fprintf(stderr, "ringside %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return CLI_EXIT_USAGE;
-}
+#define trace_error(cmd, ...) cli_usage_error(cmd, NULL, __VA_ARGS__)
 
 static bool parse_run(const char *s, s64 *run)
 {
