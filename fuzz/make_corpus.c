@@ -18,17 +18,32 @@
  *          way choice_init_bytes reads them (each draw in the bytes its
  *          bound needs, little-endian), so that each seed replays its run
  *          exactly in fuzz_world; runs that fail are left out (and named).
+ *   trace  small real trace files (replay/trace.h) made through the trace
+ *          API: short seeded runs with their events, a failing run with
+ *          its choices, a fuzz run with its input; and copies of one of
+ *          them damaged the ways trace.h promises to survive (a blob of
+ *          the wrong size, negative counts, an unknown source or event
+ *          kind, another application id or schema version, events beyond
+ *          the count, a wrong hash, a missing table, truncation, flipped
+ *          bytes). Each file is made self-contained and small (rollback
+ *          journal, 512-byte pages, vacuumed), and nothing in it depends
+ *          on the clock (duration_us is 0).
  *
- * Usage: make_corpus OUT   (OUT/ring, OUT/bus, OUT/world must exist)
+ * Usage: make_corpus OUT   (OUT/ring, OUT/bus, OUT/world, OUT/trace must
+ * exist)
  */
 #include "fuzz_ops.h"
 
 #include <choice.h>
+#include <replay.h>
+#include <trace.h>
 #include <world.h>
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define SEED_BYTES_MAX 8192
 
@@ -373,6 +388,187 @@ static int make_world(const char *out)
 	return bad;
 }
 
+/* --- trace ------------------------------------------------------------- */
+
+#define TRACE_SEED_STEPS 30
+
+/* One run of the world (device, plants) recorded into db, with events. */
+static int trace_record(struct trace_db *db, u64 seed, enum sim_device_type dev,
+			bool plant, enum trace_source source, const u8 *input,
+			size_t input_len)
+{
+	struct choice_source cs;
+	struct sim_config cfg;
+	struct sim_result r;
+	struct event_log log;
+	struct trace_run tr;
+	int rc;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.device = dev;
+	cfg.swarm = true;
+	cfg.steps_max = TRACE_SEED_STEPS;
+	cfg.plant_lost_token = plant;
+	event_log_init(&log, 0);
+	cfg.log = &log;
+	choice_init_seed(&cs, seed);
+	rc = sim_run(&cfg, &cs, &r);
+	cfg.log = NULL;
+	if (rc == 0)
+		rc = replay_fill_run(&tr, source, seed, &cfg, &r,
+				     r.failed || input ? choice_values(&cs)
+						       : NULL,
+				     choice_count(&cs), 0, true);
+	if (rc == 0) {
+		tr.input = (u8 *)input;
+		tr.input_len = input_len;
+		rc = trace_add_run(db, &tr, &log);
+		tr.input = NULL;
+		trace_run_free(&tr);
+	}
+	choice_free(&cs);
+	event_log_free(&log);
+	return rc;
+}
+
+/* SQL on a trace file outside the trace API (damage, compaction). */
+static int trace_sql(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	char *err = NULL;
+	int rc = sqlite3_open(path, &db);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, sql, NULL, NULL, &err);
+	if (rc != SQLITE_OK)
+		fprintf(stderr, "make_corpus: %s: %s: %s\n", path, sql,
+			err ? err : sqlite3_errmsg(db));
+	sqlite3_free(err);
+	sqlite3_close(db);
+	return rc != SQLITE_OK;
+}
+
+/* The base trace: a few short runs of every kind. */
+static int trace_base(const char *path)
+{
+	static const u8 input[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
+	struct trace_db *db;
+	char err[256];
+	int rc;
+
+	unlink(path);
+	if (trace_open(path, TRACE_CREATE, &db, err, sizeof(err))) {
+		fprintf(stderr, "make_corpus: %s\n", err);
+		return 1;
+	}
+	rc = trace_record(db, 1, SIM_DEVICE_ENTROPY, false, TRACE_SOURCE_SIM,
+			  NULL, 0);
+	rc |= trace_record(db, 2, SIM_DEVICE_BLOCK, true, TRACE_SOURCE_SIM,
+			   NULL, 0);
+	rc |= trace_record(db, 3, SIM_DEVICE_CONSOLE, false,
+			   TRACE_SOURCE_LIBFUZZER, input, sizeof(input));
+	trace_close(db);
+	/* Self-contained and small: no WAL beside it, small pages. */
+	rc |= trace_sql(path, "PRAGMA journal_mode = DELETE;"
+			      "PRAGMA page_size = 512; VACUUM;");
+	return rc != 0;
+}
+
+/* The damaged copies: the SQL that damages each (NULL: bytes below). */
+static const struct {
+	const char *name;
+	const char *sql;
+} trace_damage[] = {
+	{ "base", "" },
+	{ "choices-odd-size", "UPDATE runs SET choices = x'0102030405'" },
+	{ "negative-counts", "UPDATE runs SET events = -5, steps = -1" },
+	{ "unknown-source", "UPDATE runs SET source = 'bogus'" },
+	{ "unknown-kind", "UPDATE events SET kind = 60000 WHERE seq = 3" },
+	{ "foreign-app-id", "PRAGMA application_id = 305419896" },
+	{ "schema-version-7", "PRAGMA user_version = 7" },
+	{ "bad-config", "UPDATE runs SET config = 'device=zzz steps=-1'" },
+	{ "no-events-table", "DROP TABLE events" },
+	{ "extra-event", "INSERT INTO events SELECT run, seq + 100000, step, "
+			 "actor, kind, queue, a, b, c FROM events WHERE seq "
+			 "= 0" },
+	{ "wrong-hash", "UPDATE runs SET event_hash = 12345" },
+	{ "bad-behaviours", "UPDATE behaviours SET rate = -1, behaviour = "
+			    "behaviour + 999" },
+	{ "dangling-parent", "UPDATE runs SET parent = 99999" },
+	{ "text-as-blob", "UPDATE runs SET input = 'text', choices = 7" },
+	{ "huge-counts", "UPDATE runs SET events = 9223372036854775807, "
+			 "choice_count = 1 << 40" },
+	{ "no-runs", "DELETE FROM runs" },
+	{ "truncated", NULL },
+	{ "flipped", NULL },
+};
+
+static int trace_copy(const char *from, const char *to, size_t cut,
+		      u64 flip_seed)
+{
+	FILE *in = fopen(from, "rb"), *out;
+	static u8 buf[1 << 20];
+	struct seed prng = { .prng = flip_seed };
+	size_t n, i;
+
+	if (!in)
+		return 1;
+	n = fread(buf, 1, sizeof(buf), in);
+	fclose(in);
+	if (cut && cut < n)
+		n = cut;
+	/* Flipped bytes past the 100-byte header: damaged pages. */
+	for (i = 0; flip_seed && i < 24 && n > 100; i++)
+		buf[100 + mc_below(&prng, (unsigned int)(n - 100))] ^=
+			(u8)(1u << mc_below(&prng, 8));
+	out = fopen(to, "wb");
+	if (!out)
+		return 1;
+	if (fwrite(buf, 1, n, out) != n) {
+		fclose(out);
+		return 1;
+	}
+	return fclose(out) != 0;
+}
+
+static int make_trace(const char *out)
+{
+	char base[512], path[512], sql[512];
+	size_t i, size = 0;
+	FILE *f;
+	int bad;
+
+	snprintf(base, sizeof(base), "%s/trace-base.tmp", out);
+	bad = trace_base(base);
+	f = fopen(base, "rb");
+	if (!f)
+		return 1;
+	fseek(f, 0, SEEK_END);
+	size = (size_t)ftell(f);
+	fclose(f);
+	for (i = 0; !bad && i < sizeof(trace_damage) / sizeof(trace_damage[0]);
+	     i++) {
+		snprintf(path, sizeof(path), "%s/trace/%02zu-%s", out, i,
+			 trace_damage[i].name);
+		if (!trace_damage[i].sql) {
+			bool cut =
+				strcmp(trace_damage[i].name, "truncated") == 0;
+
+			bad |= trace_copy(base, path, cut ? size / 2 : 0,
+					  cut ? 0 : 0x7eace + i);
+			continue;
+		}
+		bad |= trace_copy(base, path, 0, 0);
+		if (*trace_damage[i].sql) {
+			snprintf(sql, sizeof(sql), "%s; VACUUM;",
+				 trace_damage[i].sql);
+			bad |= trace_sql(path, sql);
+		}
+	}
+	unlink(base);
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	int bad;
@@ -384,5 +580,6 @@ int main(int argc, char **argv)
 	bad = make_ring(argv[1]);
 	bad |= make_bus(argv[1]);
 	bad |= make_world(argv[1]);
+	bad |= make_trace(argv[1]);
 	return bad;
 }

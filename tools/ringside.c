@@ -15,6 +15,8 @@
 static const struct cli_command commands[] = {
 	{ "sim", "run the simulated world: one seed, or a campaign of seeds",
 	  cli_sim, cli_sim_usage },
+	{ "fuzz", "a fuzz campaign (libFuzzer, AFL++); findings into the trace",
+	  cli_fuzz, cli_fuzz_usage },
 	{ "qemu", "the smoke matrix: the drivers against QEMU's virtio devices",
 	  cli_qemu, cli_qemu_usage },
 	{ "runs", "list the runs of a trace file (ringside.db)", cli_runs,
