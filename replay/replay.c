@@ -72,6 +72,16 @@ int replay_parse_config(const struct trace_run *run, struct sim_config *cfg,
 			 (long long)run->id);
 		return TRACE_EINVAL;
 	}
+	if (run->mode == 0) {
+		snprintf(err, errlen,
+			 "run %lld is a finding of the %s fuzz target, not a "
+			 "world run: reproduce it with ringside fuzz "
+			 "--reproduce FILE --target %s (ringside export "
+			 "--format "
+			 "json has its input)",
+			 (long long)run->id, run->device, run->device);
+		return TRACE_EINVAL;
+	}
 	if (sim_config_parse(run->config, cfg, adv, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "run %lld: bad configuration '%s': %s",
 			 (long long)run->id, run->config, why);

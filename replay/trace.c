@@ -698,8 +698,8 @@ static int check_run(struct trace_db *db, const struct trace_run *run,
 	if ((unsigned int)run->source >= TRACE_SOURCE_COUNT)
 		return fail(db, TRACE_EINVAL, "unknown source %d",
 			    (int)run->source);
-	if (run->mode != 1 && run->mode != 2)
-		return fail(db, TRACE_EINVAL, "mode %d is neither 1 nor 2",
+	if (run->mode < 0 || run->mode > 2)
+		return fail(db, TRACE_EINVAL, "mode %d is not 0, 1 or 2",
 			    run->mode);
 	if (!run->choices != !run->nchoices ||
 	    run->nchoices > TRACE_CHOICES_MAX)
@@ -1208,7 +1208,7 @@ static int decode_numbers(struct trace_db *db, sqlite3_stmt *st, s64 id,
 	rc = col_int(db, st, COL_SEED, id, "seed", &v);
 	run->seed = (u64)v;
 	if (rc == 0)
-		rc = col_range(db, st, COL_MODE, id, "mode", 1, 2, &v);
+		rc = col_range(db, st, COL_MODE, id, "mode", 0, 2, &v);
 	run->mode = (int)v;
 	if (rc == 0)
 		rc = col_count(db, st, COL_FAIL_STEP, id, &run->fail_step);

@@ -18,7 +18,9 @@
  *                source        TEXT     sim|libfuzzer|afl|qemu|replay|minimise
  *                config        TEXT     sim_config_format() of the run
  *                device        TEXT     the device type that ran
- *                mode          INTEGER  1 legacy, 2 modern (1.x)
+ *                mode          INTEGER  1 legacy, 2 modern (1.x), 0 no
+ *                                       transport (a ring or bus fuzz
+ *                                       finding)
  *                choices       BLOB     the choice values, little-endian u64
  *                                       each; NULL for a seeded run (the seed
  *                                       regenerates them)

@@ -1086,9 +1086,7 @@ static int import_plain(const struct fuzz_opts *o, struct fuzz_finding *f,
 	       "fuzz target=%s (no world run: ringside fuzz --reproduce)",
 	       o->target);
 	fmtbuf(tr.device, sizeof(tr.device), "%s", o->target);
-	/* The schema wants a transport mode (trace.h) and no transport ran:
-	 * 1, the first, stands for none. */
-	tr.mode = 1;
+	tr.mode = 0; /* no transport ran (trace.h) */
 	tr.input = (u8 *)data;
 	tr.input_len = len;
 	set_failure(&tr, f);

@@ -132,6 +132,7 @@ static const char *mode_name(int mode)
 {
 	return mode == SIMT_MODERN   ? "1.x"
 	       : mode == SIMT_LEGACY ? "legacy"
+	       : mode == 0	     ? "none"
 				     : "?";
 }
 
