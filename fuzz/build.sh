@@ -2,7 +2,7 @@
 # OSS-Fuzz / ClusterFuzz(Lite) build script: builds every fuzz target of
 # fuzz/ with the caller's compiler and flags and puts, next to each other
 # in $OUT:
-#   <target>                  the fuzzer (ring, bus, world, trace)
+#   <target>                  the fuzzer (ring, bus, world, trace, shim)
 #   <target>_seed_corpus.zip  corpus/<target>/
 #   <target>.dict             corpus/<target>.dict
 #   <target>.options          fuzz/<target>.options (libFuzzer options)
@@ -25,7 +25,7 @@ else
 	build=$(mktemp -d)
 	trap 'rm -rf "$build"' EXIT
 fi
-targets=(ring bus world trace)
+targets=(ring bus world trace shim)
 
 mkdir -p "$OUT"
 cmake -S "$root/fuzz" -B "$build" -DCMAKE_BUILD_TYPE=Release \

@@ -88,8 +88,11 @@ struct bus_drv {
 	unsigned int table[BUS_TABLE_MAX];
 	char name[16];
 	bool registered;
-	u8 probe; /* bits 0-1 result, 2-3 queues, 4 config, 5 features */
+	/* bits 0-1 result, 2-3 queues, 4 config, 5 features, 6 scan, 7
+	 * -ENXIO for -ENODEV */
+	u8 probe;
 	bool no_reset;
+	unsigned int scans;
 };
 
 struct bus_ctx {
@@ -239,6 +242,7 @@ static void bus_op_dev_register(struct fuzz_input *in)
  * reset and acknowledged again, and its queues are gone. */
 static void bus_check_released(struct bus_dev *d)
 {
+	d->probe_ok = false; /* also when the driver had no remove */
 	if (d->t.nvqs)
 		fuzz_finding("leak", "%u queues left after the driver went",
 			     d->t.nvqs);
@@ -345,6 +349,7 @@ static void bus_read_config(struct virtio_device *vdev)
 static int bus_probe(struct virtio_device *vdev)
 {
 	static const int results[4] = { 0, -ENODEV, -ENOMEM, -EINVAL };
+	static const int results_nxio[4] = { 0, -ENXIO, -ENOMEM, -EINVAL };
 	struct bus_dev *d = bus_dev_of(vdev);
 	struct bus_drv *r = bus_drv_of(vdev);
 	unsigned int i, nvqs = (r->probe >> 2) & 3;
@@ -360,7 +365,7 @@ static int bus_probe(struct virtio_device *vdev)
 			(void)virtio_has_feature(vdev, r->table[i]);
 	(void)virtio_bus_name(vdev);
 	if (!err)
-		err = results[r->probe & 3];
+		err = (r->probe & 0x80 ? results_nxio : results)[r->probe & 3];
 	if (err) {
 		if (d->t.nvqs)
 			vdev->config->del_vqs(vdev);
@@ -383,6 +388,14 @@ static void bus_remove(struct virtio_device *vdev)
 		vdev->config->del_vqs(vdev);
 }
 
+/* Called after a successful probe only (virtio.h). */
+static void bus_scan(struct virtio_device *vdev)
+{
+	if (!bus_dev_of(vdev)->probe_ok)
+		fuzz_finding("status", "scan before the probe succeeded");
+	bus_drv_of(vdev)->scans++;
+}
+
 static void bus_config_changed(struct virtio_device *vdev)
 {
 	if (!bus_dev_of(vdev)->probe_ok)
@@ -391,7 +404,9 @@ static void bus_config_changed(struct virtio_device *vdev)
 }
 
 /* Args: slot, flags (bit 0: the name of slot 0, bit 1: remove forgets
- * the reset, bits 2-4: table size), probe byte, two ids, the table. */
+ * the reset, bits 2-4: table size, bit 5: no config_changed, bit 6: no
+ * remove when its probe finds no queues, so the core resets), probe byte,
+ * two ids, the table. */
 static void bus_describe_driver(struct bus_drv *r, unsigned int slot,
 				struct fuzz_input *in)
 {
@@ -418,8 +433,10 @@ static void bus_describe_driver(struct bus_drv *r, unsigned int slot,
 	r->drv.id_table = r->ids;
 	r->drv.feature_table = r->table;
 	r->drv.probe = bus_probe;
-	r->drv.remove = bus_remove;
-	r->drv.config_changed = bus_config_changed;
+	r->drv.remove =
+		(flags & 0x40) && !(r->probe & 0x0c) ? NULL : bus_remove;
+	r->drv.config_changed = (flags & 0x20) ? NULL : bus_config_changed;
+	r->drv.scan = (r->probe & 0x40) ? bus_scan : NULL;
 }
 
 static bool bus_name_taken(const struct bus_drv *r)
@@ -491,6 +508,12 @@ static void bus_op_config_change(struct fuzz_input *in)
 	simt_config_change(&d->t);
 	if (irq)
 		simt_raise_config_interrupt(&d->t);
+	/* Without a driver, a feature test is the transport asking: no
+	 * feature table is checked, no WARN (the bits may be a former
+	 * driver's: features are negotiated again at the next probe). */
+	if (!d->t.vdev.dev.driver)
+		(void)virtio_has_feature(&d->t.vdev,
+					 VIRTIO_RING_F_INDIRECT_DESC - 1);
 }
 
 static void bus_op_queue_irq(struct fuzz_input *in)
@@ -505,9 +528,15 @@ static void bus_op_queue_irq(struct fuzz_input *in)
 static void bus_op_break(struct fuzz_input *in)
 {
 	struct bus_dev *d = bus_pick_registered(in);
+	struct virtio_device never;
 
-	if (d)
+	if (d) {
 		virtio_break_device(&d->t.vdev);
+		return;
+	}
+	/* A device never registered has no queues to break. */
+	memset(&never, 0, sizeof(never));
+	virtio_break_device(&never);
 }
 
 /* --- documented misuse: refused with one WARN ----------------------------- */
@@ -568,6 +597,18 @@ static void bus_misuse_virtio(unsigned int which, struct fuzz_input *in)
 			bus_expect(true, "unregistering an absent device");
 		}
 		break;
+	case 8: {
+		struct virtio_device bare;
+
+		memset(&bare, 0, sizeof(bare));
+		bus_expect(register_virtio_device(&bare) == -EINVAL,
+			   "a device without config ops");
+		break;
+	}
+	case 9:
+		unregister_virtio_device(NULL);
+		bus_expect(true, "unregistering no device");
+		break;
 	default:
 		bus_expect(register_virtio_driver(NULL) == -EINVAL,
 			   "registering no driver");
@@ -605,6 +646,64 @@ static int bus_misuse_match(struct device *dev, struct device_driver *drv)
 	(void)dev;
 	(void)drv;
 	return 0;
+}
+
+/* A bus with neither match, probe nor remove: every driver takes every
+ * device as it is; drivers without names; a device without release; NULL
+ * everywhere; a bus half set up. */
+static void bus_core_plain(void)
+{
+	struct bus_type plain, half;
+	struct device dev, other;
+	struct device_driver drv[3];
+
+	memset(&plain, 0, sizeof(plain));
+	memset(&half, 0, sizeof(half));
+	memset(&dev, 0, sizeof(dev));
+	memset(&other, 0, sizeof(other));
+	memset(drv, 0, sizeof(drv));
+	plain.name = "fuzz-plain";
+	if (bus_register(&plain))
+		fuzz_finding("register", "bus_register failed");
+	dev.bus = &plain;
+	dev.init_name = "fuzz-plain";
+	drv[0].bus = drv[1].bus = drv[2].bus = &plain;
+	drv[1].name = "fuzz-plain";
+	if (device_register(&dev) || driver_register(&drv[0]))
+		fuzz_finding("register", "on a plain bus");
+	if (dev.driver != &drv[0])
+		fuzz_finding("register", "no match, no probe: not bound");
+	if (driver_register(&drv[0]) != -EBUSY)
+		fuzz_finding("register", "a driver registered twice");
+	if (driver_register(&drv[1]) || driver_register(&drv[2]))
+		fuzz_finding("register", "unnamed drivers clash");
+	driver_unregister(&drv[0]);
+	if (dev.driver)
+		fuzz_finding("register", "a device kept its driver");
+	device_unregister(&dev);
+	if (device_is_registered(&dev) || dev.refcount != 0)
+		fuzz_finding("register", "a device outlived its unregister");
+	fuzz_expect_warn(1);
+	bus_unregister(&plain);
+	bus_expect(true, "unregistering a bus with drivers");
+	driver_unregister(&drv[1]);
+	driver_unregister(&drv[2]);
+	fuzz_expect_warn(1);
+	device_unregister(NULL);
+	bus_expect(true, "unregistering no device");
+	fuzz_expect_warn(1);
+	driver_unregister(NULL);
+	bus_expect(true, "unregistering no driver");
+	fuzz_expect_warn(1);
+	bus_expect(device_register(NULL) == -EINVAL, "registering no device");
+	fuzz_expect_warn(1);
+	bus_expect(driver_register(NULL) == -EINVAL, "registering no driver");
+	INIT_LIST_HEAD(&half.devices);
+	other.bus = &half;
+	fuzz_expect_warn(1);
+	bus_expect(device_register(&other) == -EINVAL,
+		   "a device on a bus half set up");
+	bus_unregister(&plain);
 }
 
 /* The driver core under the registry (ring/shim/driver_core.c), on a bus
@@ -678,6 +777,9 @@ static void bus_misuse_core(unsigned int which)
 		get_device(&dev);
 		bus_expect(true, "get_device of a released device");
 		break;
+	case 10:
+		bus_core_plain();
+		break;
 	default:
 		put_device(NULL);
 		bus_expect(get_device(NULL) == NULL, "get_device(NULL)");
@@ -691,14 +793,18 @@ static void bus_misuse_core(unsigned int which)
 
 static void bus_op_misuse(struct fuzz_input *in)
 {
-	unsigned int which = fuzz_u8(in) % 19;
+	unsigned int which = fuzz_u8(in) % 22;
 
 	if (which < 8)
 		bus_misuse_virtio(which, in);
 	else if (which == 8)
 		bus_misuse_feature(in);
-	else
+	else if (which < 19)
 		bus_misuse_core(which - 9);
+	else if (which < 21)
+		bus_misuse_virtio(which - 11, in);
+	else
+		bus_misuse_core(10);
 }
 
 static void bus_do_op(struct fuzz_input *in, unsigned int op)

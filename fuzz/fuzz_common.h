@@ -41,7 +41,7 @@
 
 /* The entry point of every target (libFuzzer's contract). */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-/* The target's name, for findings ("ring", "bus", "world"). */
+/* The target's name, for findings ("ring", "bus", "world", ...). */
 extern const char fuzz_target_name[];
 
 struct fuzz_input {

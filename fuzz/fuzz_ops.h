@@ -29,6 +29,7 @@ enum ring_op {
 	RING_OP_RAW_AVAIL,	   /* slot u16 (0xffff: avail.idx), value u16 */
 	RING_OP_BREAK,		   /* - */
 	RING_OP_MISUSE,		   /* which */
+	RING_OP_QUERY,		   /* which, value u32 */
 	RING_OP_COUNT
 };
 
@@ -42,6 +43,21 @@ enum bus_op {
 	BUS_OP_BREAK,		 /* slot */
 	BUS_OP_MISUSE,		 /* which */
 	BUS_OP_COUNT
+};
+
+enum shim_op {
+	SHIM_OP_INIT = 0,  /* how, pages, phys page u32 */
+	SHIM_OP_CREATE,	   /* how, pages u16, phys page u32 */
+	SHIM_OP_RESET,	   /* - */
+	SHIM_OP_DESTROY,   /* - */
+	SHIM_OP_ALLOC,	   /* slot, kind, size class, size u32 */
+	SHIM_OP_FREE,	   /* slot, how, size u32 */
+	SHIM_OP_FAIL_HOOK, /* mask (0: no hook) */
+	SHIM_OP_VIRT,	   /* where, offset u32, function */
+	SHIM_OP_PHYS,	   /* where, offset u32, function, len class */
+	SHIM_OP_PRINTK,	   /* how, repeat, text length, text, name */
+	SHIM_OP_REPORT,	   /* how, condition */
+	SHIM_OP_COUNT
 };
 
 #endif /* RINGSIDE_FUZZ_OPS_H */

@@ -11,8 +11,11 @@
  * chains and completes them in any order with any len; raw, hostile writes
  * to the used ring (id, len, idx, flags), the descriptor table, the avail
  * ring and avail_event; the transport breaking the queue; and documented
- * misuse of the API (which must be refused with exactly one WARN). At the
- * end every unused buffer is detached and the queue deleted.
+ * misuse of the API (which must be refused with exactly one WARN); and
+ * the rest of the API (get_buf without len, the fault and its name, the
+ * statistics, a second queue without name or callback). At the end every
+ * unused buffer is detached and the queue deleted, or (when the input
+ * said so) the queue is deleted with its buffers outstanding.
  *
  * Input layout (every read is 0 once the input runs out):
  *   byte 0       bits 0-3: the queue size (ring_size_of: 1 .. 1024,
@@ -46,6 +49,10 @@
  *   warn, misuse          a WARN or BUG that no misuse announced, or
  *                         announced misuse that was not refused
  *   leak                  arena blocks live after the queue is deleted
+ *                         (also when it is deleted with buffers
+ *                         outstanding: RING_OP_QUERY 4)
+ *   fault                 the queue's fault disagrees with its state, or
+ *                         vring_fault_name names a value wrongly
  * A device fault the ring detects (a broken queue) is not a finding.
  */
 #include "fuzz_common.h"
@@ -101,6 +108,7 @@ struct ring_ctx {
 	u16 kicked_idx;	 /* avail_idx at the last kick_prepare */
 	u16 used_idx;	 /* tokens get_buf returned, mod 2^16 */
 	bool fail_alloc; /* the next allocation fails */
+	bool give_up;	 /* delete the queue with buffers outstanding */
 	unsigned int notifies, callbacks;
 	/* Device side: its view of the same memory. */
 	struct vring dvr;
@@ -213,12 +221,6 @@ static int ring_add_call(struct ring_ctx *c, unsigned int api,
 						   GFP_ATOMIC);
 		return virtqueue_add_buf(c->vq, sg, out, in, t, GFP_ATOMIC);
 	default:
-		/* Not longer than the ring: add_sgs on an indirect queue walks
-		 * past the end of a longer request (a ring bug this target
-		 * found; reported, see fuzz/README.md). */
-		if (out + in > c->num)
-			return virtqueue_add_buf(c->vq, sg, out, in, t,
-						 GFP_ATOMIC);
 		out_lists = ring_make_lists(sg, out, lists);
 		in_lists = ring_make_lists(sg + out, in, lists + out_lists);
 		return virtqueue_add_sgs(c->vq, lists, out_lists, in_lists, t,
@@ -552,10 +554,10 @@ static void ring_misuse_add(struct ring_ctx *c, unsigned int which)
 		ret = virtqueue_add_buf(c->vq, NULL, 1, 0, &dummy, GFP_ATOMIC);
 		break;
 	case 3:
-		/* Needs a free descriptor: a full ring answers -ENOSPC. */
+		/* Needs two free descriptors (a full ring answers -ENOSPC);
+		 * an indirect queue puts both in a table. */
 		sg_set_buf(&sg[1], outside, sizeof(outside));
-		ret = virtqueue_add_buf(c->vq, sg + 1, 1, 0, &dummy,
-					GFP_ATOMIC);
+		ret = virtqueue_add_buf(c->vq, sg, 1, 1, &dummy, GFP_ATOMIC);
 		break;
 	case 4:
 		lists[0] = sg;
@@ -592,7 +594,7 @@ static void ring_misuse_too_long(struct ring_ctx *c)
 /* Creating a queue without notify, with a bad alignment, a bad size. */
 static void ring_misuse_create(struct ring_ctx *c)
 {
-	struct virtqueue *vq[3];
+	struct virtqueue *vq[5];
 
 	fuzz_expect_warn(1);
 	vq[0] = vring_new_virtqueue(9, 4, RING_ALIGN, &c->vdev, false, c->pages,
@@ -605,7 +607,11 @@ static void ring_misuse_create(struct ring_ctx *c)
 	/* A size the device chose is the device's fault: no WARN. */
 	vq[2] = vring_new_virtqueue(9, 3, RING_ALIGN, &c->vdev, false, c->pages,
 				    ring_notify, NULL, "bad");
-	if (vq[0] || vq[1] || vq[2])
+	vq[3] = vring_new_virtqueue(9, 0, RING_ALIGN, &c->vdev, false, c->pages,
+				    ring_notify, NULL, "bad");
+	vq[4] = vring_new_virtqueue(9, 2 * VRING_MAX_SIZE, RING_ALIGN, &c->vdev,
+				    false, c->pages, ring_notify, NULL, "bad");
+	if (vq[0] || vq[1] || vq[2] || vq[3] || vq[4])
 		fuzz_finding("misuse",
 			     "a queue was created from bad arguments");
 }
@@ -646,15 +652,33 @@ static void ring_misuse_arena(unsigned int which)
 	fuzz_check_warned("arena misuse");
 }
 
+/* A scatterlist without an end (chained back to its start): add_sgs must
+ * stop counting it and refuse it. */
+static void ring_misuse_endless(struct ring_ctx *c)
+{
+	struct scatterlist sg[3], *lists[1] = { sg };
+	void *buf = kmalloc(8, GFP_KERNEL);
+	int dummy, ret;
+
+	sg_init_table(sg, 3);
+	sg_set_buf(&sg[0], buf, 8);
+	sg_set_buf(&sg[1], buf, 8);
+	sg_chain(sg, 3, sg);
+	fuzz_expect_warn(1);
+	ret = virtqueue_add_sgs(c->vq, lists, 1, 0, &dummy, GFP_ATOMIC);
+	ring_expect_einval(ret, "a scatterlist without an end");
+	kfree(buf);
+}
+
 static void ring_op_misuse(struct ring_ctx *c)
 {
-	unsigned int which = fuzz_u8(&c->in) % 16;
+	unsigned int which = fuzz_u8(&c->in) % 17;
 	bool feature;
 
 	if (virtqueue_is_broken(c->vq))
 		return; /* a broken queue answers -EIO first, without a WARN */
 	if (which < 6) {
-		if (which != 3 || c->vq->num_free)
+		if (which != 3 || c->vq->num_free >= 2)
 			ring_misuse_add(c, which);
 	} else if (which == 6) {
 		ring_misuse_too_long(c);
@@ -662,12 +686,109 @@ static void ring_op_misuse(struct ring_ctx *c)
 		ring_misuse_create(c);
 	} else if (which < 14) {
 		ring_misuse_arena(which - 8);
+	} else if (which == 16) {
+		ring_misuse_endless(c);
 	} else {
 		fuzz_expect_warn(1);
 		feature = virtio_has_feature(&c->vdev, VIRTIO_FEATURES_MAX);
 		fuzz_check_warned("a feature bit out of range");
 		if (feature)
 			fuzz_finding("misuse", "feature 64 reads as set");
+	}
+}
+
+/* --- the rest of the API ----------------------------------------------- */
+
+/* get_buf without a len (the caller does not want it). */
+static void ring_get_buf_nolen(struct ring_ctx *c)
+{
+	bool broken = virtqueue_is_broken(c->vq);
+	void *data = virtqueue_get_buf(c->vq, NULL);
+
+	if (!data)
+		return;
+	if (broken)
+		fuzz_finding("broken-queue",
+			     "a broken queue returned a buffer");
+	ring_token_back(c, data, "get_buf");
+	c->used_idx++;
+}
+
+/* The fault of the queue and the name of any fault value. */
+static void ring_check_fault(struct ring_ctx *c, u32 value)
+{
+	const struct vring_fault_info *f = virtqueue_fault(c->vq);
+	const char *name = vring_fault_name((enum vring_fault)value);
+
+	if (!name || (value >= VRING_FAULT_COUNT) != !strcmp(name, "unknown"))
+		fuzz_finding("fault", "fault %u is named \"%s\"", value,
+			     name ? name : "(null)");
+	if (virtqueue_is_broken(c->vq) != (f->fault != VRING_FAULT_NONE) ||
+	    f->fault >= VRING_FAULT_COUNT)
+		fuzz_finding("fault", "fault %u on a %s queue", f->fault,
+			     virtqueue_is_broken(c->vq) ? "broken" : "healthy");
+}
+
+/* A second queue on the same device, without a name or callback: made,
+ * broken by its transport and deleted with nothing in it. */
+static void ring_side_queue(struct ring_ctx *c, u32 value)
+{
+	unsigned int num = 1u << (value % 5);
+	size_t bytes = vring_size(num, RING_ALIGN);
+	void *pages = alloc_pages_exact(bytes, GFP_KERNEL | __GFP_ZERO);
+	struct virtqueue *vq;
+
+	if (!pages)
+		return; /* the failure hook said so */
+	vq = vring_new_virtqueue(1, num, RING_ALIGN, &c->vdev, false, pages,
+				 ring_notify, NULL, NULL);
+	if (vq) {
+		if (virtqueue_get_vring_size(vq) != num ||
+		    virtqueue_get_queue_index(vq) != 1)
+			fuzz_finding("setup", "a queue of %u reads as %u", num,
+				     virtqueue_get_vring_size(vq));
+		virtqueue_break(vq);
+		if (!virtqueue_is_broken(vq) ||
+		    virtqueue_fault(vq)->fault != VRING_FAULT_DEVICE_BROKEN)
+			fuzz_finding("broken-queue", "break did not break");
+		vring_del_virtqueue(vq);
+	}
+	free_pages_exact(pages, bytes);
+}
+
+/* Args: which (0 get_buf without len, 1 the fault and a fault's name, 2
+ * a side queue, 3 the statistics, 4 delete the queue at the end without
+ * detaching its buffers), value. */
+static void ring_op_query(struct ring_ctx *c)
+{
+	u8 which = fuzz_u8(&c->in) % 5;
+	u32 value = fuzz_u32(&c->in);
+	struct vring_stats st;
+
+	switch (which) {
+	case 0:
+		ring_get_buf_nolen(c);
+		break;
+	case 1:
+		ring_check_fault(c, value);
+		break;
+	case 2:
+		ring_side_queue(c, value);
+		break;
+	case 3:
+		virtqueue_get_stats(c->vq, &st);
+		if (st.added - st.used - st.detached != c->outstanding)
+			fuzz_finding("token-conservation",
+				     "stats: %llu added, %llu used, %llu "
+				     "detached; %u outstanding",
+				     (unsigned long long)st.added,
+				     (unsigned long long)st.used,
+				     (unsigned long long)st.detached,
+				     c->outstanding);
+		break;
+	default:
+		c->give_up = true;
+		break;
 	}
 }
 
@@ -728,8 +849,11 @@ static void ring_do_op(struct ring_ctx *c, unsigned int op)
 	case RING_OP_BREAK:
 		virtqueue_break(c->vq);
 		break;
-	default:
+	case RING_OP_MISUSE:
 		ring_op_misuse(c);
+		break;
+	default:
+		ring_op_query(c);
 		break;
 	}
 }
@@ -789,8 +913,20 @@ static bool ring_setup(struct ring_ctx *c, const u8 *data, size_t size)
 static void ring_teardown(struct ring_ctx *c)
 {
 	void *data;
-	unsigned int n = 0;
+	unsigned int n = 0, i;
 
+	if (c->give_up) {
+		/* Deleted with buffers outstanding: the ring frees its own
+		 * memory (indirect tables), the tokens stay ours. */
+		ring_check(c, RING_OP_COUNT, true);
+		vring_del_virtqueue(c->vq);
+		for (i = 0; i < c->num; i++)
+			if (ring_tokens[i].state == TOKEN_OUTSTANDING)
+				kfree(ring_tokens[i].buf);
+		free_pages_exact(c->pages, c->pages_bytes);
+		fuzz_check_no_leak("after the queue was deleted");
+		return;
+	}
 	while ((data = virtqueue_detach_unused_buf(c->vq)) != NULL) {
 		ring_token_back(c, data, "detach_unused_buf");
 		if (++n > c->num)

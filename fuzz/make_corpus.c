@@ -28,9 +28,16 @@
  *          bytes). Each file is made self-contained and small (rollback
  *          journal, 512-byte pages, vacuumed), and nothing in it depends
  *          on the clock (duration_us is 0).
+ *   shim   programs (fuzz_ops.h, enum shim_op, after a header byte: which
+ *          arena an input starts with) of one theme each: the
+ *          default arena, the target's own arena (mapped and identity),
+ *          created arenas, every refused set-up, filling an arena, the
+ *          failure hook, every misuse of free, translation at every edge,
+ *          every printk call and the default log hook, every report;
+ *          then mixed programs of random operations.
  *
- * Usage: make_corpus OUT   (OUT/ring, OUT/bus, OUT/world, OUT/trace must
- * exist)
+ * Usage: make_corpus OUT   (OUT/ring, OUT/bus, OUT/world, OUT/trace and
+ * OUT/shim must exist)
  */
 #include "fuzz_ops.h"
 
@@ -207,17 +214,47 @@ static int make_ring(const char *out)
 			bad |= write_seed(out, "ring", name, &s);
 		}
 	}
-	for (i = 0; i < 16; i++) {
+	/* One seed per misuse (fuzz_ring.c ring_op_misuse), with and without
+	 * indirect descriptors, on a queue of 4 holding one buffer. */
+	for (i = 0; i < 34; i++) {
 		memset(&s, 0, sizeof(s));
-		put(&s, i % 2 ? 0x10 : 0x00); /* size 1: too long is misuse */
+		put(&s, 2 | (i % 2 ? 0x10 : 0x00));
 		put(&s, RING_OP_ADD);
 		put(&s, 0);
 		put(&s, 1);
 		put(&s, 0);
 		put(&s, 8);
 		put(&s, RING_OP_MISUSE);
-		put(&s, i);
-		snprintf(name, sizeof(name), "misuse-%02u", i);
+		put(&s, i / 2);
+		snprintf(name, sizeof(name), "misuse-%02u-%s", i / 2,
+			 i % 2 ? "indirect" : "direct");
+		bad |= write_seed(out, "ring", name, &s);
+	}
+	/* The rest of the API (RING_OP_QUERY), amid traffic; the last one
+	 * deletes the queue with buffers outstanding. */
+	for (i = 0; i < 5; i++) {
+		unsigned int j;
+
+		memset(&s, 0, sizeof(s));
+		s.prng = 3000 + i;
+		put(&s, 3 | 0x70);
+		for (j = 0; j < 40; j++) {
+			if (j % 4 == 3) {
+				put(&s, RING_OP_QUERY);
+				put(&s, i);
+				put_n(&s, j == 7 ? 0xffffffffu : mc_next(&s),
+				      4);
+			} else {
+				ring_honest_op(&s);
+			}
+		}
+		if (i == 1) {
+			put(&s, RING_OP_BREAK);
+			put(&s, RING_OP_QUERY);
+			put(&s, 1);
+			put_n(&s, 3, 4);
+		}
+		snprintf(name, sizeof(name), "query-%u", i);
 		bad |= write_seed(out, "ring", name, &s);
 	}
 	return bad;
@@ -245,11 +282,18 @@ static void bus_device(struct seed *s, unsigned int slot, bool honest)
 
 static void bus_driver(struct seed *s, unsigned int slot)
 {
-	unsigned int i, table = mc_below(s, 7);
+	unsigned int i, flags, table = mc_below(s, 7);
 
 	put(s, BUS_OP_DRV_REGISTER);
 	put(s, slot);
-	put(s, (mc_below(s, 8) == 0) | (mc_below(s, 4) == 0) << 1 | table << 2);
+	/* One draw per statement: the order of the operands of | is not
+	 * defined, the order of statements is. */
+	flags = mc_below(s, 8) == 0;
+	flags |= (mc_below(s, 4) == 0) << 1;
+	flags |= table << 2;
+	flags |= (mc_below(s, 4) == 0) << 5;
+	flags |= (mc_below(s, 4) == 0) << 6;
+	put(s, flags);
 	put(s, mc_below(s, 4) ? mc_below(s, 256) & 0xfc : mc_below(s, 256));
 	for (i = 0; i < 2; i++) {
 		unsigned int v = mc_below(s, 3) ? mc_below(s, 254) : 0xff;
@@ -307,7 +351,7 @@ static int make_bus(const char *out)
 		snprintf(name, sizeof(name), "seed-%02u", n);
 		bad |= write_seed(out, "bus", name, &s);
 	}
-	for (n = 0; n < 19; n++) {
+	for (n = 0; n < 22; n++) {
 		memset(&s, 0, sizeof(s));
 		s.prng = 6000 + n;
 		bus_device(&s, 0, true);
@@ -569,6 +613,321 @@ static int make_trace(const char *out)
 	return bad;
 }
 
+/* --- shim ---------------------------------------------------------------- */
+
+static void shim_put32(struct seed *s, u64 v)
+{
+	put_n(s, v, 4);
+}
+
+/* An arena: the target's buffer (op INIT) or a created one (CREATE),
+ * valid unless bad (1..6 as fuzz_shim.c reads it). */
+static void shim_arena(struct seed *s, bool create, unsigned int bad)
+{
+	unsigned int ident = mc_below(s, 2), phys = mc_below(s, 4);
+
+	put(s, create ? SHIM_OP_CREATE : SHIM_OP_INIT);
+	put(s, ident | phys << 1 | bad << 3 | mc_below(s, 4) << 6);
+	if (create)
+		put16(s, mc_below(s, 64));
+	else
+		put(s, mc_below(s, 2) ? 0 : 1 + mc_below(s, 64));
+	shim_put32(s, 1 + mc_below(s, 0x10000));
+}
+
+static void shim_alloc(struct seed *s, unsigned int slot)
+{
+	unsigned int cls;
+
+	put(s, SHIM_OP_ALLOC);
+	put(s, slot);
+	put(s, mc_below(s, 16));
+	/* Mostly small sizes, sometimes any class (fuzz_shim.c). */
+	cls = mc_below(s, 4) ? mc_below(s, 3) : 256;
+	if (cls == 256)
+		cls = mc_below(s, 256);
+	else
+		cls |= mc_below(s, 32) << 3;
+	put(s, cls);
+	shim_put32(s, mc_next(s));
+}
+
+static void shim_random_op(struct seed *s)
+{
+	unsigned int i, n;
+
+	switch (mc_below(s, 16)) {
+	case 0:
+	case 1:
+	case 2:
+	case 3:
+		shim_alloc(s, mc_below(s, 32));
+		break;
+	case 4:
+	case 5:
+	case 6:
+		put(s, SHIM_OP_FREE);
+		put(s, mc_below(s, 32));
+		put(s, mc_below(s, 3) ? 0 : mc_below(s, 8));
+		shim_put32(s, mc_below(s, 3) ? mc_below(s, 9000) : mc_next(s));
+		break;
+	case 7:
+		put(s, SHIM_OP_FAIL_HOOK);
+		put(s, mc_below(s, 2) ? 0 : mc_below(s, 256));
+		break;
+	case 8:
+	case 9:
+		put(s, mc_below(s, 2) ? SHIM_OP_VIRT : SHIM_OP_PHYS);
+		put(s, mc_below(s, 8));
+		shim_put32(s, mc_next(s));
+		put(s, mc_below(s, 3));
+		put(s, mc_below(s, 5));
+		break;
+	case 10:
+	case 11:
+		put(s, SHIM_OP_PRINTK);
+		put(s, mc_below(s, 21));
+		put(s, mc_below(s, 4) ? 0 : mc_below(s, 64));
+		n = mc_below(s, 24);
+		put(s, n);
+		for (i = 0; i < n; i++)
+			put(s, mc_below(s, 8)
+				       ? 'a' + mc_below(s, 26)
+				       : (u8) "<>\n70%9"[mc_below(s, 7)]);
+		n = mc_below(s, 8) ? mc_below(s, 40) : 0xff;
+		put(s, n);
+		for (i = 0; n != 0xff && i < n % 48; i++)
+			put(s, mc_below(s, 26));
+		break;
+	case 12:
+		put(s, SHIM_OP_REPORT);
+		put(s, mc_below(s, 9));
+		put(s, mc_below(s, 2));
+		break;
+	case 13:
+		put(s, mc_below(s, 4) ? SHIM_OP_RESET : SHIM_OP_DESTROY);
+		break;
+	default:
+		n = mc_below(s, 2);
+		i = mc_below(s, 6) ? 0 : 1 + mc_below(s, 6);
+		shim_arena(s, n, i);
+		break;
+	}
+}
+
+/* One program of a fixed theme per seed, then mixed programs. */
+static int make_shim(const char *out)
+{
+	static const char *const themes[] = {
+		"default-arena",   "own-arena",	       "own-identity",
+		"created",	   "created-identity", "bad-setup",
+		"fill-arena",	   "fail-hook",	       "misuse-free",
+		"translate-edges", "printk-levels",    "printk-default",
+		"reports",
+	};
+	unsigned int t, i, j;
+	struct seed s;
+	char name[64];
+	int bad = 0;
+
+	for (t = 0; t < sizeof(themes) / sizeof(themes[0]); t++) {
+		memset(&s, 0, sizeof(s));
+		s.prng = 7000 + t;
+		/* The header: no arena for the themes about set-up, else the
+		 * target's buffer (identity for some). */
+		put(&s, t == 0 || t == 5 ? 0 : t % 3 ? 1 : 0x81);
+		switch (t) {
+		case 0: /* nothing configured: the default arena */
+			/* First what needs no arena: reset, frees. */
+			put(&s, SHIM_OP_RESET);
+			for (i = 0; i < 3; i++) {
+				put(&s, SHIM_OP_FREE);
+				put(&s, 0);
+				put(&s, 5 + 2 * (i == 2));
+				shim_put32(&s, i);
+			}
+			for (i = 0; i < 24; i++)
+				shim_alloc(&s, i);
+			for (i = 0; i < 24; i++) {
+				put(&s, SHIM_OP_FREE);
+				put(&s, i);
+				put(&s, 0);
+				shim_put32(&s, 0);
+			}
+			break;
+		case 1:
+		case 2:
+			put(&s, SHIM_OP_INIT);
+			put(&s, t == 2);
+			put(&s, 0);
+			shim_put32(&s, 16);
+			for (i = 0; i < 60; i++)
+				shim_random_op(&s);
+			break;
+		case 3:
+		case 4:
+			put(&s, SHIM_OP_CREATE);
+			put(&s, t == 4 ? 1 : 2);
+			put16(&s, 255);
+			shim_put32(&s, 0);
+			for (i = 0; i < 60; i++)
+				shim_random_op(&s);
+			break;
+		case 5: /* every way a set-up is refused */
+			for (i = 1; i <= 6; i++)
+				for (j = 0; j < 2; j++)
+					shim_arena(&s, j, i);
+			shim_arena(&s, 1, 0);
+			shim_alloc(&s, 0);
+			for (i = 1; i <= 6; i++)
+				shim_arena(&s, i & 1, i);
+			put(&s, SHIM_OP_DESTROY);
+			put(&s, SHIM_OP_RESET);
+			break;
+		case 6: /* allocate until the arena is full, free, again */
+			put(&s, SHIM_OP_INIT);
+			put(&s, 0);
+			put(&s, 16);
+			shim_put32(&s, 4);
+			for (j = 0; j < 2; j++) {
+				for (i = 0; i < 32; i++) {
+					put(&s, SHIM_OP_ALLOC);
+					put(&s, i);
+					put(&s, i % 5);
+					put(&s, i % 3 ? 1 : 2);
+					shim_put32(&s, mc_next(&s));
+				}
+				for (i = 0; i < 32; i += 2) {
+					put(&s, SHIM_OP_FREE);
+					put(&s, i);
+					put(&s, 0);
+					shim_put32(&s, 0);
+				}
+			}
+			put(&s, SHIM_OP_RESET);
+			shim_alloc(&s, 1);
+			break;
+		case 7:
+			put(&s, SHIM_OP_FAIL_HOOK);
+			put(&s, 0x5a);
+			for (i = 0; i < 20; i++)
+				shim_alloc(&s, i);
+			put(&s, SHIM_OP_FAIL_HOOK);
+			put(&s, 0);
+			shim_alloc(&s, 21);
+			break;
+		case 8: /* each misuse of free */
+			put(&s, SHIM_OP_CREATE);
+			put(&s, 4);
+			put16(&s, 31);
+			shim_put32(&s, 0);
+			for (i = 0; i < 8; i++) {
+				put(&s, SHIM_OP_ALLOC);
+				put(&s, i);
+				put(&s, i % 2 ? 3 : 0);
+				put(&s, 1);
+				shim_put32(&s, 100 + i);
+			}
+			for (i = 0; i < 8; i++) {
+				put(&s, SHIM_OP_FREE);
+				put(&s, i);
+				put(&s, i);
+				shim_put32(&s, i * 3000);
+			}
+			for (i = 0; i < 8; i++) {
+				put(&s, SHIM_OP_FREE);
+				put(&s, i);
+				put(&s, i == 0 ? 5 : i == 1 ? 6 : 0);
+				shim_put32(&s, i);
+			}
+			/* A foreign pointer of each kind: the stack (kfree,
+			 * free_pages_exact) and just past the arena. */
+			for (i = 0; i < 3; i++) {
+				put(&s, SHIM_OP_FREE);
+				put(&s, 0);
+				put(&s, 5);
+				shim_put32(&s, i);
+			}
+			break;
+		case 9: /* every edge, every function, both modes */
+			for (j = 0; j < 2; j++) {
+				put(&s, SHIM_OP_INIT);
+				put(&s, j);
+				put(&s, 8);
+				shim_put32(&s, 9);
+				shim_alloc(&s, 0);
+				for (i = 0; i < 24; i++) {
+					put(&s, SHIM_OP_VIRT);
+					put(&s, i % 8);
+					shim_put32(&s, mc_next(&s));
+					put(&s, i / 8 + (i % 3 == 0 ? 3 : 0));
+				}
+				for (i = 0; i < 40; i++) {
+					put(&s, SHIM_OP_PHYS);
+					put(&s, i % 8);
+					shim_put32(&s, mc_next(&s));
+					put(&s, i / 8 % 3);
+					put(&s, i % 5);
+				}
+			}
+			break;
+		case 10: /* every call of printk, long texts too */
+		case 11:
+			for (i = 0; i < 21; i++) {
+				put(&s, SHIM_OP_PRINTK);
+				put(&s, t == 11 ? 20 : i);
+				put(&s, i % 3 ? 0 : 40 + i);
+				put(&s, 30);
+				for (j = 0; j < 30; j++)
+					put(&s, j == 0 && i % 4 == 1 ? '<'
+						: j == 1 && i % 4 == 1
+							? '0' + i % 9
+						: j == 2 && i % 4 == 1 ? '>'
+						: j == 29 && i % 2     ? '\n'
+								   : 'a' + j);
+				put(&s, i == 7 ? 0xff : i * 3);
+				for (j = 0; i != 7 && j < i * 3 % 48; j++)
+					put(&s, j);
+			}
+			/* Prefixes that are no level, with KERN_DEFAULT. */
+			for (i = 0; t == 10 && i < 5; i++) {
+				static const char *const pre[] = {
+					"<8>x", "</>x", "<3x", "<", "<7>"
+				};
+				const char *q = pre[i];
+
+				put(&s, SHIM_OP_PRINTK);
+				put(&s, 9);
+				put(&s, 0);
+				put(&s, (unsigned int)strlen(q));
+				while (*q)
+					put(&s, (u8)*q++);
+				put(&s, 0);
+			}
+			break;
+		default: /* every report, each condition */
+			for (i = 0; i < 18; i++) {
+				put(&s, SHIM_OP_REPORT);
+				put(&s, i / 2);
+				put(&s, i % 2);
+			}
+			break;
+		}
+		snprintf(name, sizeof(name), "theme-%02u-%s", t, themes[t]);
+		bad |= write_seed(out, "shim", name, &s);
+	}
+	for (t = 0; t < 24; t++) {
+		memset(&s, 0, sizeof(s));
+		s.prng = 8000 + t;
+		put(&s, t % 4 == 0 ? 0 : t % 4 == 1 ? 0x80 : 1);
+		for (i = 0; i < 80; i++)
+			shim_random_op(&s);
+		snprintf(name, sizeof(name), "mixed-%02u", t);
+		bad |= write_seed(out, "shim", name, &s);
+	}
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	int bad;
@@ -581,5 +940,6 @@ int main(int argc, char **argv)
 	bad |= make_bus(argv[1]);
 	bad |= make_world(argv[1]);
 	bad |= make_trace(argv[1]);
+	bad |= make_shim(argv[1]);
 	return bad;
 }

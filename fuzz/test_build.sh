@@ -24,7 +24,7 @@ CC=$clang CFLAGS="-fsanitize=fuzzer-no-link,address" \
 }
 
 status=0
-for t in ring bus world; do
+for t in ring bus world trace shim; do
 	for f in "$t" "${t}_seed_corpus.zip" "$t.dict" "$t.options"; do
 		if [[ ! -s $out/$f ]]; then
 			echo "FAIL: $out/$f missing or empty"

@@ -85,7 +85,8 @@
 #define FUZZ_FINDINGS_MAX 4096
 #define FUZZ_OUTPUT_KEEP 65536
 
-static const char *const fuzz_targets[] = { "ring", "bus", "world", "trace" };
+static const char *const fuzz_targets[] = { "ring", "bus", "world", "trace",
+					    "shim" };
 
 enum fuzz_engine { ENGINE_LIBFUZZER, ENGINE_AFL };
 
@@ -133,7 +134,7 @@ static volatile sig_atomic_t fuzz_stop_signal;
 void cli_fuzz_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: ringside fuzz --target ring|bus|world|trace "
+		"usage: ringside fuzz --target ring|bus|world|trace|shim "
 		"[--engine libfuzzer|afl]\n"
 		"                     [--time DURATION] [--jobs N] [--db FILE] "
 		"[--corpus DIR]\n"
@@ -164,7 +165,7 @@ void cli_fuzz_usage(FILE *out)
 		"prints its replay command, one line per finding.\n"
 		"\n"
 		"Options:\n"
-		"  --target T       ring, bus, world or trace "
+		"  --target T       ring, bus, world, trace or shim "
 		"(fuzz/README.md)\n"
 		"  --engine E       libfuzzer (default) or afl\n"
 		"  --time DURATION  how long: 30s, 10m, 1h, or seconds "
@@ -304,7 +305,7 @@ static int take_option(struct fuzz_opts *o, const char *name, const char *v)
 	if (strcmp(name, "--target") == 0) {
 		if (!known_target(v))
 			return usage_error("unknown target '%s' (ring, bus, "
-					   "world or trace)",
+					   "world, trace or shim)",
 					   v);
 		o->target = v;
 	} else if (strcmp(name, "--engine") == 0) {
@@ -393,8 +394,8 @@ static int parse_opts(struct fuzz_opts *o, int argc, char **argv)
 		return usage_error("unexpected argument '%s'", argv[i]);
 	}
 	if (!o->reproduce && !o->target)
-		return usage_error("%s", "no --target given (ring, bus, world "
-					 "or trace)");
+		return usage_error("%s", "no --target given (ring, bus, world, "
+					 "trace or shim)");
 	if (!o->target)
 		o->target = "world";
 	return 0;
