@@ -13,6 +13,13 @@
 #   CC=clang CFLAGS="-fsanitize=fuzzer-no-link,address" \
 #   LIB_FUZZING_ENGINE=-fsanitize=fuzzer OUT=/tmp/out fuzz/build.sh
 set -euo pipefail
+# --help prints the comment above.
+case ${1:-} in
+-h | --help)
+	sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"
+	exit 0
+	;;
+esac
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 : "${CC:?set CC (e.g. clang)}"
