@@ -1003,10 +1003,12 @@ static void shim_op_phys(void)
  * level (else SHIM_DEFAULT_LEVEL), one trailing newline dropped. */
 static int shim_expect_log(const char *f, char *text)
 {
-	size_t len;
+	size_t n = strnlen(f, SHIM_PRINTK_BYTES - 1), len;
 	int level = SHIM_DEFAULT_LEVEL;
 
-	snprintf(text, SHIM_PRINTK_BYTES, "%s", f);
+	/* Cut on purpose, as report.c cuts. */
+	memcpy(text, f, n);
+	text[n] = '\0';
 	if (text[0] == '<' && text[1] >= '0' && text[1] <= '7' &&
 	    text[2] == '>') {
 		level = text[1] - '0';
