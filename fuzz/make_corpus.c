@@ -367,19 +367,6 @@ static int make_bus(const char *out)
 
 /* --- world --------------------------------------------------------------- */
 
-/* The bytes choice_init_bytes needs for a draw below bound (choice.c). */
-static unsigned int bytes_for_bound(u64 bound)
-{
-	u64 max = bound - 1;
-	unsigned int n = 0;
-
-	while (max != 0) {
-		n++;
-		max >>= 8;
-	}
-	return n;
-}
-
 /* Runs seed as fuzz_world runs its input; the draws become the bytes. */
 static int world_seed(u64 seed, struct seed *s, struct sim_result *result)
 {
@@ -397,7 +384,7 @@ static int world_seed(u64 seed, struct seed *s, struct sim_result *result)
 	memset(s, 0, sizeof(*s));
 	for (i = 0; i < choice_count(&cs); i++)
 		put_n(s, choice_values(&cs)[i],
-		      bytes_for_bound(choice_bounds(&cs)[i]));
+		      choice_bytes_for_bound(choice_bounds(&cs)[i]));
 	choice_free(&cs);
 	return 0;
 }

@@ -124,8 +124,7 @@ static u64 draw_seed(struct choice_source *cs, u64 bound)
 	return high;
 }
 
-/* Bytes that hold bound - 1: 0 for bound 1, 8 for bound 0 (2^64). */
-static unsigned int bytes_for_bound(u64 bound)
+unsigned int choice_bytes_for_bound(u64 bound)
 {
 	u64 max = bound - 1;
 	unsigned int n = 0;
@@ -139,7 +138,7 @@ static unsigned int bytes_for_bound(u64 bound)
 
 static u64 draw_bytes(struct choice_source *cs, u64 bound)
 {
-	unsigned int n = bytes_for_bound(bound), i;
+	unsigned int n = choice_bytes_for_bound(bound), i;
 	u64 raw = 0;
 
 	for (i = 0; i < n && cs->bytes_pos < cs->bytes_len; i++)

@@ -95,6 +95,10 @@ u64 choice_range(struct choice_source *cs, u64 lo, u64 hi);
  */
 bool choice_chance(struct choice_source *cs, u32 numerator, u32 denominator);
 
+/* The bytes the bytes back end consumes for one draw below bound: those
+ * that hold bound - 1 (0 for bound 1, 8 for bound 0, that is 2^64). */
+unsigned int choice_bytes_for_bound(u64 bound);
+
 /* The log (note 1): choice_count() entries, valid until the next draw. */
 size_t choice_count(const struct choice_source *cs);
 const u64 *choice_values(const struct choice_source *cs);
