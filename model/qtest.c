@@ -441,7 +441,7 @@ static unsigned int size_bar(struct qtest *q, struct pci_dev *d, unsigned int i,
 		pci_cfg_writel(q, d->bdf, off_hi, orig_hi);
 	}
 	if (lo == 0 || lo == 0xffffffffu)
-		return *is64 ? 2 : 1; /* not implemented */
+		return *is64 ? 2 : 1; /* the device has no such BAR */
 	if (d->bar[i].io)
 		mask = (u64)(lo & ~3u) | 0xffffffff00000000ULL;
 	else
