@@ -51,18 +51,24 @@ static inline void test_db_create(struct test_db *t)
 	test_db_reopen(t);
 }
 
-/* Closes it, removes the file (and its WAL) and the folder. */
-static inline void test_db_remove(struct test_db *t)
+/* Removes a trace file and what SQLite keeps beside it. */
+static inline void trace_files_remove(const char *path)
 {
 	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
 	char p[128];
 	size_t i;
 
-	test_db_close(t);
 	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-		snprintf(p, sizeof(p), "%s%s", t->path, suffix[i]);
+		snprintf(p, sizeof(p), "%s%s", path, suffix[i]);
 		remove(p);
 	}
+}
+
+/* Closes it, removes the file (and its WAL) and the folder. */
+static inline void test_db_remove(struct test_db *t)
+{
+	test_db_close(t);
+	trace_files_remove(t->path);
 	rmdir(t->dir);
 }
 

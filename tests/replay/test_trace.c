@@ -8,6 +8,7 @@
 #define _POSIX_C_SOURCE 200809L /* fork, kill, waitpid, nanosleep */
 
 #include "harness.h"
+#include "replay_db.h"
 
 #include <choice.h>
 #include <signal.h>
@@ -24,17 +25,6 @@
 
 static char path_a[64], path_b[64];
 
-static void remove_trace(const char *path)
-{
-	char side[80];
-
-	unlink(path);
-	snprintf(side, sizeof(side), "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", path);
-	unlink(side);
-}
-
 /* Fresh paths for this test (the pid keeps parallel runs apart). */
 static void fresh_paths(const char *name)
 {
@@ -42,14 +32,14 @@ static void fresh_paths(const char *name)
 		 (int)getpid(), name);
 	snprintf(path_b, sizeof(path_b), "/tmp/rs-trace-%d-%s-b.db",
 		 (int)getpid(), name);
-	remove_trace(path_a);
-	remove_trace(path_b);
+	trace_files_remove(path_a);
+	trace_files_remove(path_b);
 }
 
 static void cleanup(void)
 {
-	remove_trace(path_a);
-	remove_trace(path_b);
+	trace_files_remove(path_a);
+	trace_files_remove(path_b);
 }
 
 /*

@@ -8,6 +8,7 @@
 #define _POSIX_C_SOURCE 200809L /* getpid */
 
 #include "harness.h"
+#include "replay_db.h"
 
 #include <choice.h>
 #include <sqlite3.h>
@@ -22,31 +23,20 @@
 
 static char base[64], path[64];
 
-static void remove_trace(const char *p)
-{
-	char side[80];
-
-	unlink(p);
-	snprintf(side, sizeof(side), "%s-wal", p);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", p);
-	unlink(side);
-}
-
 static void fresh_paths(const char *name)
 {
 	snprintf(base, sizeof(base), "/tmp/rs-hostile-%d-%s-base.db",
 		 (int)getpid(), name);
 	snprintf(path, sizeof(path), "/tmp/rs-hostile-%d-%s.db", (int)getpid(),
 		 name);
-	remove_trace(base);
-	remove_trace(path);
+	trace_files_remove(base);
+	trace_files_remove(path);
 }
 
 static void cleanup(void)
 {
-	remove_trace(base);
-	remove_trace(path);
+	trace_files_remove(base);
+	trace_files_remove(path);
 }
 
 static void write_file(const char *p, const void *data, size_t n)
@@ -287,7 +277,7 @@ static void foreign_sqlite_database(void)
 	open_fails(TRACE_READ, TRACE_ENOTTRACE,
 		   "not a ringside trace (application_id 0x00000000");
 	open_fails(TRACE_CREATE, TRACE_ENOTTRACE, "not a ringside trace");
-	remove_trace(path);
+	trace_files_remove(path);
 	/* our id and version, but no runs */
 	snprintf(sql, sizeof(sql),
 		 "CREATE TABLE accounts(id INTEGER);"
@@ -296,7 +286,7 @@ static void foreign_sqlite_database(void)
 	sql_exec(path, sql);
 	open_fails(TRACE_READ, TRACE_ENOTTRACE,
 		   "not a ringside trace (no runs table)");
-	remove_trace(path);
+	trace_files_remove(path);
 	/* a runs table, but not ours */
 	snprintf(sql, sizeof(sql),
 		 "CREATE TABLE runs(id INTEGER PRIMARY KEY, x TEXT);"
@@ -371,7 +361,7 @@ static void flipped_bytes_never_crash(void)
 			x = x * 6364136223846793005ull + 1442695040888963407ull;
 			copy[(x >> 33) % n] ^= (u8)(1 + (x >> 20) % 255);
 		}
-		remove_trace(path);
+		trace_files_remove(path);
 		write_file(path, copy, n);
 		db = NULL;
 		tries++;
@@ -507,7 +497,7 @@ static void absurd_run_values(void)
 
 	fresh_paths("runs");
 	corrupt_runs(cases, sizeof(cases) / sizeof(cases[0]) - 3, NULL);
-	remove_trace(path);
+	trace_files_remove(path);
 	/* fail_step is NOT NULL in our schema, a hostile file's need not
 	 * be: the last three on a file whose schema allows a NULL */
 	corrupt_runs(cases + sizeof(cases) / sizeof(cases[0]) - 3, 3,
