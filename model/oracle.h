@@ -14,7 +14,8 @@
  *                          consistent or not every descriptor is free
  *   stall                  the driver waited with buffers outstanding for
  *                          more than stall_steps steps without one coming
- *                          back
+ *                          back, while the device was not making progress
+ *                          the driver had legally not been told about yet
  *
  * The world adds its own names through oracle_fail() ("warn", "leak",
  * "driver-rule").
@@ -76,5 +77,11 @@ void oracle_queue_teardown(struct oracle *o, struct virtqueue *vq);
  * (has buffers outstanding). A token returned counts as progress. A stall
  * the device caused (excused) is counted in device_stalls, not failed. */
 void oracle_progress_tick(struct oracle *o, bool waiting, bool excused);
+/* Progress on the device's side that the driver need not know of yet: the
+ * device completed requests and no interrupt is due under the notification
+ * rules (e.g. enable_cb_delayed asked for one only after 3/4 of the
+ * outstanding buffers) and the driver need not poll. Waiting for a slow
+ * device is then legal, not a stall. */
+void oracle_progress_device(struct oracle *o);
 
 #endif /* RINGSIDE_MODEL_ORACLE_H */

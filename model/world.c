@@ -53,6 +53,7 @@ struct sim_world {
 	bool plugged;	  /* the device is registered */
 	bool class_ready; /* device and driver classes initialised */
 	u64 unplugs;
+	u64 dev_completed; /* the device's completions at the last tick */
 	u64 checks, check_fault[VRING_FAULT_COUNT], check_clamped;
 	u64 features; /* negotiated at the last successful probe */
 };
@@ -354,6 +355,52 @@ static bool stall_excused(const struct sim_world *w)
 	return false;
 }
 
+/* Whether the driver should know of the used entries waiting on queue q:
+ * an interrupt is due under the notification rules (VIRTIO-FACTS.md:
+ * with EVENT_IDX, used_event lies among the entries added since the
+ * driver's last get_buf; without, NO_INTERRUPT is clear), or the driver
+ * turned callbacks off and so must poll. A broken queue owes nothing. */
+static bool queue_owed(struct sim_world *w, unsigned int q)
+{
+	struct virtqueue *vq = w->t.queues[q].vq;
+	struct vring *vr = simt_vring(&w->t, q);
+	struct vring_stats stats;
+	u16 used_idx = w->dev.q[q].used_idx, waiting, past;
+
+	if (!vq || !vr || virtqueue_is_broken(vq))
+		return false;
+	virtqueue_get_stats(vq, &stats);
+	waiting = (u16)(used_idx - (u16)stats.used);
+	if (waiting == 0)
+		return false;
+	if (w->drv.cb_off[q] || w->dev.q[q].irq_pending)
+		return true;
+	if (!(w->t.driver_features & (1ULL << VIRTIO_RING_F_EVENT_IDX)))
+		return !(READ_ONCE(vr->avail->flags) &
+			 VRING_AVAIL_F_NO_INTERRUPT);
+	/* used_event in [last used, used idx): the device crossed it. */
+	past = (u16)(used_idx - 1 - READ_ONCE(vring_used_event(vr)));
+	return past < waiting;
+}
+
+/* The device completed requests in this step while nothing was owed to
+ * the driver: the wait is the notification rules' (a slow device and
+ * delayed callbacks), progress, not a stall. Completions while the driver
+ * is owed something do not count: it should have got them back. */
+static void note_device_progress(struct sim_world *w)
+{
+	unsigned int q;
+	bool moved = w->dev.completed != w->dev_completed;
+
+	w->dev_completed = w->dev.completed;
+	if (!moved || !w->plugged)
+		return;
+	for (q = 0; q < w->dev.cls->nqueues; q++)
+		if (queue_owed(w, q))
+			return;
+	oracle_progress_device(&w->oracle);
+}
+
 /* Planted ring-side bugs (world.h), to show the oracles fire. */
 static void plant_faults(struct sim_world *w)
 {
@@ -401,6 +448,7 @@ static void world_step(struct sim_world *w)
 	recover_needs_reset(w);
 	plant_faults(w);
 	check_false_alarm(w);
+	note_device_progress(w);
 	oracle_progress_tick(&w->oracle,
 			     w->plugged && sim_device_waiting(&w->dev) > 0,
 			     stall_excused(w));

@@ -28,7 +28,13 @@
  *                         outstanding and none came back, and the device
  *                         did nothing to cause it (a withheld interrupt, a
  *                         request never completed, a broken queue are the
- *                         device's: counted in device_stalls, not failed)
+ *                         device's: counted in device_stalls, not failed).
+ *                         A device that completes while no interrupt is
+ *                         due (the notification rules, enable_cb_delayed's
+ *                         3/4) and the driver need not poll makes
+ *                         progress: the wait is legal. Completions the
+ *                         driver should know of (an interrupt due,
+ *                         callbacks off) do not count
  *   data-integrity        a workload read back something else than what
  *                         an honest device must have given
  *   false-alarm           a queue broke with only legal behaviour
