@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Largest count (steps, events, choices) a sane run can have. */
 #define TRACE_COUNT_MAX ((u64)1 << 40)
@@ -127,6 +128,9 @@ struct trace_db {
 	sqlite3 *sql;
 	char *path;
 	bool writable;
+	s64 wait_ms;	 /* longest wait for a lock (busy_wait) */
+	s64 wait_start;	 /* when the current wait began */
+	u32 wait_jitter; /* spreads the retries of several writers */
 	bool in_batch;
 	sqlite3_stmt *st[ST_COUNT];
 	u8 *scratch; /* the choices blob being written */
@@ -197,6 +201,12 @@ static int sql_fail(struct trace_db *db, const char *what, int rc)
 	case SQLITE_READONLY:
 		return fail(db, TRACE_EIO, "%s: the file is read only (%s)",
 			    what, msg);
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+		return fail(db, TRACE_EIO, "%s: %s (%s)", what, msg,
+			    db->sql && sqlite3_system_errno(db->sql)
+				    ? strerror(sqlite3_system_errno(db->sql))
+				    : "no system error");
 	default:
 		return fail(db, TRACE_EIO, "%s: %s", what, msg);
 	}
@@ -217,10 +227,34 @@ static void pause_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Steps a statement that returns no rows. SQLITE_BUSY (a lock the busy
- * handler could not wait for, e.g. during WAL recovery) is retried until
- * the busy timeout has passed. */
-static int step_done(sqlite3_stmt *st)
+/*
+ * The busy handler: another connection holds the lock. Sleep and try
+ * again, backing off from 1 ms to BUSY_SLEEP_MAX_MS with a little jitter
+ * (so that writers that wait together do not retry in lockstep), until
+ * db->wait_ms have passed. Writers hold the lock for short transactions
+ * only, so a waiter gets it between two of them.
+ */
+#define BUSY_SLEEP_MAX_MS 25
+static int busy_wait(void *ctx, int count)
+{
+	struct trace_db *db = ctx;
+	long sleep_ms;
+
+	if (count == 0)
+		db->wait_start = now_ms();
+	if (now_ms() - db->wait_start >= db->wait_ms)
+		return 0;
+	sleep_ms = count < 5 ? 1L << count : BUSY_SLEEP_MAX_MS;
+	db->wait_jitter = db->wait_jitter * 1103515245u + 12345u;
+	sleep_ms += (long)(db->wait_jitter >> 16) % (sleep_ms / 2 + 1);
+	pause_ms(sleep_ms);
+	return 1;
+}
+
+/* Steps a statement that returns no rows. SQLITE_BUSY that the busy
+ * handler is not asked about (e.g. during WAL recovery) is retried until
+ * the handle's wait has passed. */
+static int step_done_wait(sqlite3_stmt *st, s64 wait_ms)
 {
 	s64 start = now_ms();
 	int rc;
@@ -228,12 +262,16 @@ static int step_done(sqlite3_stmt *st)
 	for (;;) {
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
-		if ((rc & 0xff) != SQLITE_BUSY ||
-		    now_ms() - start > TRACE_BUSY_TIMEOUT_MS)
+		if ((rc & 0xff) != SQLITE_BUSY || now_ms() - start > wait_ms)
 			break;
 		pause_ms(1);
 	}
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
+static int step_done(sqlite3_stmt *st)
+{
+	return step_done_wait(st, TRACE_BUSY_TIMEOUT_MS);
 }
 
 static int exec_sql(struct trace_db *db, const char *sql, const char *what)
@@ -244,7 +282,7 @@ static int exec_sql(struct trace_db *db, const char *sql, const char *what)
 	for (;;) {
 		rc = sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
 		if ((rc & 0xff) != SQLITE_BUSY ||
-		    now_ms() - start > TRACE_BUSY_TIMEOUT_MS)
+		    now_ms() - start > db->wait_ms)
 			break;
 		pause_ms(1);
 	}
@@ -397,12 +435,17 @@ static int check_identity(struct trace_db *db, int flags)
 	s64 app, version, objects, runs;
 	int rc;
 
-	rc = query_int(db, "PRAGMA application_id", &app);
+	/* one read transaction: a file another process is creating is
+	 * seen before or after, never half made */
+	rc = exec_sql(db, "BEGIN", "opening");
+	if (rc == 0)
+		rc = query_int(db, "PRAGMA application_id", &app);
 	if (rc == 0)
 		rc = query_int(db, "PRAGMA user_version", &version);
 	if (rc == 0)
 		rc = query_int(db, "SELECT count(*) FROM sqlite_master",
 			       &objects);
+	sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL);
 	if (rc)
 		return rc;
 	if (objects == 0 && app == 0 && version == 0) {
@@ -479,7 +522,10 @@ static int open_file(struct trace_db *db, int flags)
 	if (rc != SQLITE_OK)
 		return sql_fail(db, "opening", rc);
 	sqlite3_extended_result_codes(db->sql, 1);
-	sqlite3_busy_timeout(db->sql, TRACE_BUSY_TIMEOUT_MS);
+	db->wait_ms = flags == TRACE_READ ? TRACE_BUSY_TIMEOUT_MS
+					  : TRACE_WRITE_WAIT_MS;
+	db->wait_jitter = (u32)getpid();
+	sqlite3_busy_handler(db->sql, busy_wait, db);
 	sqlite3_limit(db->sql, SQLITE_LIMIT_LENGTH, TRACE_LENGTH_LIMIT);
 	/* The file is untrusted: no schema-defined side effects. */
 	sqlite3_db_config(db->sql, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
@@ -582,6 +628,17 @@ enum trace_source trace_source_lookup(const char *name)
 	return TRACE_SOURCE_COUNT;
 }
 
+int trace_file_bytes(struct trace_db *db, u64 *bytes)
+{
+	s64 pages = 0, page_size = 0;
+	int rc = query_int(db, "PRAGMA page_count", &pages);
+
+	if (rc == 0)
+		rc = query_int(db, "PRAGMA page_size", &page_size);
+	*bytes = rc == 0 ? (u64)pages * (u64)page_size : 0;
+	return rc;
+}
+
 /* ---- transactions -------------------------------------------------- */
 
 static int need_writable(struct trace_db *db)
@@ -595,8 +652,13 @@ static int need_writable(struct trace_db *db)
 
 static int begin_immediate(struct trace_db *db)
 {
-	int rc = step_done(db->st[ST_BEGIN]);
+	int rc = step_done_wait(db->st[ST_BEGIN], db->wait_ms);
 
+	if ((rc & 0xff) == SQLITE_BUSY)
+		return fail(db, TRACE_EBUSY,
+			    "another process kept the file locked for %" PRId64
+			    " s",
+			    db->wait_ms / 1000);
 	return rc ? sql_fail(db, "beginning a transaction", rc) : 0;
 }
 

@@ -47,10 +47,12 @@
  * blob: each gives a clear error (TRACE_ECORRUPT with a message), never a
  * crash.
  *
- * Writers use WAL, a busy timeout, prepared statements and batched
- * transactions (trace_begin/trace_commit), so that several processes can
- * record into one file and a killed process loses only its uncommitted
- * batch.
+ * Writers use WAL, a busy handler that backs off and retries, prepared
+ * statements and batched transactions (trace_begin/trace_commit), so that
+ * several processes can record into one file and a killed process loses
+ * only its uncommitted batch. A batch must be short: a writer that holds
+ * it open while it does other work starves the others (recorder.h queues
+ * runs in memory instead).
  */
 #ifndef RINGSIDE_REPLAY_TRACE_H
 #define RINGSIDE_REPLAY_TRACE_H
@@ -63,7 +65,11 @@
 #define TRACE_SCHEMA_VERSION 1
 #define TRACE_APPLICATION_ID 0x52534944 /* "RSID" */
 #define TRACE_DEFAULT_PATH "ringside.db"
+/* Longest a reader waits for a lock, and a writer for the write lock
+ * (writers hold it for short transactions; a long wait means another
+ * program, e.g. an sqlite3 session, holds a transaction open). */
 #define TRACE_BUSY_TIMEOUT_MS 10000
+#define TRACE_WRITE_WAIT_MS 300000
 /* Most choices or input bytes one run may carry (hostile files). */
 #define TRACE_CHOICES_MAX ((size_t)1 << 24)
 #define TRACE_INPUT_MAX ((size_t)1 << 24)
@@ -80,6 +86,7 @@ enum trace_error {
 	TRACE_ENOENT = -5,    /* no such run */
 	TRACE_EINVAL = -6,    /* bad argument */
 	TRACE_ENOMEM = -7,
+	TRACE_EBUSY = -8, /* the write lock stayed taken too long */
 };
 
 enum trace_source {
@@ -135,6 +142,10 @@ int trace_open(const char *path, int flags, struct trace_db **out, char *err,
 void trace_close(struct trace_db *db);
 /* The message of the last failed call on db. */
 const char *trace_errmsg(const struct trace_db *db);
+
+/* The size of the database (pages times page size, the WAL's pages
+ * included): inside a transaction, what it has written so far. */
+int trace_file_bytes(struct trace_db *db, u64 *bytes);
 
 /* Batching: everything between begin and commit is one transaction. */
 int trace_begin(struct trace_db *db);

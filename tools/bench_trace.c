@@ -12,6 +12,11 @@
  *      events recorded (what `--record all` costs): the slowdown factor
  *      (target <= 3x).
  *   4. reading back with trace_get_events: events/s.
+ *   5. 1, 2 and 4 processes recording campaigns into one file through
+ *      the recorder (replay/recorder.h), rows only (--record failures)
+ *      and with every run's events (--record all): runs/s over all
+ *      writers, and the bytes the file grew by per run. Every run must
+ *      be there afterwards.
  *
  * The file lives in /tmp and is removed at exit. Exit status: 0 whatever
  * the numbers (slow machines do not fail), 1 when the store failed, 2 for
@@ -20,6 +25,7 @@
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, getpid */
 
 #include <choice.h>
+#include <recorder.h>
 #include <trace.h>
 #include <world.h>
 
@@ -27,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +50,7 @@ struct bench_opts {
 	u64 rows;	   /* ceiling rows */
 	u64 store_runs;	   /* runs stored in section 2 */
 	u64 campaign_runs; /* runs of section 3 */
+	u64 writer_runs;   /* runs of each writer of section 5 */
 	u64 steps;
 };
 
@@ -345,11 +353,114 @@ static int bench_campaign(const struct bench_opts *o, double *plain_s,
 	return rc;
 }
 
+/* One writer of section 5: runs seeds first.. and records them; the
+ * exit status says whether every run was kept. */
+static int writer(const struct bench_opts *o, u64 first, bool events)
+{
+	struct sim_config cfg = { .steps_max = o->steps,
+				  .device = SIM_DEVICE_ANY,
+				  .swarm = true };
+	struct trace_recorder *rec;
+	struct choice_source cs;
+	struct sim_result r;
+	struct trace_run run;
+	struct event_log log;
+	char err[600];
+	u64 seed;
+	int rc = 0;
+
+	if (trace_recorder_open(path, &rec, err, sizeof(err))) {
+		fprintf(stderr, "bench_trace: %s\n", err);
+		return 1;
+	}
+	for (seed = first; rc == 0 && seed < first + o->writer_runs; seed++) {
+		event_log_init(&log, 0);
+		cfg.log = events ? &log : NULL;
+		choice_init_seed(&cs, seed);
+		sim_run(&cfg, &cs, &r);
+		describe(&cfg, &r, seed, &run);
+		run.has_events = events;
+		choice_free(&cs);
+		rc = trace_recorder_add(rec, &run, events ? &log : NULL, NULL);
+		event_log_free(&log);
+	}
+	if (rc)
+		fprintf(stderr, "bench_trace: %s\n",
+			trace_recorder_errmsg(rec));
+	if (trace_recorder_close(rec) && !rc)
+		rc = 1;
+	return rc ? 1 : 0;
+}
+
+/* The runs in the file and its size. */
+static s64 count_runs(u64 *bytes)
+{
+	sqlite3 *sql = NULL;
+	sqlite3_stmt *st = NULL;
+	s64 runs = -1, pages = 0, page_size = 0;
+
+	if (sqlite3_open_v2(path, &sql, SQLITE_OPEN_READONLY, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_prepare_v2(sql,
+			       "SELECT count(*), (SELECT page_count FROM "
+			       "pragma_page_count), (SELECT page_size FROM "
+			       "pragma_page_size) FROM runs",
+			       -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		runs = sqlite3_column_int64(st, 0);
+		pages = sqlite3_column_int64(st, 1);
+		page_size = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(sql);
+	*bytes = (u64)(pages * page_size);
+	return runs;
+}
+
+/* 5: n writers at once; runs/s over all of them, bytes per run. */
+static int bench_writers(const struct bench_opts *o, int n, bool events,
+			 double *runs_per_s, double *bytes_per_run)
+{
+	struct trace_db *db = open_store();
+	pid_t pids[8];
+	u64 before = 0, after = 0;
+	s64 runs = 0;
+	int i, status, rc = 0;
+	double t0;
+
+	if (!db || trace_file_bytes(db, &before))
+		return -1;
+	trace_close(db);
+	fflush(NULL);
+	t0 = now();
+	for (i = 0; i < n; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0)
+			_exit(writer(o, (u64)i * 1000000 + 1, events));
+	}
+	for (i = 0; i < n; i++)
+		if (pids[i] < 0 || waitpid(pids[i], &status, 0) != pids[i] ||
+		    !WIFEXITED(status) || WEXITSTATUS(status))
+			rc = -1;
+	*runs_per_s = (double)(o->writer_runs * (u64)n) / (now() - t0);
+	runs = count_runs(&after);
+	if (runs != (s64)(o->writer_runs * (u64)n)) {
+		fprintf(stderr, "bench_trace: %lld runs of %llu kept\n",
+			(long long)runs,
+			(unsigned long long)(o->writer_runs * (u64)n));
+		rc = -1;
+	}
+	*bytes_per_run = (double)(after - before) / (double)runs;
+	remove_db();
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct bench_opts o = { .rows = 2000000,
 				.store_runs = 800,
 				.campaign_runs = 400,
+				.writer_runs = 400,
 				.steps = SIM_STEPS_DEFAULT };
 	double ceiling = 0, write_rate = 0, read_rate = 0, plain = 0,
 	       logged = 0, recorded = 0;
@@ -361,6 +472,7 @@ int main(int argc, char **argv)
 			o.rows = 200000;
 			o.store_runs = 100;
 			o.campaign_runs = 50;
+			o.writer_runs = 40;
 		} else if (!strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;
@@ -393,6 +505,21 @@ int main(int argc, char **argv)
 	       (unsigned long long)events, recorded / plain, logged,
 	       (double)events / plain);
 	printf("4. trace_get_events: %.0f events/s\n", read_rate);
+	for (i = 0; i < 2; i++) {
+		static const int writers[] = { 1, 2, 4 };
+		double rate[3], bytes[3];
+		int w;
+
+		for (w = 0; w < 3; w++)
+			if (bench_writers(&o, writers[w], i == 1, &rate[w],
+					  &bytes[w]))
+				return 1;
+		printf("5. %s, %llu runs per writer: 1 writer %.0f runs/s, "
+		       "2 writers %.0f, 4 writers %.0f; %.0f bytes per run\n",
+		       i ? "--record all" : "rows only",
+		       (unsigned long long)o.writer_runs, rate[0], rate[1],
+		       rate[2], bytes[0]);
+	}
 	free_logs();
 	return 0;
 }

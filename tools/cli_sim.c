@@ -20,6 +20,7 @@
 
 #include <adversary.h>
 #include <choice.h>
+#include <recorder.h>
 #include <replay.h>
 #include <sim_transport.h>
 #include <trace.h>
@@ -40,10 +41,6 @@
 #define SPEC_BYTES 1024
 #define REPRODUCE_BYTES (SPEC_BYTES + 256)
 #define PROGRESS_SECONDS 1.0
-/* Runs recorded per transaction, and the longest a transaction stays
- * open: what a killed campaign can lose. */
-#define RECORD_BATCH_RUNS 1000
-#define RECORD_BATCH_SECONDS 1.0
 #define RECORD_ERR_BYTES 512
 
 /* What a campaign writes to the trace file (--record). */
@@ -68,12 +65,12 @@ struct sim_opts {
 	const char *db_path;
 };
 
-/* The open trace file of a recording command. */
+/* The open trace file of a recording command (recorder.h: runs are
+ * queued and written in short transactions, so that other processes can
+ * record into the same file). */
 struct recorder {
-	struct trace_db *db;
-	u64 batched; /* runs in the open transaction */
-	double batch_start;
-	int error; /* a failed write: recording stopped, exit status 2 */
+	struct trace_recorder *db;
+	int error; /* a failed write: the campaign stops, exit status 2 */
 };
 
 struct oracle_count {
@@ -507,27 +504,21 @@ static int record_open(const struct sim_opts *o, struct recorder *rec)
 	memset(rec, 0, sizeof(*rec));
 	if (o->record == RECORD_NONE || o->list)
 		return 0;
-	if (trace_open(o->db_path, TRACE_CREATE, &rec->db, err, sizeof(err))) {
+	if (trace_recorder_open(o->db_path, &rec->db, err, sizeof(err))) {
 		fprintf(stderr, "ringside sim: %s\n", err);
 		return CLI_EXIT_USAGE;
 	}
 	return 0;
 }
 
-static void record_error(struct recorder *rec, const char *what)
+static void record_error(struct recorder *rec)
 {
-	fprintf(stderr, "ringside sim: recording stopped: %s: %s\n", what,
-		trace_errmsg(rec->db));
-	rec->error = CLI_EXIT_USAGE;
-}
-
-static void record_commit(struct recorder *rec)
-{
-	if (!rec->batched || rec->error)
+	if (rec->error)
 		return;
-	if (trace_commit(rec->db))
-		record_error(rec, "commit");
-	rec->batched = 0;
+	fprintf(stderr,
+		"ringside sim: recording failed, the campaign stops: %s\n",
+		trace_recorder_errmsg(rec->db));
+	rec->error = CLI_EXIT_USAGE;
 }
 
 /* Closes the trace file; returns the exit status a failed write asks for
@@ -536,18 +527,18 @@ static int record_close(struct recorder *rec)
 {
 	if (!rec->db)
 		return 0;
-	record_commit(rec);
-	trace_close(rec->db);
+	if (trace_recorder_close(rec->db))
+		record_error(rec);
 	rec->db = NULL;
 	return rec->error;
 }
 
 /* Adds one run (its events when log is given, its choices when it
- * failed); returns its id, 0 when it was not recorded. */
+ * failed); returns its id when want_id (0 when it was not recorded). */
 static s64 record_run(struct recorder *rec, u64 seed,
 		      const struct sim_config *cfg, const struct sim_result *r,
 		      const struct choice_source *cs,
-		      const struct event_log *log, double seconds)
+		      const struct event_log *log, double seconds, bool want_id)
 {
 	bool events = log && event_log_complete(log);
 	bool choices = r->failed && choice_recordable(cs);
@@ -559,29 +550,16 @@ static s64 record_run(struct recorder *rec, u64 seed,
 	if (replay_fill_run(&tr, TRACE_SOURCE_SIM, seed, cfg, r,
 			    choices ? choice_values(cs) : NULL,
 			    choice_count(cs), 0, events)) {
-		fputs("ringside sim: recording stopped: out of memory\n",
+		fputs("ringside sim: recording failed: out of memory\n",
 		      stderr);
 		rec->error = CLI_EXIT_USAGE;
 		return 0;
 	}
 	tr.duration_us = (s64)(seconds * 1e6);
-	if (!rec->batched) {
-		if (trace_begin(rec->db)) {
-			record_error(rec, "begin");
-			trace_run_free(&tr);
-			return 0;
-		}
-		rec->batch_start = cli_now();
-	}
-	rec->batched++;
-	if (trace_add_run(rec->db, &tr, events ? log : NULL))
-		record_error(rec, "add a run");
-	else
-		id = tr.id;
+	if (trace_recorder_add(rec->db, &tr, events ? log : NULL,
+			       want_id ? &id : NULL))
+		record_error(rec);
 	trace_run_free(&tr);
-	if (rec->batched >= RECORD_BATCH_RUNS ||
-	    cli_now() - rec->batch_start >= RECORD_BATCH_SECONDS)
-		record_commit(rec);
 	return id;
 }
 
@@ -661,7 +639,7 @@ static s64 run_one(const struct sim_opts *o, struct recorder *rec, u64 seed,
 	}
 	cfg.log = NULL;
 	id = record_run(rec, seed, &cfg, r, &cs, with_log ? &log : NULL,
-			seconds);
+			seconds, r->failed || !o->campaign);
 	choice_free(&cs);
 	event_log_free(&log);
 	return id;
@@ -916,6 +894,8 @@ static void run_campaign(const struct sim_opts *o, struct recorder *rec,
 	c->total = o->last - o->first + 1;
 	for (seed = o->first;; seed++) {
 		account(c, seed, &r, run_one(o, rec, seed, &r));
+		if (rec->error)
+			break; /* the summary says what was kept */
 		if (!o->quiet) {
 			now = cli_now();
 			if (now - last >= PROGRESS_SECONDS) {
