@@ -131,6 +131,7 @@ struct trace_db {
 	s64 wait_ms;	 /* longest wait for a lock (busy_wait) */
 	s64 wait_start;	 /* when the current wait began */
 	u32 wait_jitter; /* spreads the retries of several writers */
+	int sql_rc;	 /* the SQLite code of the last failure */
 	bool in_batch;
 	sqlite3_stmt *st[ST_COUNT];
 	u8 *scratch; /* the choices blob being written */
@@ -184,6 +185,7 @@ static int sql_fail(struct trace_db *db, const char *what, int rc)
 	const char *msg =
 		db->sql ? sqlite3_errmsg(db->sql) : sqlite3_errstr(rc);
 
+	db->sql_rc = rc;
 	switch (rc & 0xff) {
 	case SQLITE_CORRUPT:
 		return fail(db, TRACE_ECORRUPT,
@@ -500,25 +502,50 @@ static int prepare_all(struct trace_db *db)
 	return 0;
 }
 
-static int open_file(struct trace_db *db, int flags)
+/* "file:PATH?immutable=1" with PATH percent-encoded, sqlite3_free'd. */
+static char *immutable_uri(const char *path)
 {
-	struct stat sb;
-	int oflags, rc;
+	static const char keep[] = "abcdefghijklmnopqrstuvwxyz"
+				   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-._~";
+	size_t i, n = strlen(path);
+	char *uri = sqlite3_malloc64(n * 3 + 32), *p = uri;
 
-	if (stat(db->path, &sb) != 0) {
-		if (errno != ENOENT)
-			return fail(db, TRACE_EIO, "%s", strerror(errno));
-		if (flags != TRACE_CREATE)
-			return fail(db, TRACE_EIO, "no such file");
-	} else if (S_ISDIR(sb.st_mode)) {
-		return fail(db, TRACE_EIO, "is a directory");
+	if (!uri)
+		return NULL;
+	p += sprintf(p, "file:");
+	for (i = 0; i < n; i++) {
+		if (strchr(keep, path[i]))
+			*p++ = path[i];
+		else
+			p += sprintf(p, "%%%02X", (unsigned char)path[i]);
 	}
-	oflags = flags == TRACE_READ ? SQLITE_OPEN_READONLY
-				     : SQLITE_OPEN_READWRITE;
+	strcpy(p, "?immutable=1");
+	return uri;
+}
+
+/*
+ * A reader opens the file read-write with writes refused (query_only):
+ * read-only SQLite connections cannot remove the -wal and -shm files
+ * that WAL needs, a read-write one removes them at close when it is the
+ * last. Where that cannot work (a read-only file or folder: no -shm can
+ * be made) it opens the file immutable: nobody can be writing it.
+ */
+static int open_sqlite(struct trace_db *db, int flags, bool immutable)
+{
+	int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, rc;
+	char *uri = NULL;
+
 	if (flags == TRACE_CREATE)
 		oflags |= SQLITE_OPEN_CREATE;
-	rc = sqlite3_open_v2(db->path, &db->sql, oflags | SQLITE_OPEN_NOMUTEX,
-			     NULL);
+	if (immutable) {
+		uri = immutable_uri(db->path);
+		if (!uri)
+			return fail(db, TRACE_ENOMEM, "out of memory");
+		oflags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+			 SQLITE_OPEN_NOMUTEX;
+	}
+	rc = sqlite3_open_v2(uri ? uri : db->path, &db->sql, oflags, NULL);
+	sqlite3_free(uri);
 	if (rc != SQLITE_OK)
 		return sql_fail(db, "opening", rc);
 	sqlite3_extended_result_codes(db->sql, 1);
@@ -535,9 +562,11 @@ static int open_file(struct trace_db *db, int flags)
 	 * every b-tree cell as it is read. A writer pays for that on every
 	 * insert (about 20% of the recording rate), and still gets SQLite's
 	 * own corruption checks. */
-	rc = flags == TRACE_READ
-		     ? exec_sql(db, "PRAGMA cell_size_check = ON", "opening")
-		     : 0;
+	rc = flags == TRACE_READ ? exec_sql(db,
+					    "PRAGMA query_only = ON;"
+					    "PRAGMA cell_size_check = ON",
+					    "opening")
+				 : 0;
 	if (rc == 0)
 		rc = check_identity(db, flags);
 	if (rc == 0 && flags != TRACE_READ) {
@@ -549,6 +578,41 @@ static int open_file(struct trace_db *db, int flags)
 	}
 	if (rc == 0)
 		rc = prepare_all(db);
+	return rc;
+}
+
+static void close_sqlite(struct trace_db *db)
+{
+	int i;
+
+	for (i = 0; i < ST_COUNT; i++) {
+		sqlite3_finalize(db->st[i]);
+		db->st[i] = NULL;
+	}
+	sqlite3_close(db->sql);
+	db->sql = NULL;
+}
+
+static int open_file(struct trace_db *db, int flags)
+{
+	struct stat sb;
+	int rc;
+
+	if (stat(db->path, &sb) != 0) {
+		if (errno != ENOENT)
+			return fail(db, TRACE_EIO, "%s", strerror(errno));
+		if (flags != TRACE_CREATE)
+			return fail(db, TRACE_EIO, "no such file");
+	} else if (S_ISDIR(sb.st_mode)) {
+		return fail(db, TRACE_EIO, "is a directory");
+	}
+	rc = open_sqlite(db, flags, false);
+	if (rc && flags == TRACE_READ &&
+	    ((db->sql_rc & 0xff) == SQLITE_READONLY ||
+	     (db->sql_rc & 0xff) == SQLITE_CANTOPEN)) {
+		close_sqlite(db);
+		rc = open_sqlite(db, flags, true);
+	}
 	return rc;
 }
 
@@ -592,16 +656,12 @@ int trace_open(const char *path, int flags, struct trace_db **out, char *err,
 
 void trace_close(struct trace_db *db)
 {
-	int i;
-
 	if (!db)
 		return;
 	/* An open batch is lost, as if the process had died. */
 	if (db->sql && db->in_batch)
 		sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
-	for (i = 0; i < ST_COUNT; i++)
-		sqlite3_finalize(db->st[i]);
-	sqlite3_close(db->sql);
+	close_sqlite(db);
 	free(db->scratch);
 	free(db->path);
 	free(db);
