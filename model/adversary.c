@@ -164,3 +164,18 @@ void adv_count(struct adversary *adv, enum adv_behaviour b)
 	assert(b < ADV_COUNT);
 	adv->fired[b]++;
 }
+
+u64 adv_value(struct choice_source *cs, u64 lo, u64 hi, const u64 *edges,
+	      unsigned int n)
+{
+	u64 inside[ADV_EDGES_MAX];
+	unsigned int i, k = 0;
+
+	assert(lo <= hi && n <= ADV_EDGES_MAX);
+	for (i = 0; i < n; i++)
+		if (edges[i] >= lo && edges[i] <= hi)
+			inside[k++] = edges[i];
+	if (k && !choice_chance(cs, 1, 2))
+		return inside[choice_below(cs, k)];
+	return choice_range(cs, lo, hi);
+}

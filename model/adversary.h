@@ -26,6 +26,12 @@
  *    so a run with nothing enabled draws nothing for them, and an all-zero
  *    choice sequence never fires anything (choice.h, note 3).
  * 3. Counts: how often each behaviour fired in the run, for coverage.
+ * 4. Boundaries. An off-by-one check is only caught by the value at its
+ *    edge, which a uniform draw rarely hits. Every adversarial value
+ *    (an id, an idx step, a len, a slot) is drawn with adv_value(), which
+ *    takes one of the act's boundary values (num - 1, num, num + 1,
+ *    0xffff, writable + 1, 0xffffffff, ...) in half the draws, as
+ *    fuzzers' interesting-value tables do, and a uniform value otherwise.
  */
 #ifndef RINGSIDE_MODEL_ADVERSARY_H
 #define RINGSIDE_MODEL_ADVERSARY_H
@@ -147,5 +153,12 @@ bool adv_fires(struct adversary *adv, struct choice_source *cs,
 bool adv_draw(struct adversary *adv, struct choice_source *cs,
 	      enum adv_behaviour b);
 void adv_count(struct adversary *adv, enum adv_behaviour b);
+
+/* Boundary values one act lists, at most. */
+#define ADV_EDGES_MAX 8
+/* Note 4: a value in [lo, hi] (lo <= hi): one of the n edges that lie in
+ * the range in half the draws, else uniform. */
+u64 adv_value(struct choice_source *cs, u64 lo, u64 hi, const u64 *edges,
+	      unsigned int n);
 
 #endif /* RINGSIDE_MODEL_ADVERSARY_H */

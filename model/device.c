@@ -486,7 +486,11 @@ static u32 hostile_len(struct sim_device *d, unsigned int qi,
 	}
 	q->illegal = true;
 	d->lied = true;
-	return c->writable + 1 + (u32)choice_below(d->env->cs, 4096);
+	return (u32)adv_value(d->env->cs, (u64)c->writable + 1, 0xffffffffu,
+			      (const u64[]){ (u64)c->writable + 1,
+					     (u64)c->writable + 2, 0x80000000u,
+					     0xffffffffu },
+			      4);
 }
 
 /* Completes held[pick]; false when its class deferred it (note 1). */
@@ -609,7 +613,8 @@ static bool pick_stale_head(struct sim_device *d, unsigned int qi,
 			}
 		return false;
 	}
-	start = (unsigned int)choice_below(d->env->cs, vr->num);
+	start = (unsigned int)adv_value(d->env->cs, 0, vr->num - 1,
+					(const u64[]){ vr->num - 1u, 0 }, 2);
 	for (i = 0; i < vr->num; i++)
 		if (!out[(start + i) % vr->num]) {
 			*id = (start + i) % vr->num;
@@ -696,18 +701,50 @@ static bool rewrite_and_complete(struct sim_device *d, unsigned int qi,
 	return true;
 }
 
+/* A used id at or above num (adversary.h note 4): just above, the last
+ * 16-bit value, and 0x10000 + a held head (a ring that truncated the id
+ * to 16 bits would take it for that head). */
+static u32 bad_id(struct sim_device *d, unsigned int qi, const struct vring *vr)
+{
+	const struct devq *q = &d->q[qi];
+	u64 head = q->nheld ? q->held[0].head : 0;
+	const u64 edges[] = { vr->num,	   (u64)vr->num + 1, 0xffff,
+			      0x10000,	   0x10000 + head,   0x8000,
+			      0xffffffffu };
+
+	return (u32)adv_value(d->env->cs, vr->num, 0xffffffffu, edges,
+			      ARRAY_SIZE(edges));
+}
+
+/* How far to move used idx from the ring's consumed count so that it is
+ * illegal (note 4): ahead by more than the outstanding buffers (by exactly
+ * one more at the edge), or back, never landing on a legal step. */
+static u16 bad_idx_step(struct sim_device *d, unsigned int qi,
+			const struct vring *vr, bool ahead)
+{
+	u64 out = ring_outstanding(d, qi);
+	const u64 fwd[] = { out + 1, out + 2, (u64)vr->num + 1, 0x8000,
+			    0xffff };
+	const u64 back[] = { 1, 2, vr->num, (u64)vr->num + 1, 0x8000 };
+	u64 step;
+
+	if (ahead)
+		return (u16)adv_value(d->env->cs, out + 1, 0xffff, fwd,
+				      ARRAY_SIZE(fwd));
+	/* Back by step is ahead by 0x10000 - step: keep that above out. */
+	step = adv_value(d->env->cs, 1, 0xffff - out, back, ARRAY_SIZE(back));
+	return (u16)(0x10000 - step);
+}
+
 static bool illegal_act(struct sim_device *d, unsigned int qi, struct vring *vr,
 			enum adv_behaviour b)
 {
-	struct choice_source *cs = d->env->cs;
 	struct vring_stats stats;
 	u32 id;
 
 	switch (b) {
 	case ADV_USED_ID_RANGE:
-		used_push(d, qi, vr,
-			  vr->num + (u32)choice_below(cs, 0x10000 - vr->num),
-			  0);
+		used_push(d, qi, vr, bad_id(d, qi, vr), 0);
 		return true;
 	case ADV_USED_ID_NOT_HEAD:
 	case ADV_DUPLICATE:
@@ -716,15 +753,12 @@ static bool illegal_act(struct sim_device *d, unsigned int qi, struct vring *vr,
 		used_push(d, qi, vr, id, 0);
 		return true;
 	case ADV_USED_IDX_AHEAD:
-		virtqueue_get_stats(d->t->queues[qi].vq, &stats);
-		WRITE_ONCE(vr->used->idx,
-			   (u16)((u16)stats.used + ring_outstanding(d, qi) + 1 +
-				 choice_below(cs, 16)));
-		return true;
 	case ADV_USED_IDX_BACK:
 		virtqueue_get_stats(d->t->queues[qi].vq, &stats);
 		WRITE_ONCE(vr->used->idx,
-			   (u16)((u16)stats.used - 1 - choice_below(cs, 16)));
+			   (u16)((u16)stats.used +
+				 bad_idx_step(d, qi, vr,
+					      b == ADV_USED_IDX_AHEAD)));
 		return true;
 	case ADV_REWRITE_DESC:
 	case ADV_REWRITE_AVAIL:

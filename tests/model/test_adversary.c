@@ -10,6 +10,8 @@
 #include "sim_runs.h"
 
 #include <adversary.h>
+#include <devices.h>
+#include <linux/kernel.h>
 #include <string.h>
 #include <world.h>
 
@@ -114,7 +116,9 @@ static struct totals run_alone(enum adv_behaviour b, u32 rate)
 	X(foreign_features)                                                    \
 	X(bad_queue_size)                                                      \
 	X(hot_unplug)                                                          \
-	X(alloc_fail)
+	X(alloc_fail)                                                          \
+	X(values_at_boundaries)                                                \
+	X(acts_at_boundaries)
 TESTS(HARNESS_DECLARE)
 
 static void catalogue_is_complete(void)
@@ -328,6 +332,78 @@ static void hot_unplug(void)
 static void alloc_fail(void)
 {
 	CHECK(run_alone(ADV_ALLOC_FAIL, 16).fired > 100);
+}
+
+/* Note 4 of adversary.h: half the draws are the edges inside the range,
+ * the rest uniform; never outside. */
+static void values_at_boundaries(void)
+{
+	static const u64 edges[] = { 9, 10, 11, 1000, 2000 };
+	struct choice_source cs;
+	unsigned int i, hits[3] = { 0 }, others = 0;
+
+	choice_init_seed(&cs, 7);
+	for (i = 0; i < 3000; i++) {
+		u64 v = adv_value(&cs, 10, 1000, edges, ARRAY_SIZE(edges));
+
+		CHECK(v >= 10 && v <= 1000);
+		if (v == 10 || v == 11)
+			hits[v - 10]++;
+		else if (v == 1000)
+			hits[2]++;
+		else
+			others++;
+	}
+	for (i = 0; i < 3; i++)
+		CHECK(hits[i] > 400 && hits[i] < 600); /* 1/6 of 3000 each */
+	CHECK(others > 1300);
+	CHECK_EQ(7, adv_value(&cs, 7, 7, edges, ARRAY_SIZE(edges)));
+	choice_free(&cs);
+}
+
+/* The acts of the world use them: used ids of 0xffff and beyond 16 bits,
+ * lens of 0xffffffff, and the ring reports each (run_alone: no failure). */
+static void acts_at_boundaries(void)
+{
+	static const enum adv_behaviour acts[] = { ADV_USED_ID_RANGE,
+						   ADV_LEN_TOO_LARGE };
+	unsigned int a, seed, id_ffff = 0, id_wide = 0, len_max = 0;
+	struct event_log log;
+	struct adversary adv;
+	size_t i;
+
+	event_log_init(&log, 1u << 20);
+	for (a = 0; a < ARRAY_SIZE(acts); a++) {
+		adv_config_none(&adv);
+		adv_enable(&adv, acts[a], 64);
+		for (seed = 0; seed < 2 * SEEDS; seed++) {
+			struct sim_config cfg = { .device = SIM_DEVICE_ENTROPY,
+						  .adversary = &adv,
+						  .log = &log };
+			struct sim_result r;
+
+			event_log_free(&log);
+			event_log_init(&log, 1u << 20);
+			sim_test_run_quiet(&cfg, seed, &r);
+			CHECK(!r.failed);
+			for (i = 0; i < event_log_stored(&log); i++) {
+				const struct sim_event *ev =
+					event_log_get(&log, i);
+
+				if (ev->kind != SIM_EV_DEV_COMPLETE)
+					continue;
+				id_ffff += ev->a == 0xffff;
+				id_wide += ev->a > 0xffff;
+				len_max += ev->b == 0xffffffffu;
+			}
+		}
+	}
+	event_log_free(&log);
+	fprintf(stderr, "ids 0xffff %u, beyond 16 bits %u, len 0xffffffff %u\n",
+		id_ffff, id_wide, len_max);
+	CHECK(id_ffff >= 3);
+	CHECK(id_wide >= 3);
+	CHECK(len_max >= 10);
 }
 
 HARNESS_MAIN(TESTS)
