@@ -29,8 +29,6 @@
 #define QEMU_STDERR_TAIL 600
 #define QEMU_ARGV_MAX (QEMU_ARGS_MAX + 32)
 
-static unsigned int instances; /* per process: the shm file's number */
-
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -147,29 +145,83 @@ static int listen_unix(struct qemu *qm, const char *name)
 	return fd;
 }
 
-/* The guest RAM file, mapped shared. */
+/* The guest RAM: a memfd (a file with no name, gone when the last of
+ * us and QEMU closes it), mapped shared; QEMU opens it as
+ * /proc/self/fd/N (memory-backend-file accepts any path it can open). */
 static int make_ram(struct qemu *qm)
 {
-	int fd;
+	int fd = memfd_create("ringside-guest-ram", MFD_CLOEXEC);
 
-	snprintf(qm->shm, sizeof(qm->shm), QEMU_SHM_PREFIX "%d-%u",
-		 (int)getpid(), instances++);
-	fd = open(qm->shm, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		qm->shm[0] = '\0';
+	if (fd < 0)
 		return -errno;
-	}
-	if (ftruncate(fd, QEMU_RAM_BYTES) < 0) {
-		close(fd);
+	qm->ram_fd = fd;
+	if (ftruncate(fd, QEMU_RAM_BYTES) < 0)
 		return -errno;
-	}
 	qm->mem = mmap(NULL, QEMU_RAM_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED,
 		       fd, 0);
-	close(fd);
 	if (qm->mem == MAP_FAILED) {
 		qm->mem = NULL;
 		return -errno;
 	}
+	return 0;
+}
+
+/* Removes dir and the files in it (no subfolders are made). */
+static void remove_tree(const char *dir)
+{
+	char path[QEMU_PATH_BYTES * 2];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	if (d) {
+		while ((e = readdir(d)) != NULL) {
+			if (strcmp(e->d_name, ".") == 0 ||
+			    strcmp(e->d_name, "..") == 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			unlink(path);
+		}
+		closedir(d);
+	}
+	rmdir(dir);
+}
+
+/*
+ * The janitor: a small child, in a session of its own (a terminal's ^C
+ * does not reach it), that waits until the pipe to us closes, which
+ * happens however we end, SIGKILL included, and then removes the
+ * instance's directory. qemu_stop removes it first on ordinary paths.
+ */
+static int start_janitor(struct qemu *qm)
+{
+	int fds[2], fd;
+	pid_t pid;
+	char c;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return -errno;
+	}
+	if (pid == 0) {
+		setsid();
+		signal(SIGINT, SIG_IGN);
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+		for (fd = 3; fd < 1024; fd++)
+			if (fd != fds[0])
+				close(fd);
+		while (read(fds[0], &c, 1) < 0 && errno == EINTR)
+			;
+		remove_tree(qm->dir);
+		_exit(0);
+	}
+	close(fds[0]);
+	qm->janitor_fd = fds[1];
+	qm->janitor = pid;
 	return 0;
 }
 
@@ -239,8 +291,9 @@ static void build_argv(struct argv_buf *a, const struct qemu *qm,
 	arg(a, qm, buf);
 	arg(a, qm, "-object");
 	snprintf(buf, sizeof(buf),
-		 "memory-backend-file,id=mem,size=%uM,mem-path=%s,share=on",
-		 QEMU_RAM_BYTES >> 20, qm->shm);
+		 "memory-backend-file,id=mem,size=%uM,mem-path=/proc/self/fd/"
+		 "%d,share=on",
+		 QEMU_RAM_BYTES >> 20, qm->ram_fd);
 	arg(a, qm, buf);
 	arg(a, qm, "-accel");
 	arg(a, qm, "tcg");
@@ -266,6 +319,11 @@ static void exec_child(const struct qemu *qm, struct argv_buf *a, pid_t parent)
 
 	if (syscall(SYS_prctl, QEMU_PR_SET_PDEATHSIG, SIGKILL) < 0 ||
 	    getppid() != parent)
+		_exit(126);
+	/* a terminal's ^C is ours to handle: QEMU finishes its cell */
+	setpgid(0, 0);
+	/* the guest RAM stays open across exec: QEMU maps the same memfd */
+	if (fcntl(qm->ram_fd, F_SETFD, 0) < 0)
 		_exit(126);
 	path_in(qm, "stderr.log", path, sizeof(path));
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -457,6 +515,7 @@ int qemu_start(struct qemu *qm, const struct qemu_options *o)
 
 	memset(qm, 0, sizeof(*qm));
 	qm->listen_fd = qm->console_listen_fd = qm->console_fd = -1;
+	qm->ram_fd = qm->janitor_fd = -1;
 	qm->qt.fd = -1;
 	if (!qemu_installed()) {
 		snprintf(qm->error, sizeof(qm->error),
@@ -465,7 +524,8 @@ int qemu_start(struct qemu *qm, const struct qemu_options *o)
 			 QEMU_BINARY, QEMU_APT_LINE);
 		return -ENOENT;
 	}
-	snprintf(qm->dir, sizeof(qm->dir), "/tmp/ringside-qemu-XXXXXX");
+	snprintf(qm->dir, sizeof(qm->dir), QEMU_DIR_PREFIX "%d-XXXXXX",
+		 (int)getpid());
 	if (!mkdtemp(qm->dir)) {
 		err = -errno;
 		qm->dir[0] = '\0';
@@ -474,7 +534,9 @@ int qemu_start(struct qemu *qm, const struct qemu_options *o)
 			 strerror(-err));
 		return err;
 	}
-	err = write_bios(qm);
+	err = start_janitor(qm);
+	if (!err)
+		err = write_bios(qm);
 	if (!err && o->disk_bytes)
 		err = write_disk(qm, o->disk_bytes);
 	if (!err)
@@ -526,26 +588,15 @@ static void close_fd(int *fd)
 
 static void remove_dir(struct qemu *qm)
 {
-	char path[QEMU_PATH_BYTES * 2];
-	struct dirent *e;
-	DIR *d;
-
-	if (!qm->dir[0])
-		return;
-	d = opendir(qm->dir);
-	if (d) {
-		while ((e = readdir(d)) != NULL) {
-			if (strcmp(e->d_name, ".") == 0 ||
-			    strcmp(e->d_name, "..") == 0)
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", qm->dir,
-				 e->d_name);
-			unlink(path);
-		}
-		closedir(d);
-	}
-	rmdir(qm->dir);
+	if (qm->dir[0])
+		remove_tree(qm->dir);
 	qm->dir[0] = '\0';
+	/* the janitor finds nothing left and exits */
+	close_fd(&qm->janitor_fd);
+	if (qm->janitor > 0)
+		while (waitpid(qm->janitor, NULL, 0) < 0 && errno == EINTR)
+			;
+	qm->janitor = 0;
 }
 
 void qemu_stop(struct qemu *qm)
@@ -558,8 +609,6 @@ void qemu_stop(struct qemu *qm)
 	if (qm->mem)
 		munmap(qm->mem, QEMU_RAM_BYTES);
 	qm->mem = NULL;
-	if (qm->shm[0])
-		unlink(qm->shm);
-	qm->shm[0] = '\0';
+	close_fd(&qm->ram_fd);
 	remove_dir(qm);
 }

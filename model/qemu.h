@@ -6,15 +6,17 @@
  *
  * The launcher follows the recipe checked in VIRTIO-FACTS.md ("QEMU as a
  * third-party device model"): TCG with a halting BIOS (generated into the
- * instance's directory at start), guest RAM in a memory-backend file under
- * /dev/shm that we map MAP_SHARED, and the qtest protocol on a unix socket
- * we listen on. The mapping becomes the guest-memory arena of the shim
+ * instance's directory at start), guest RAM in a memfd that we map
+ * MAP_SHARED and QEMU maps as memory-backend-file /proc/self/fd/N, and the
+ * qtest protocol on a unix socket we listen on. The mapping becomes the guest-memory arena of the shim
  * (allocations from guest-physical 0x100000 up), so the ring runs
  * unchanged and QEMU reads and writes its rings and buffers directly.
  *
- * Every instance has its own directory (mkdtemp: BIOS, sockets, QEMU's
- * stderr, disk image), its own /dev/shm/ringside-<pid>-<n> file, and a
- * QEMU child that dies with us (parent-death signal). qemu_stop, called
+ * Every instance has its own directory (mkdtemp, /tmp/ringside-qemu-PID-*:
+ * BIOS, sockets, QEMU's stderr, disk image), its own guest RAM memfd (no
+ * name: it goes when we and QEMU are gone), a QEMU child that dies with
+ * us (parent-death signal) and a janitor child that removes the directory
+ * when we are gone, however we end (SIGKILL included). qemu_stop, called
  * on every exit path (qemu_start cleans up after itself when it fails),
  * terminates QEMU (SIGTERM, SIGKILL after a grace period), reaps it and
  * removes every file. Not thread-safe.
@@ -40,7 +42,7 @@
 #define QEMU_STOP_GRACE_MS 2000
 /* How long a lost connection waits for QEMU's exit, to report it. */
 #define QEMU_EXIT_WAIT_MS 1000
-#define QEMU_SHM_PREFIX "/dev/shm/ringside-"
+#define QEMU_DIR_PREFIX "/tmp/ringside-qemu-"
 
 struct qemu_options {
 	/* Device arguments after the fixed ones; "@DIR@" in an argument is
@@ -57,7 +59,9 @@ struct qemu {
 	int status; /* wait status once reaped */
 	bool reaped;
 	char dir[QEMU_PATH_BYTES];
-	char shm[QEMU_PATH_BYTES];
+	int ram_fd; /* the guest RAM memfd */
+	pid_t janitor;
+	int janitor_fd; /* its pipe: closing it (or dying) wakes it */
 	int listen_fd, console_listen_fd;
 	int console_fd; /* the chardev's connection, -1 without one */
 	void *mem;	/* guest RAM, QEMU_RAM_BYTES, MAP_SHARED */

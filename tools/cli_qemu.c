@@ -2,7 +2,7 @@
  * cli_qemu.c - "ringside qemu": the smoke matrix of the unchanged
  * workload drivers against QEMU's virtio-pci devices (model/qemu.h).
  */
-#define _POSIX_C_SOURCE 200809L /* strtok_r */
+#define _POSIX_C_SOURCE 200809L /* strtok_r, sigaction */
 
 #include "cli.h"
 
@@ -11,6 +11,7 @@
 
 #include <linux/errno.h>
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,15 +40,21 @@ void cli_qemu_usage(FILE *out)
 	      "                  a run of source qemu "
 	      "(default " TRACE_DEFAULT_PATH ")\n"
 	      "  --no-db         record nothing\n"
-	      "  --json          one JSON object per cell instead of a table\n"
+	      "  --json          one JSON object (the cells in \"cells\")\n"
+	      "                  instead of a table\n"
 	      "\n"
 	      "A cell passes when the driver bound, completed N requests with\n"
 	      "data verified (entropy: bytes received), no oracle fired and\n"
 	      "the teardown was clean. Needs qemu-system-x86_64:\n"
 	      "  " QEMU_APT_LINE "\n"
 	      "\n"
-	      "Exit status: 0 every cell passed, 1 a cell failed, 2 usage "
-	      "error.\n",
+	      "SIGINT or SIGTERM stop the matrix after the cell that runs,\n"
+	      "print the cells done so far and exit 130 or 143; QEMU, its\n"
+	      "guest RAM and its files go on every exit path.\n"
+	      "\n"
+	      "Exit status: 0 every cell passed, 1 a cell failed, 2 usage\n"
+	      "error, QEMU not installed, or a trace file error, 130/143\n"
+	      "interrupted by SIGINT/SIGTERM.\n",
 	      out);
 }
 
@@ -94,6 +101,38 @@ static unsigned int mode_lookup(const char *s)
 static unsigned int irq_lookup(const char *s)
 {
 	return qemu_irq_lookup(s);
+}
+
+/* What a list option accepts, for its error message. */
+static const char *valid_values(const char *opt)
+{
+	static char buf[160];
+	unsigned int i, n = 0;
+	buf[0] = '\0';
+	if (cli_option_match(opt, "--device")) {
+		for (i = 0; i < QEMU_DEV_COUNT; i++)
+			n += (unsigned int)snprintf(
+				buf + n, sizeof(buf) - n, "%s%s",
+				i ? "," : ": a list of ",
+				qemu_device_name((enum qemu_device)i));
+	} else if (cli_option_match(opt, "--mode")) {
+		for (i = 0; i < QEMU_MODE_COUNT; i++)
+			n += (unsigned int)snprintf(
+				buf + n, sizeof(buf) - n, "%s%s",
+				i ? "," : ": a list of ",
+				qemu_mode_name((enum qemu_mode)i));
+	} else if (cli_option_match(opt, "--irq")) {
+		for (i = 0; i < QEMU_IRQ_COUNT; i++)
+			n += (unsigned int)snprintf(
+				buf + n, sizeof(buf) - n, "%s%s",
+				i ? "," : ": a list of ",
+				qemu_irq_name((enum qemu_irq)i));
+	} else if (cli_option_match(opt, "--timeout")) {
+		snprintf(buf, sizeof(buf), ": seconds, 1 to 3600");
+	} else if (cli_option_match(opt, "--requests")) {
+		snprintf(buf, sizeof(buf), ": a count above 0");
+	}
+	return buf;
 }
 
 static int parse_args(int argc, char **argv, struct qemu_matrix *m)
@@ -167,7 +206,8 @@ static int parse_args(int argc, char **argv, struct qemu_matrix *m)
 			err = cli_parse_u64(v, &m->seed);
 		if (err)
 			return cli_usage_error(QCMD, cli_qemu_usage,
-					       "bad value '%s' for %s", v, a);
+					       "bad value '%s' for %s%s", v, a,
+					       valid_values(a));
 	}
 	return CLI_EXIT_OK;
 }
@@ -216,22 +256,22 @@ static int record_cell(struct trace_db *db, const struct qemu_cell_config *cfg,
 }
 
 static void print_json(const struct qemu_cell_config *cfg,
-		       const struct qemu_cell_result *r)
+		       const struct qemu_cell_result *r, bool first)
 {
-	printf("{\"device\":\"%s\",\"mode\":\"%s\",\"irq\":\"%s\","
+	printf("%s{\"device\":\"%s\",\"mode\":\"%s\",\"irq\":\"%s\","
 	       "\"passed\":%s,\"completed\":%llu,\"data_checked\":%llu,"
 	       "\"bytes\":%llu,\"kicks\":%llu,\"interrupts\":%llu,"
 	       "\"events\":%llu,\"startup_ms\":%.1f,\"time_ms\":%.1f,"
 	       "\"rtt_us\":%.1f,\"qtest_us\":%.1f,\"message\":",
-	       qemu_device_name(cfg->device), qemu_mode_name(cfg->mode),
-	       qemu_irq_name(cfg->irq), r->passed ? "true" : "false",
-	       (unsigned long long)r->completed,
+	       first ? "" : ",", qemu_device_name(cfg->device),
+	       qemu_mode_name(cfg->mode), qemu_irq_name(cfg->irq),
+	       r->passed ? "true" : "false", (unsigned long long)r->completed,
 	       (unsigned long long)r->data_checked,
 	       (unsigned long long)r->bytes, (unsigned long long)r->kicks,
 	       (unsigned long long)r->interrupts, (unsigned long long)r->events,
 	       r->startup_ms, r->total_ms, r->rtt_us, r->qtest_us);
 	cli_json_string(stdout, r->message);
-	fputs("}\n", stdout);
+	fputs("}", stdout);
 }
 
 static void print_row(const struct qemu_cell_config *cfg,
@@ -248,15 +288,87 @@ static void print_row(const struct qemu_cell_config *cfg,
 	fflush(stdout);
 }
 
+static void json_or_null(const char *s)
+{
+	if (s)
+		cli_json_string(stdout, s);
+	else
+		fputs("null", stdout);
+}
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+/* SIGINT and SIGTERM end the matrix after the running cell (qemu_stop
+ * removes everything on the way out). */
+static void catch_stop_signals(bool on)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on ? on_stop_signal : SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+struct matrix_run {
+	unsigned int cells, failed;
+	int record_err;
+	struct trace_db *db;
+};
+
+static void run_one_cell(const struct qemu_matrix *m, struct matrix_run *mr,
+			 unsigned int d, unsigned int mo, unsigned int i)
+{
+	struct qemu_cell_config cfg;
+	struct qemu_cell_result r;
+	struct event_log log;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.device = (enum qemu_device)d;
+	cfg.mode = (enum qemu_mode)mo;
+	cfg.irq = (enum qemu_irq)i;
+	cfg.seed = m->seed;
+	cfg.requests = m->requests;
+	cfg.timeout_ms = (unsigned int)m->timeout_s * 1000;
+	event_log_init(&log, 0);
+	cfg.log = &log;
+	qemu_run_cell(&cfg, &r);
+	if (mr->db && !mr->record_err)
+		mr->record_err = record_cell(mr->db, &cfg, &r, &log);
+	event_log_free(&log);
+	if (m->json)
+		print_json(&cfg, &r, mr->cells == 0);
+	else
+		print_row(&cfg, &r);
+	mr->cells++;
+	mr->failed += !r.passed;
+}
+
+static void run_matrix(const struct qemu_matrix *m, struct matrix_run *mr)
+{
+	unsigned int d, mo, i;
+
+	for (d = 0; d < QEMU_DEV_COUNT; d++)
+		for (mo = 0; mo < QEMU_MODE_COUNT; mo++)
+			for (i = 0; i < QEMU_IRQ_COUNT; i++) {
+				if (stop_signal)
+					return;
+				if (m->device[d] && m->mode[mo] && m->irq[i])
+					run_one_cell(m, mr, d, mo, i);
+			}
+}
+
 int cli_qemu(int argc, char **argv)
 {
 	struct qemu_matrix m;
-	struct qemu_cell_config cfg;
-	struct qemu_cell_result r;
-	unsigned int d, mo, i, cells = 0, failed = 0;
-	int err = parse_args(argc, argv, &m), record_err = 0;
-	struct trace_db *db = NULL;
-	struct event_log log;
+	struct matrix_run mr = { 0, 0, 0, NULL };
+	int err = parse_args(argc, argv, &m);
 	char msg[256];
 	double t0;
 
@@ -269,52 +381,48 @@ int cli_qemu(int argc, char **argv)
 			"ringside qemu: QEMU is not installed (%s not found "
 			"on PATH); install it with:\n  %s\n",
 			QEMU_BINARY, QEMU_APT_LINE);
-		return CLI_EXIT_FAIL;
+		return CLI_EXIT_USAGE;
 	}
 	if (m.db_path &&
-	    trace_open(m.db_path, TRACE_CREATE, &db, msg, sizeof(msg))) {
+	    trace_open(m.db_path, TRACE_CREATE, &mr.db, msg, sizeof(msg))) {
 		fprintf(stderr, "ringside qemu: %s\n", msg);
 		return CLI_EXIT_USAGE;
 	}
-	if (!m.json)
+	if (m.json)
+		fputs("{\"cells\":[", stdout);
+	else
 		printf("%-8s %-7s %-5s %-5s %9s %8s %9s %9s %8s\n", "device",
 		       "mode", "irq", "", "requests", "checked", "start ms",
 		       "cell ms", "rtt us");
+	fflush(stdout);
 	t0 = cli_now();
-	for (d = 0; d < QEMU_DEV_COUNT; d++)
-		for (mo = 0; mo < QEMU_MODE_COUNT; mo++)
-			for (i = 0; i < QEMU_IRQ_COUNT; i++) {
-				if (!m.device[d] || !m.mode[mo] || !m.irq[i])
-					continue;
-				memset(&cfg, 0, sizeof(cfg));
-				cfg.device = (enum qemu_device)d;
-				cfg.mode = (enum qemu_mode)mo;
-				cfg.irq = (enum qemu_irq)i;
-				cfg.seed = m.seed;
-				cfg.requests = m.requests;
-				cfg.timeout_ms =
-					(unsigned int)m.timeout_s * 1000;
-				event_log_init(&log, 0);
-				cfg.log = &log;
-				qemu_run_cell(&cfg, &r);
-				if (db && !record_err)
-					record_err =
-						record_cell(db, &cfg, &r, &log);
-				event_log_free(&log);
-				cells++;
-				failed += !r.passed;
-				if (m.json)
-					print_json(&cfg, &r);
-				else
-					print_row(&cfg, &r);
-			}
-	if (db)
-		trace_close(db);
-	if (!m.json)
-		printf("%u cells, %u failed, %.0f ms%s%s\n", cells, failed,
-		       (cli_now() - t0) * 1e3, db ? ", recorded in " : "",
-		       db ? m.db_path : "");
-	if (failed)
+	stop_signal = 0;
+	catch_stop_signals(true);
+	run_matrix(&m, &mr);
+	catch_stop_signals(false);
+	if (mr.db)
+		trace_close(mr.db);
+	if (m.json) {
+		printf("],\"total\":%u,\"failed\":%u,\"time_ms\":%.0f,"
+		       "\"interrupted\":",
+		       mr.cells, mr.failed, (cli_now() - t0) * 1e3);
+		json_or_null(stop_signal == SIGINT    ? "SIGINT"
+			     : stop_signal == SIGTERM ? "SIGTERM"
+						      : NULL);
+		printf(",\"db\":");
+		json_or_null(mr.db ? m.db_path : NULL);
+		puts("}");
+	} else {
+		printf("%u cells, %u failed, %.0f ms%s%s%s\n", mr.cells,
+		       mr.failed, (cli_now() - t0) * 1e3,
+		       mr.db ? ", recorded in " : "", mr.db ? m.db_path : "",
+		       stop_signal ? "; interrupted, the other cells not run"
+				   : "");
+	}
+	fflush(stdout);
+	if (stop_signal)
+		return 128 + stop_signal;
+	if (mr.failed)
 		return CLI_EXIT_FAIL;
-	return record_err ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+	return mr.record_err ? CLI_EXIT_USAGE : CLI_EXIT_OK;
 }

@@ -173,7 +173,9 @@ void cli_sim_usage(FILE *out)
 	      "\"replay with: ringside replay DB RUN\".\n"
 	      "\n"
 	      "Exit status: 0 every run passed, 1 a run failed, 2 usage "
-	      "error.\n",
+	      "error\n"
+	      "or a trace file that cannot be written (the campaign stops at\n"
+	      "once and says how many runs the file keeps).\n",
 	      out);
 }
 

@@ -42,6 +42,7 @@ static void usage(FILE *out)
 	fputs("usage: ringside COMMAND [options]\n"
 	      "       ringside help [COMMAND]\n"
 	      "       ringside COMMAND --help\n"
+	      "       ringside --version\n"
 	      "\n"
 	      "A deterministic simulator and fuzzing harness for virtio "
 	      "driver\n"
@@ -54,8 +55,15 @@ static void usage(FILE *out)
 		fprintf(out, "  %-10s %s\n", commands[i].name,
 			commands[i].summary);
 	fputs("\n"
-	      "Exit status: 0 success, 1 a simulated run failed, 2 usage "
-	      "error.\n",
+	      "Exit status (each command's --help says more):\n"
+	      "  0    success\n"
+	      "  1    a run or cell failed (replay: it diverged; fuzz: "
+	      "findings)\n"
+	      "  2    usage error, setup error (QEMU or a compiler missing) "
+	      "or a\n"
+	      "       trace file error (unreadable, damaged, cannot be "
+	      "written)\n"
+	      "  130  interrupted by SIGINT (143: SIGTERM)\n",
 	      out);
 }
 
@@ -109,6 +117,10 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("ringside %s\n", RINGSIDE_VERSION);
 		return CLI_EXIT_OK;
 	}
 	if (strcmp(argv[1], "help") == 0)

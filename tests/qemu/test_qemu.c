@@ -3,7 +3,7 @@
  * workload drivers against QEMU's virtio-pci devices, the whole matrix,
  * and the failure paths (QEMU killed mid-run, a device that never
  * answers, a missing device, QEMU missing or exiting early, our own
- * crash). After every test no QEMU child and no /dev/shm file of ours is
+ * crash). After every test no QEMU child and no directory of ours is
  * left.
  *
  * QEMU is required: without qemu-system-x86_64 every test fails with the
@@ -45,15 +45,14 @@ static void require_qemu(void)
 			     "with: " QEMU_APT_LINE);
 }
 
-/* Files of this process in /dev/shm (ringside-<pid>-*). */
-static unsigned int shm_leftovers(pid_t pid)
+/* Files of this process in /dev/shm (ringside-<pid>-*, where the guest
+ * RAM used to be) and instance directories (/tmp/ringside-qemu-<pid>-*). */
+static unsigned int count_prefix(const char *dir, const char *prefix)
 {
-	char prefix[64];
 	struct dirent *e;
 	unsigned int n = 0;
-	DIR *d = opendir("/dev/shm");
+	DIR *d = opendir(dir);
 
-	snprintf(prefix, sizeof(prefix), "ringside-%d-", (int)pid);
 	if (!d)
 		return 0;
 	while ((e = readdir(d)) != NULL)
@@ -62,7 +61,23 @@ static unsigned int shm_leftovers(pid_t pid)
 	return n;
 }
 
-/* No child process at all (QEMU reaped), no shm file of ours. */
+static unsigned int shm_leftovers(pid_t pid)
+{
+	char prefix[64];
+
+	snprintf(prefix, sizeof(prefix), "ringside-%d-", (int)pid);
+	return count_prefix("/dev/shm", prefix);
+}
+
+static unsigned int dir_leftovers(pid_t pid)
+{
+	char prefix[64];
+
+	snprintf(prefix, sizeof(prefix), "ringside-qemu-%d-", (int)pid);
+	return count_prefix("/tmp", prefix);
+}
+
+/* No child process at all (QEMU reaped), no file of ours. */
 static void check_clean(void)
 {
 	int status;
@@ -71,6 +86,7 @@ static void check_clean(void)
 	CHECK_EQ(-1, waitpid(-1, &status, WNOHANG));
 	CHECK_EQ(ECHILD, errno);
 	CHECK_EQ(0, shm_leftovers(getpid()));
+	CHECK_EQ(0, dir_leftovers(getpid()));
 }
 
 static void cell_defaults(struct qemu_cell_config *cfg, enum qemu_device d,
@@ -136,7 +152,8 @@ static void launcher_cleans_up(void)
 	CHECK(qemu_alive(&qm));
 	CHECK(qm.mem != NULL);
 	CHECK(qm.startup_ms > 0);
-	CHECK_EQ(1, shm_leftovers(getpid()));
+	CHECK_EQ(0, shm_leftovers(getpid())); /* the RAM is a memfd */
+	CHECK_EQ(1, dir_leftovers(getpid()));
 	CHECK_EQ(0, qtest_cmd(&qm.qt, &v, "inl 0xcfc"));
 	snprintf(dir, sizeof(dir), "%s", qm.dir);
 	CHECK_EQ(0, stat(dir, &st));
@@ -298,34 +315,14 @@ static bool alive(pid_t pid)
 	return end && end[1] == ' ' && end[2] != 'Z' && end[2] != 'X';
 }
 
-/* What a crash leaves: a directory of plain files. */
-static void remove_dir(const char *dir)
-{
-	char path[QEMU_PATH_BYTES * 2];
-	struct dirent *e;
-	DIR *d = opendir(dir);
-
-	if (!d)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 /* A child starts QEMU and dies without cleaning up: the parent-death
- * signal takes QEMU down with it. The parent then removes what a crash
- * cannot (the shm file and the directory). */
+ * signal takes QEMU down with it, the guest RAM (a memfd) goes with
+ * both, and the janitor removes the directory: nothing is left. */
 static void our_crash_kills_qemu(void)
 {
 	struct {
 		pid_t qemu;
 		char dir[QEMU_PATH_BYTES];
-		char shm[QEMU_PATH_BYTES];
 	} info;
 	struct timespec ms10 = { 0, 10000000L };
 	int fds[2], status, i;
@@ -344,7 +341,6 @@ static void our_crash_kills_qemu(void)
 		if (qemu_start(&qm, &o) == 0) {
 			info.qemu = qm.pid;
 			snprintf(info.dir, sizeof(info.dir), "%s", qm.dir);
-			snprintf(info.shm, sizeof(info.shm), "%s", qm.shm);
 		}
 		if (write(fds[1], &info, sizeof(info)) != sizeof(info))
 			_exit(2);
@@ -362,11 +358,11 @@ static void our_crash_kills_qemu(void)
 	for (i = 0; i < 300 && alive(info.qemu); i++)
 		nanosleep(&ms10, NULL);
 	CHECK(!alive(info.qemu));
-	CHECK_EQ(1, shm_leftovers(child));
-	CHECK_EQ(0, unlink(info.shm));
-	remove_dir(info.dir);
-	CHECK(access(info.dir, F_OK) != 0);
 	CHECK_EQ(0, shm_leftovers(child));
+	for (i = 0; i < 300 && access(info.dir, F_OK) == 0; i++)
+		nanosleep(&ms10, NULL);
+	CHECK(access(info.dir, F_OK) != 0);
+	CHECK_EQ(0, dir_leftovers(child));
 	check_clean();
 }
 
