@@ -55,16 +55,32 @@ static bool same_failure(const struct minimise_target *t,
 }
 
 /* Keeps what the run of a kept candidate of n values drew (minimise.h). */
-static void keep(struct shrinker *s, const struct replay_exec *ex, size_t n)
+static void keep(struct shrinker *s, const u64 *drawn, size_t ndrawn, size_t n)
 {
-	size_t len = n < ex->nchoices ? n : ex->nchoices;
+	size_t len = n < ndrawn ? n : ndrawn;
 
 	/* a candidate is never longer than the original */
 	assert(len <= s->capacity);
-	memcpy(s->cur, ex->choices, len * sizeof(u64));
+	memcpy(s->cur, drawn, len * sizeof(u64));
 	while (len > 0 && s->cur[len - 1] == 0)
 		len--;
 	s->n = len;
+}
+
+/* The candidate run by the caller's hook (minimise_opts.candidate). */
+static bool try_elsewhere(struct shrinker *s, size_t n)
+{
+	u64 *drawn = NULL;
+	size_t ndrawn = 0;
+	bool same = false;
+
+	if (s->o->candidate(s->o->ctx, s->cand, n, &same, &drawn, &ndrawn))
+		s->error = -ENOMEM;
+	else if (same)
+		keep(s, drawn, ndrawn, n);
+	free(drawn);
+	report(s, same && !s->error);
+	return same && !s->error;
 }
 
 /* Runs the candidate in s->cand (n values); true when it was kept. */
@@ -78,13 +94,15 @@ static bool try_candidate(struct shrinker *s, size_t n)
 	if (!budget_left(s))
 		return false;
 	s->runs++;
+	if (s->o && s->o->candidate)
+		return try_elsewhere(s, n);
 	err = replay_exec(&cfg, s->t->seed, s->cand, n, &ex);
 	if (err)
 		s->error = -ENOMEM;
 	else if (same_failure(s->t, &ex))
 		kept = true;
 	if (kept)
-		keep(s, &ex, n);
+		keep(s, ex.choices, ex.nchoices, n);
 	replay_exec_free(&ex);
 	report(s, kept);
 	return kept;

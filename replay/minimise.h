@@ -43,6 +43,15 @@ struct minimise_opts {
 	/* Optional: called after every re-execution. */
 	void (*progress)(void *ctx, const struct minimise_progress *p);
 	void *ctx;
+	/*
+	 * Optional: runs a candidate of n choices instead of replay_exec in
+	 * this process (a crashing run's candidates run in a child process,
+	 * tools/crash.h). Returns 0 with *same set when it failed as the
+	 * original did, and then the values its run drew in *drawn
+	 * (malloc'd, *ndrawn of them); or -ENOMEM.
+	 */
+	int (*candidate)(void *ctx, const u64 *choices, size_t n, bool *same,
+			 u64 **drawn, size_t *ndrawn);
 };
 
 /* What to keep: the failure of the original run. */

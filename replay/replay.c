@@ -72,7 +72,10 @@ int replay_parse_config(const struct trace_run *run, struct sim_config *cfg,
 			 (long long)run->id);
 		return TRACE_EINVAL;
 	}
-	if (run->mode == 0) {
+	/* mode 0: a ring or bus fuzz finding; a world run that crashed
+	 * before its mode was known (tools/crash.h) has a configuration */
+	if (run->mode == 0 && run->source != TRACE_SOURCE_SIM &&
+	    run->source != TRACE_SOURCE_MINIMISE) {
 		snprintf(err, errlen,
 			 "run %lld is a finding of the %s fuzz target, not a "
 			 "world run: reproduce it with ringside fuzz "

@@ -24,7 +24,11 @@
  *                choices       BLOB     the choice values, little-endian u64
  *                                       each; NULL for a seeded run (the seed
  *                                       regenerates them)
- *                input         BLOB     the fuzz input, NULL otherwise
+ *                input         BLOB     the fuzz input; for a world run
+ *                                       that crashed or hung (oracle
+ *                                       crash or hang), the first lines
+ *                                       of its report as text; NULL
+ *                                       otherwise
  *                outcome       TEXT     'pass' or 'fail'
  *                oracle        TEXT     the failing oracle, NULL on pass
  *                message       TEXT     its message

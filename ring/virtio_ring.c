@@ -52,6 +52,11 @@
  *      3  a used idx running ahead of the outstanding buffers is accepted
  *      4  kick_prepare's event index test looks at the last entry only
  *      5  enable_cb leaves used_event where it was
+ *      6  a used id the device already returned is taken again,
+ *         unchecked (the free list's invariant assert fires: a crash,
+ *         not an oracle)
+ *      7  a rewritten descriptor is waited for until the device puts it
+ *         back (a device that never does hangs the driver)
  *
  * Locking: as in Linux, the caller serialises calls on one queue, except
  * virtqueue_notify, virtqueue_disable_cb and virtqueue_get_vring_size.
@@ -610,6 +615,8 @@ static bool vring_used_id_valid(struct vring_virtqueue *vq, u32 id)
 	case VRING_SLOT_OUTSTANDING:
 		return true;
 	case VRING_SLOT_RETURNED:
+		if (RINGSIDE_PLANT_BUG == 6)
+			return true;
 		vring_break(vq, VRING_FAULT_USED_ID_DUPLICATE, id, id);
 		return false;
 	default:
@@ -638,7 +645,13 @@ static bool vring_chain_intact(struct vring_virtqueue *vq, u16 head)
 	u16 i = head, slot_value, avail_idx;
 	unsigned int n;
 
+	if (RINGSIDE_PLANT_BUG == 6 && st->kind == VRING_SLOT_RETURNED)
+		return true; /* note 8: bug 6 takes it as it is */
 	for (n = 0; n < st->ndescs; n++) {
+		while (RINGSIDE_PLANT_BUG == 7 &&
+		       !vring_desc_intact(&vq->vring.desc[i],
+					  &vq->desc_copy[i]))
+			; /* READ_ONCE: each pass reads the device again */
 		if (!vring_desc_intact(&vq->vring.desc[i], &vq->desc_copy[i])) {
 			vring_break(vq, VRING_FAULT_DESC_REWRITTEN, i, head);
 			return false;

@@ -13,10 +13,17 @@
  * Timing (runs/s, steps/s) is measured here, never in the model, and only
  * shown in campaign summaries: the output of a single run is the same on
  * every machine and every time.
+ *
+ * Every run executes in a worker process (--jobs, isolate.h; see
+ * "workers" below): a run that crashes or hangs is a failing run of the
+ * campaign (oracle crash or hang), not the end of it, and the output is
+ * the same for every number of workers.
  */
-#define _POSIX_C_SOURCE 200809L /* isatty */
+#define _POSIX_C_SOURCE 200809L /* isatty, sigaction */
 
 #include "cli.h"
+#include "crash.h"
+#include "isolate.h"
 
 #include <adversary.h>
 #include <choice.h>
@@ -29,6 +36,9 @@
 #include <linux/errno.h>
 
 #include <assert.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -42,6 +52,18 @@
 #define REPRODUCE_BYTES (SPEC_BYTES + 256)
 #define PROGRESS_SECONDS 1.0
 #define RECORD_ERR_BYTES 512
+/* Workers: seeds handed out at a time, the most seeds handed out ahead of
+ * the first one not yet accounted (what the parent may hold), and the
+ * default per-run time limit. */
+#define WORKER_CHUNK 8
+#define WORKERS_MAX 64
+#define WINDOW_SEEDS 1024
+#define RUN_TIMEOUT_DEFAULT 10.0
+/* What a crash run keeps of its worker's report: lines and bytes. */
+#define REPORT_LINES 20
+#define REPORT_BYTES 2048
+/* 128 + the signal, as a shell reports it: 130 SIGINT, 143 SIGTERM */
+#define CLI_EXIT_INTERRUPTED 130
 
 /* What a campaign writes to the trace file (--record). */
 enum record_mode {
@@ -63,6 +85,9 @@ struct sim_opts {
 	char adversary[SPEC_BYTES]; /* canonical --adversary value */
 	enum record_mode record;
 	const char *db_path;
+	unsigned int jobs;  /* worker processes */
+	double run_timeout; /* seconds: a run still going then is a hang */
+	bool stop_on_failure;
 };
 
 /* The open trace file of a recording command (recorder.h: runs are
@@ -98,6 +123,8 @@ struct campaign {
 	u64 enabled_runs[ADV_COUNT], fired[ADV_COUNT], fired_runs[ADV_COUNT];
 	struct failure failures[FAILURES_SHOWN];
 	double seconds;
+	int interrupted; /* the signal that stopped it, 0: none */
+	bool stopped;
 };
 
 /* --- usage ------------------------------------------------------------------ */
@@ -155,6 +182,17 @@ void cli_sim_usage(FILE *out)
 		"  --no-db            no trace file (the same as --record "
 		"none)\n",
 		TRACE_DEFAULT_PATH);
+	fprintf(out,
+		"  --jobs N           worker processes running the seeds "
+		"(default: the\n"
+		"                     number of cores); the output is the same "
+		"for every N\n"
+		"  --run-timeout S    seconds a run may take before it counts "
+		"as a hang\n"
+		"                     (default %.0f)\n"
+		"  --stop-on-failure  end the campaign at its first failing "
+		"run\n",
+		RUN_TIMEOUT_DEFAULT);
 	fputs("  --json             one JSON object on stdout instead of text\n"
 	      "  --quiet            no progress lines on stderr\n"
 	      "  --help             this text\n"
@@ -172,10 +210,23 @@ void cli_sim_usage(FILE *out)
 	      "repeats the first failing run. A recorded failure also says\n"
 	      "\"replay with: ringside replay DB RUN\".\n"
 	      "\n"
-	      "Exit status: 0 every run passed, 1 a run failed, 2 usage "
-	      "error\n"
-	      "or a trace file that cannot be written (the campaign stops at\n"
-	      "once and says how many runs the file keeps).\n",
+	      "Every run executes in a worker process: a run that crashes "
+	      "(assert,\n"
+	      "signal, sanitizer report) or outlives --run-timeout is a "
+	      "failing run\n"
+	      "with oracle crash or hang (its signal or sanitizer kind and "
+	      "the first\n"
+	      "lines of its report are recorded), and the campaign goes on. "
+	      "Ctrl-C or\n"
+	      "SIGTERM stops it with the summary of the runs done so far.\n"
+	      "\n"
+	      "Exit status: 0 every run passed, 1 a run failed (or "
+	      "crashed, or hung),\n"
+	      "2 usage error or a trace file that cannot be written (the "
+	      "campaign\n"
+	      "stops at once and says how many runs the file keeps), 130 "
+	      "SIGINT,\n"
+	      "143 SIGTERM.\n",
 	      out);
 }
 
@@ -208,6 +259,9 @@ enum opt_id {
 	OPT_DB,
 	OPT_RECORD,
 	OPT_NO_DB,
+	OPT_JOBS,
+	OPT_RUN_TIMEOUT,
+	OPT_STOP_ON_FAILURE,
 	OPT_HELP,
 };
 
@@ -231,6 +285,9 @@ static const struct opt opts_table[] = {
 	{ "--db", OPT_DB, true },
 	{ "--record", OPT_RECORD, true },
 	{ "--no-db", OPT_NO_DB, false },
+	{ "--jobs", OPT_JOBS, true },
+	{ "--run-timeout", OPT_RUN_TIMEOUT, true },
+	{ "--stop-on-failure", OPT_STOP_ON_FAILURE, false },
 	{ "--help", OPT_HELP, false },
 	{ "-h", OPT_HELP, false },
 };
@@ -256,6 +313,21 @@ static int parse_number(const char *opt, const char *v, u64 *out)
 		return usage_error("bad %s value '%s': expected a number "
 				   "(decimal or 0x hex, below 2^64)",
 				   opt, v);
+	return 0;
+}
+
+static int parse_seconds(struct sim_opts *o, const char *v)
+{
+	char *end;
+	double s;
+
+	errno = 0;
+	s = strtod(v, &end);
+	if (errno || end == v || *end || !(s >= 0.01 && s <= 86400))
+		return usage_error("bad --run-timeout value '%s': seconds, "
+				   "0.01 to 86400",
+				   v);
+	o->run_timeout = s;
 	return 0;
 }
 
@@ -424,6 +496,19 @@ static int apply_opt(struct sim_opts *o, const struct opt *opt, const char *v)
 	case OPT_NO_DB:
 		o->record = RECORD_NONE;
 		return 0;
+	case OPT_JOBS:
+		if (parse_number("--jobs", v, &n))
+			return CLI_EXIT_USAGE;
+		if (n == 0 || n > WORKERS_MAX)
+			return usage_error("bad --jobs value '%s': 1 to %d", v,
+					   WORKERS_MAX);
+		o->jobs = (unsigned int)n;
+		return 0;
+	case OPT_RUN_TIMEOUT:
+		return parse_seconds(o, v);
+	case OPT_STOP_ON_FAILURE:
+		o->stop_on_failure = true;
+		return 0;
 	case OPT_HELP:
 		break;
 	}
@@ -457,6 +542,16 @@ static int settle_seeds(struct sim_opts *o)
 	return 0;
 }
 
+/* One worker per core. */
+static unsigned int default_jobs(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		return 1;
+	return n > WORKERS_MAX ? WORKERS_MAX : (unsigned int)n;
+}
+
 /* 0 to go on, -1 when --help was printed, else an exit status. */
 static int parse_args(struct sim_opts *o, int argc, char **argv)
 {
@@ -468,6 +563,8 @@ static int parse_args(struct sim_opts *o, int argc, char **argv)
 	o->swarm = true;
 	o->record = RECORD_FAILURES;
 	o->db_path = TRACE_DEFAULT_PATH;
+	o->jobs = default_jobs();
+	o->run_timeout = RUN_TIMEOUT_DEFAULT;
 	adversary_spec(o);
 	for (i = 1; i < argc; i++) {
 		const struct opt *opt = find_opt(argv[i]);
@@ -535,29 +632,33 @@ static int record_close(struct recorder *rec)
 	return rec->error;
 }
 
-/* Adds one run (its events when log is given, its choices when it
- * failed); returns its id when want_id (0 when it was not recorded). */
+/* Adds one run (its events when log is given, its choices when choices
+ * is not NULL); returns its id when want_id (0 when it was not
+ * recorded). report: a crash run's report, kept as its input. */
 static s64 record_run(struct recorder *rec, u64 seed,
 		      const struct sim_config *cfg, const struct sim_result *r,
-		      const struct choice_source *cs,
-		      const struct event_log *log, double seconds, bool want_id)
+		      const u64 *choices, size_t n, const struct event_log *log,
+		      double seconds, const char *report, bool want_id)
 {
 	bool events = log && event_log_complete(log);
-	bool choices = r->failed && choice_recordable(cs);
 	struct trace_run tr;
 	s64 id = 0;
 
 	if (!rec->db || rec->error)
 		return 0;
-	if (replay_fill_run(&tr, TRACE_SOURCE_SIM, seed, cfg, r,
-			    choices ? choice_values(cs) : NULL,
-			    choice_count(cs), 0, events)) {
+	if (replay_fill_run(&tr, TRACE_SOURCE_SIM, seed, cfg, r, choices, n, 0,
+			    events)) {
 		fputs("ringside sim: recording failed: out of memory\n",
 		      stderr);
 		rec->error = CLI_EXIT_USAGE;
 		return 0;
 	}
 	tr.duration_us = (s64)(seconds * 1e6);
+	/* a crash run keeps its report as its input (trace.h) */
+	if (report && report[0]) {
+		tr.input = (u8 *)strdup(report);
+		tr.input_len = tr.input ? strlen(report) : 0;
+	}
 	if (trace_recorder_add(rec->db, &tr, events ? log : NULL,
 			       want_id ? &id : NULL))
 		record_error(rec);
@@ -583,68 +684,123 @@ static void make_config(const struct sim_opts *o, u64 seed,
 		sim_plant_set(cfg, (enum sim_plant)p, o->plants & 1u << p);
 }
 
-static void run_seed(const struct sim_config *cfg, u64 seed,
-		     struct choice_source *cs, struct sim_result *r)
-{
-	int err;
+/*
+ * What a worker sends the parent after each run, followed by nchoices
+ * u64 (a failing run's choices, when it records them) and nevents
+ * struct sim_event (its events, when they are recorded). The worker is a
+ * fork of the parent, so sim_result's oracle pointer stays valid.
+ */
+struct run_msg {
+	u64 seed;
+	struct sim_result r;
+	double seconds;
+	bool has_choices; /* nchoices follow (possibly 0) */
+	u64 nchoices;
+	u64 nevents;
+};
 
-	choice_init_seed(cs, seed);
-	err = sim_run(cfg, cs, r);
-	/* the arguments are ours and checked: nothing else can go wrong */
-	assert(err == 0);
-	(void)err;
-}
+/* A run the parent holds until its turn comes (seed order). */
+struct done_run {
+	struct run_msg m;
+	u64 *choices;
+	struct sim_event *events;
+	bool crashed; /* crash or hang: end says how */
+	struct isolate_end *end;
+};
+
+/* A request to a worker: count seeds from first; count 0 ends it. */
+struct run_request {
+	u64 first;
+	u64 count;
+};
 
 /*
- * Runs seed and records it; returns its id in the trace file (0: not
- * recorded). With --record failures a failing run is run again with an
- * event log: the events of passing runs are never kept, so the first run
- * does not pay for them.
+ * Runs seed in a worker. With --record failures a failing run is run
+ * again with an event log: the events of passing runs are never kept, so
+ * the first run does not pay for them.
  */
-static s64 run_one(const struct sim_opts *o, struct recorder *rec, u64 seed,
-		   struct sim_result *r)
+static int worker_run(const struct sim_opts *o, struct shared_choices *sc,
+		      u64 seed, int out_fd)
 {
-	bool with_log = rec->db && o->record == RECORD_ALL;
-	struct choice_source cs;
+	bool recording = o->record != RECORD_NONE;
+	bool with_log = o->record == RECORD_ALL;
+	struct choice_source *cs;
 	struct sim_config cfg;
 	struct event_log log;
-	double start = cli_now(), seconds;
-	s64 id;
+	struct run_msg m = { .seed = seed };
+	double start = cli_now();
+	int err = 0;
 
 	make_config(o, seed, &cfg);
 	event_log_init(&log, with_log ? 0 : 1);
 	cfg.log = with_log ? &log : NULL;
-	run_seed(&cfg, seed, &cs, r);
-	seconds = cli_now() - start;
-	if (rec->db && r->failed && !with_log) {
+	/* the draws go to the log the parent reads if this run crashes */
+	cs = shared_choices_seed(sc, seed);
+	err = sim_run(&cfg, cs, &m.r);
+	assert(err == 0);
+	m.seconds = cli_now() - start;
+	if (recording && m.r.failed && !with_log) {
 		struct sim_result again;
 
-		choice_free(&cs);
 		event_log_free(&log);
 		event_log_init(&log, 0);
 		cfg.log = &log;
 		with_log = true;
-		run_seed(&cfg, seed, &cs, &again);
+		cs = shared_choices_seed(sc, seed);
+		err = sim_run(&cfg, cs, &again);
+		assert(err == 0);
 		/* a run is a pure function of its seed (world.h): a second
 		 * run that differs is a bug of the world; the row must
 		 * describe the run whose events and choices it holds */
-		if (again.event_hash != r->event_hash) {
+		if (again.event_hash != m.r.event_hash) {
 			fprintf(stderr,
 				"ringside sim: seed %llu ran differently the "
 				"second time (event hash 0x%016llx, then "
 				"0x%016llx): the second run is recorded\n",
 				(unsigned long long)seed,
-				(unsigned long long)r->event_hash,
+				(unsigned long long)m.r.event_hash,
 				(unsigned long long)again.event_hash);
-			*r = again;
+			m.r = again;
 		}
 	}
-	cfg.log = NULL;
-	id = record_run(rec, seed, &cfg, r, &cs, with_log ? &log : NULL,
-			seconds, r->failed || !o->campaign);
-	choice_free(&cs);
+	m.has_choices = recording && m.r.failed && choice_recordable(cs);
+	if (m.has_choices)
+		m.nchoices = choice_count(cs);
+	if (with_log && event_log_complete(&log))
+		m.nevents = event_log_stored(&log);
+	if (isolate_write_full(out_fd, &m, sizeof(m)) ||
+	    isolate_write_full(out_fd, choice_values(cs),
+			       m.nchoices * sizeof(u64)) ||
+	    isolate_write_full(out_fd, log.events,
+			       m.nevents * sizeof(struct sim_event)))
+		err = 1;
 	event_log_free(&log);
-	return id;
+	return err;
+}
+
+/* What a worker is started with. */
+struct worker_ctx {
+	const struct sim_opts *o;
+	struct shared_choices *sc;
+};
+
+/* A worker: runs the seeds it is asked for until asked to stop. */
+static int worker_main(void *ctx, int in_fd, int out_fd)
+{
+	const struct worker_ctx *wc = ctx;
+	struct run_request req;
+	u64 i;
+
+	for (;;) {
+		if (isolate_read_full(in_fd, &req, sizeof(req)) ||
+		    req.count == 0)
+			return 0;
+		for (i = 0; i < req.count; i++) {
+			if (worker_run(wc->o, wc->sc, req.first + i, out_fd))
+				return 1;
+			isolate_mark_stderr();
+		}
+	}
 }
 
 static const char *mode_name(int mode)
@@ -679,7 +835,8 @@ static void reproduce(const struct sim_opts *o, u64 seed, char *buf, size_t len)
 }
 
 static void print_run_text(const struct sim_opts *o, u64 seed,
-			   const struct sim_result *r, s64 id)
+			   const struct sim_result *r, s64 id,
+			   const char *report)
 {
 	char cmd[REPRODUCE_BYTES];
 	unsigned int b, enabled = 0, fired = 0;
@@ -691,6 +848,9 @@ static void print_run_text(const struct sim_opts *o, u64 seed,
 		       r->message);
 	else
 		printf("result: passed\n");
+	if (report[0])
+		printf("report:\n%s%s", report,
+		       report[strlen(report) - 1] == '\n' ? "" : "\n");
 	printf("device: %s (%s)\n", sim_device_name(r->device),
 	       mode_name(r->mode));
 	printf("steps: %llu\n", (unsigned long long)r->steps);
@@ -883,36 +1043,420 @@ static void progress(const struct campaign *c, double start, bool tty,
 		tty ? (done ? "\033[K\n" : "\033[K") : "\n");
 }
 
-static void run_campaign(const struct sim_opts *o, struct recorder *rec,
-			 struct campaign *c)
+/* --- workers ---------------------------------------------------------------- */
+
+/*
+ * The parent's side of a campaign: it hands out seeds to --jobs workers
+ * (isolate.h) in chunks, takes each run's result as soon as it is done,
+ * and delivers them in seed order (record, then account), so that the
+ * trace file's run ids, the summary and the JSON are the same for every
+ * number of workers. It knows which seed each worker is on: a worker that
+ * dies makes that seed a crash run, one that outlives --run-timeout is
+ * killed and makes it a hang run; a new worker takes the rest of the
+ * chunk. A worker sends each run before it starts the next, so a crash
+ * loses nothing it finished.
+ */
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
 {
-	struct sim_result r;
-	double start = cli_now(), last = start, now;
-	bool tty = !o->quiet && isatty(STDERR_FILENO);
-	bool shown = false;
-	u64 seed;
+	stop_signal = sig;
+}
+
+struct worker {
+	struct isolate_child child; /* pid 0: not running */
+	struct worker_ctx ctx;	    /* its shared choice log (crash.h) */
+	bool busy;
+	u64 next, end; /* its chunk (seed offsets): next is running */
+	double since;  /* when its current run began */
+};
+
+struct seed_range {
+	u64 next, end;
+};
+
+struct pool {
+	const struct sim_opts *o;
+	struct recorder *rec;
+	struct campaign *c;
+	struct worker w[WORKERS_MAX];
+	u64 total;  /* seeds */
+	u64 handed; /* offsets below it were handed out */
+	u64 base;   /* the first offset not yet delivered */
+	struct done_run *slot[WINDOW_SEEDS];
+	struct seed_range requeue[WORKERS_MAX];
+	unsigned int nrequeue;
+	int error; /* a worker could not be started: exit status 2 */
+	/* a single run: its result, kept for printing */
+	struct sim_result single;
+	s64 single_id;
+	char single_report[REPORT_BYTES];
+	/* progress */
+	double start, last;
+	bool tty, shown;
+};
+
+static void done_free(struct done_run *d)
+{
+	if (!d)
+		return;
+	free(d->choices);
+	free(d->events);
+	free(d->end);
+	free(d);
+}
+
+static void deliver(struct pool *p, struct done_run *d)
+{
+	const struct sim_opts *o = p->o;
+	char report[REPORT_BYTES] = "";
+	struct sim_config cfg;
+	struct event_log log;
+	bool with_log = d->m.nevents > 0;
+	u64 i;
+	s64 id;
+
+	make_config(o, d->m.seed, &cfg);
+	if (d->crashed) {
+		crash_result_fill(d->end, o->device, o->run_timeout, &d->m.r);
+		d->m.r.choices = d->m.nchoices;
+		crash_report_head(d->end->report, report, sizeof(report));
+	}
+	event_log_init(&log, 0);
+	for (i = 0; i < d->m.nevents; i++) {
+		const struct sim_event *ev = &d->events[i];
+
+		event_log_add(&log, ev->step, ev->actor, ev->kind, ev->queue,
+			      ev->a, ev->b, ev->c);
+	}
+	/* the events crossed a pipe: they must still be the run's */
+	if (with_log && event_log_hash(&log) != d->m.r.event_hash) {
+		fprintf(stderr,
+			"ringside sim: seed %llu: the events a worker sent do "
+			"not hash to its result; stored without them\n",
+			(unsigned long long)d->m.seed);
+		with_log = false;
+	}
+	id = record_run(p->rec, d->m.seed, &cfg, &d->m.r,
+			d->m.has_choices ? d->choices : NULL, d->m.nchoices,
+			with_log ? &log : NULL, d->m.seconds, report,
+			d->m.r.failed || !o->campaign);
+	event_log_free(&log);
+	account(p->c, d->m.seed, &d->m.r, id);
+	if (!o->campaign) {
+		p->single = d->m.r;
+		p->single_id = id;
+		snprintf(p->single_report, sizeof(p->single_report), "%s",
+			 report);
+	}
+}
+
+static bool work_left(const struct pool *p)
+{
+	u64 window = p->base + WINDOW_SEEDS;
+
+	return p->nrequeue ||
+	       p->handed < (window < p->total ? window : p->total);
+}
+
+static struct seed_range take_range(struct pool *p)
+{
+	u64 window = p->base + WINDOW_SEEDS, limit;
+	struct seed_range r;
+
+	if (p->nrequeue)
+		return p->requeue[--p->nrequeue];
+	limit = window < p->total ? window : p->total;
+	r.next = p->handed;
+	r.end = r.next + WORKER_CHUNK < limit ? r.next + WORKER_CHUNK : limit;
+	p->handed = r.end;
+	return r;
+}
+
+static int hand_out(struct pool *p, struct worker *w)
+{
+	struct seed_range r;
+	struct run_request req;
+
+	if (!w->ctx.sc) {
+		w->ctx.o = p->o;
+		w->ctx.sc = shared_choices_create();
+	}
+	if (!w->ctx.sc ||
+	    (!w->child.pid && isolate_spawn(&w->child, worker_main, &w->ctx))) {
+		fprintf(stderr, "ringside sim: cannot start a worker: %s\n",
+			strerror(errno));
+		p->error = CLI_EXIT_USAGE;
+		return -1;
+	}
+	r = take_range(p);
+	assert(r.next < r.end);
+	req.first = p->o->first + r.next;
+	req.count = r.end - r.next;
+	w->next = r.next;
+	w->end = r.end;
+	w->busy = true;
+	w->since = cli_now();
+	if (isolate_write_full(w->child.in_fd, &req, sizeof(req)))
+		return 0; /* it died: its crash is seen when it is read */
+	return 0;
+}
+
+static void hold(struct pool *p, u64 offset, struct done_run *d)
+{
+	struct done_run **s = &p->slot[offset % WINDOW_SEEDS];
+
+	assert(offset >= p->base && offset < p->base + WINDOW_SEEDS);
+	assert(!*s);
+	*s = d;
+}
+
+/* The worker died or hung on its current seed: that seed is a crash or
+ * hang run, the rest of its chunk goes to another worker. */
+static void worker_lost(struct pool *p, struct worker *w, bool hung)
+{
+	struct done_run *d = calloc(1, sizeof(*d));
+	struct isolate_end *end = calloc(1, sizeof(*end));
+	size_t n;
+
+	isolate_finish(&w->child, hung, hung, end);
+	if (!d || !end) {
+		fputs("ringside sim: out of memory\n", stderr);
+		abort();
+	}
+	if (!w->busy) {
+		/* it ended between runs: nothing of ours was lost */
+		free(d);
+		free(end);
+		return;
+	}
+	if (!end->crashed && !end->hung) {
+		/* exited 0 in the middle of a chunk: still a broken run */
+		snprintf(end->kind, sizeof(end->kind), "exit-0");
+		end->crashed = true;
+	}
+	d->crashed = true;
+	d->end = end;
+	d->m.seed = p->o->first + w->next;
+	/* its draws up to the crash: replay, minimise and export use them */
+	if (p->o->record != RECORD_NONE &&
+	    shared_choices_copy(w->ctx.sc, &d->choices, &n) == 0) {
+		d->m.has_choices = true;
+		d->m.nchoices = n;
+	}
+	hold(p, w->next, d);
+	if (w->next + 1 < w->end) {
+		assert(p->nrequeue < WORKERS_MAX);
+		p->requeue[p->nrequeue++] =
+			(struct seed_range){ w->next + 1, w->end };
+	}
+	w->busy = false;
+}
+
+static int read_payload(int fd, struct done_run *d)
+{
+	size_t nc = (size_t)d->m.nchoices, ne = (size_t)d->m.nevents;
+
+	if (d->m.nchoices > CHOICE_LOG_MAX || d->m.nevents > EVENT_LOG_MAX)
+		return -1;
+	d->choices = malloc((nc ? nc : 1) * sizeof(u64));
+	d->events = malloc((ne ? ne : 1) * sizeof(struct sim_event));
+	if (!d->choices || !d->events)
+		return -1;
+	if (nc && isolate_read_full(fd, d->choices, nc * sizeof(u64)))
+		return -1;
+	if (ne && isolate_read_full(fd, d->events, ne * sizeof(*d->events)))
+		return -1;
+	return 0;
+}
+
+/* A run arrived from w (or w is gone). */
+static void worker_readable(struct pool *p, struct worker *w)
+{
+	struct done_run *d = calloc(1, sizeof(*d));
+
+	if (!d || isolate_read_full(w->child.out_fd, &d->m, sizeof(d->m)) ||
+	    !w->busy || d->m.seed != p->o->first + w->next ||
+	    read_payload(w->child.out_fd, d)) {
+		done_free(d);
+		worker_lost(p, w, false);
+		return;
+	}
+	hold(p, w->next, d);
+	w->next++;
+	w->since = cli_now();
+	w->busy = w->next < w->end;
+}
+
+/* Delivers the runs held in seed order; false once a failure stops the
+ * campaign (--stop-on-failure). */
+static bool deliver_ready(struct pool *p)
+{
+	struct done_run **s;
+
+	while (p->base < p->total) {
+		s = &p->slot[p->base % WINDOW_SEEDS];
+		if (!*s)
+			return true;
+		deliver(p, *s);
+		done_free(*s);
+		*s = NULL;
+		p->base++;
+		if (p->o->stop_on_failure && p->c->failed) {
+			p->c->stopped = true;
+			return false;
+		}
+	}
+	return true;
+}
+
+static void show_progress(struct pool *p)
+{
+	double now;
+
+	if (p->o->quiet || !p->o->campaign)
+		return;
+	now = cli_now();
+	if (now - p->last < PROGRESS_SECONDS)
+		return;
+	progress(p->c, p->start, p->tty, false);
+	p->last = now;
+	p->shown = true;
+}
+
+/* Waits for the workers (a run, an end, stderr text) at most until the
+ * next run passes its time limit or the next progress line. */
+static void wait_workers(struct pool *p, unsigned int n)
+{
+	struct pollfd fds[2 * WORKERS_MAX];
+	double now = cli_now(), wake = now + PROGRESS_SECONDS;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct worker *w = &p->w[i];
+
+		fds[2 * i] =
+			(struct pollfd){ .fd = w->child.pid ? w->child.out_fd
+							    : -1,
+					 .events = POLLIN };
+		fds[2 * i + 1] =
+			(struct pollfd){ .fd = w->child.pid ? w->child.err_fd
+							    : -1,
+					 .events = POLLIN };
+		if (w->busy && w->since + p->o->run_timeout < wake)
+			wake = w->since + p->o->run_timeout;
+	}
+	if (poll(fds, 2 * n, (int)((wake > now ? wake - now : 0) * 1000) + 1) <
+	    0)
+		return; /* a signal: the caller looks */
+	now = cli_now();
+	for (i = 0; i < n; i++) {
+		struct worker *w = &p->w[i];
+
+		if (!w->child.pid)
+			continue;
+		isolate_drain_stderr(&w->child, stderr);
+		if (fds[2 * i].revents)
+			worker_readable(p, w);
+		else if (w->busy && now - w->since > p->o->run_timeout)
+			worker_lost(p, w, true);
+	}
+}
+
+static void stop_workers(struct pool *p, unsigned int n, bool kill_them)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (!p->w[i].child.pid)
+			continue;
+		isolate_drain_stderr(&p->w[i].child, stderr);
+		isolate_finish(&p->w[i].child, kill_them, false, NULL);
+		/* what it wrote after its last run */
+		if (p->w[i].child.report_len)
+			fputs(p->w[i].child.report, stderr);
+	}
+}
+
+/* Interrupted: the runs done so far are delivered too, gaps skipped. */
+static void deliver_held(struct pool *p)
+{
+	u64 off;
+
+	for (off = p->base; off < p->handed && off < p->base + WINDOW_SEEDS;
+	     off++) {
+		struct done_run **s = &p->slot[off % WINDOW_SEEDS];
+
+		if (*s) {
+			deliver(p, *s);
+			done_free(*s);
+			*s = NULL;
+		}
+	}
+}
+
+static void run_pool(struct pool *p)
+{
+	unsigned int n = p->o->jobs, i;
+
+	if (n > p->total)
+		n = (unsigned int)p->total;
+	/* a failed write stops the campaign: the summary says what was
+	 * kept */
+	while (p->base < p->total && !p->c->stopped && !p->error &&
+	       !p->rec->error) {
+		if (stop_signal) {
+			p->c->interrupted = stop_signal;
+			break;
+		}
+		for (i = 0; i < n && work_left(p) && !p->error; i++) {
+			if (!p->w[i].busy)
+				hand_out(p, &p->w[i]);
+		}
+		wait_workers(p, n);
+		if (!deliver_ready(p))
+			break;
+		show_progress(p);
+	}
+	stop_workers(p, n, p->base < p->total);
+	if (p->c->interrupted)
+		deliver_held(p);
+	for (i = 0; i < WINDOW_SEEDS; i++)
+		done_free(p->slot[i]);
+	for (i = 0; i < n; i++)
+		shared_choices_destroy(p->w[i].ctx.sc);
+}
+
+static void run_campaign(const struct sim_opts *o, struct recorder *rec,
+			 struct campaign *c, struct pool *p)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal }, old_int,
+			 old_term, old_pipe;
+	struct sigaction ign = { .sa_handler = SIG_IGN };
 
 	memset(c, 0, sizeof(*c));
+	memset(p, 0, sizeof(*p));
 	c->total = o->last - o->first + 1;
-	for (seed = o->first;; seed++) {
-		account(c, seed, &r, run_one(o, rec, seed, &r));
-		if (rec->error)
-			break; /* the summary says what was kept */
-		if (!o->quiet) {
-			now = cli_now();
-			if (now - last >= PROGRESS_SECONDS) {
-				progress(c, start, tty, false);
-				last = now;
-				shown = true;
-			}
-		}
-		if (seed == o->last)
-			break;
-	}
+	p->o = o;
+	p->rec = rec;
+	p->c = c;
+	p->total = c->total;
+	p->start = p->last = cli_now();
+	p->tty = !o->quiet && isatty(STDERR_FILENO);
+	stop_signal = 0;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGPIPE, &ign, &old_pipe);
+	run_pool(p);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGPIPE, &old_pipe, NULL);
 	/* a terminal's line ends with the final count */
-	if (shown && tty)
-		progress(c, start, tty, true);
-	c->seconds = cli_now() - start;
+	if (p->shown && p->tty)
+		progress(c, p->start, p->tty, true);
+	c->seconds = cli_now() - p->start;
 }
 
 static double per_second(u64 n, double seconds)
@@ -946,6 +1490,15 @@ static void print_campaign_text(const struct sim_opts *o,
 	       (unsigned long long)c->runs,
 	       (unsigned long long)(c->runs - c->failed),
 	       (unsigned long long)c->failed);
+	if (c->interrupted)
+		printf("interrupted: %llu of %llu runs done\n",
+		       (unsigned long long)c->runs,
+		       (unsigned long long)c->total);
+	if (c->stopped)
+		printf("stopped at the first failure (--stop-on-failure): "
+		       "%llu of %llu runs done\n",
+		       (unsigned long long)c->runs,
+		       (unsigned long long)c->total);
 	printf("time: %.2f s, %.1f runs/s, %.0f steps/s\n", c->seconds,
 	       per_second(c->runs, c->seconds),
 	       per_second(c->steps, c->seconds));
@@ -1019,6 +1572,9 @@ static void print_campaign_json(const struct sim_opts *o,
 	json_u64("runs", c->runs, true);
 	json_u64("passed", c->runs - c->failed, true);
 	json_u64("failed", c->failed, true);
+	printf("\"interrupted\": %s, \"stopped\": %s, ",
+	       c->interrupted ? "true" : "false",
+	       c->stopped ? "true" : "false");
 	json_u64("steps", c->steps, true);
 	json_u64("events", c->events, true);
 	printf("\"seconds\": %.3f, \"runs_per_second\": %.1f, "
@@ -1143,30 +1699,39 @@ static void list_adversaries(bool json)
 static int simulate(const struct sim_opts *o, struct campaign *c)
 {
 	struct recorder rec;
-	struct sim_result r;
-	s64 id = 0;
+	struct pool *p;
 	int err;
 
+	p = malloc(sizeof(*p));
+	if (!p) {
+		fputs("ringside sim: out of memory\n", stderr);
+		return CLI_EXIT_USAGE;
+	}
 	err = record_open(o, &rec);
-	if (err)
+	if (err) {
+		free(p);
 		return err;
-	if (!o->campaign)
-		id = run_one(o, &rec, o->first, &r);
-	else
-		run_campaign(o, &rec, c);
+	}
+	run_campaign(o, &rec, c, p);
 	err = record_close(&rec);
-	if (!o->campaign && o->json)
-		print_run_json(o, o->first, &r, id);
+	if (!err)
+		err = p->error;
+	if (!o->campaign && c->runs == 0)
+		; /* interrupted or no worker: nothing to print */
+	else if (!o->campaign && o->json)
+		print_run_json(o, o->first, &p->single, p->single_id);
 	else if (!o->campaign)
-		print_run_text(o, o->first, &r, id);
+		print_run_text(o, o->first, &p->single, p->single_id,
+			       p->single_report);
 	else if (o->json)
 		print_campaign_json(o, c);
 	else
 		print_campaign_text(o, c);
+	free(p);
 	if (err)
 		return err;
-	if (!o->campaign)
-		return r.failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+	if (c->interrupted)
+		return CLI_EXIT_INTERRUPTED + c->interrupted - SIGINT;
 	return c->failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }
 

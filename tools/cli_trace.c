@@ -13,6 +13,7 @@
 #define _POSIX_C_SOURCE 200809L /* fileno */
 
 #include "cli.h"
+#include "crash.h"
 
 #include <adversary.h>
 #include <devices.h>
@@ -822,6 +823,33 @@ static int record_replay(struct trace_db *db, const struct replay_outcome *o,
 	return 0;
 }
 
+/*
+ * A run that crashed or hung (crash.h) is replayed and minimised in child
+ * processes: runs the command for it (replay when max_runs is 0, else
+ * minimise) and closes db. Returns its exit status, or -1 (db still open)
+ * for any other run.
+ */
+static int crash_command(struct trace_db *db, const struct trace_args *a,
+			 u64 max_runs, bool quiet)
+{
+	struct trace_run run;
+	int rc;
+
+	if (trace_get_run(db, a->run, &run))
+		return -1; /* the usual path reports it */
+	if (!crash_run_is(&run)) {
+		trace_run_free(&run);
+		return -1;
+	}
+	if (max_runs)
+		rc = crash_minimise(db, &run, a->db, max_runs, quiet);
+	else
+		rc = crash_replay(db, &run, a->db, a->json);
+	trace_run_free(&run);
+	trace_close(db);
+	return rc;
+}
+
 int cli_replay(int argc, char **argv)
 {
 	struct trace_args a = { .cmd = "replay",
@@ -839,6 +867,9 @@ int cli_replay(int argc, char **argv)
 		return rc < 0 ? CLI_EXIT_OK : rc;
 	if (open_db(&a, record ? TRACE_WRITE : TRACE_READ, &db))
 		return CLI_EXIT_USAGE;
+	rc = crash_command(db, &a, 0, false);
+	if (rc >= 0)
+		return rc;
 	sim_install_event_names();
 	rc = replay_run(db, a.run, &o, err, sizeof(err));
 	if (rc) {
@@ -966,6 +997,12 @@ int cli_minimise(int argc, char **argv)
 		return rc < 0 ? CLI_EXIT_OK : rc;
 	if (open_db(&a, TRACE_WRITE, &db))
 		return CLI_EXIT_USAGE;
+	rc = crash_command(db, &a,
+			   c.mo.max_runs ? c.mo.max_runs
+					 : MINIMISE_MAX_RUNS_DEFAULT,
+			   c.quiet);
+	if (rc >= 0)
+		return rc;
 	c.tty = isatty(STDERR_FILENO);
 	c.last = cli_now();
 	c.mo.progress = minimise_progress;
