@@ -187,6 +187,14 @@ void sim_device_config_change(struct sim_device *d)
 static bool driver_rule(struct sim_device *d, unsigned int qi, u16 head,
 			const char *what)
 {
+	if (d->untrusted_driver) {
+		/* Note 6: the device's error state, not the run's. */
+		d->needs_reset = true;
+		d->driver_rules_broken++;
+		sim_emit(d->env, SIM_ACTOR_DEVICE, SIM_EV_DRIVER_RULE, (u16)qi,
+			 head, d->driver_rules_broken, 0);
+		return false;
+	}
 	oracle_fail(d->env->oracle, "driver-rule", "%s queue %u chain %u: %s",
 		    d->cls->name, qi, head, what);
 	return false;
@@ -836,6 +844,8 @@ void sim_device_step(struct sim_device *d)
 
 	if (!(d->t->status & VIRTIO_CONFIG_S_DRIVER_OK))
 		return;
+	if (d->untrusted_driver && d->needs_reset)
+		return; /* note 6: nothing until a reset */
 	for (qi = 0; qi < d->cls->nqueues && !d->env->oracle->failed; qi++)
 		queue_step(d, qi);
 }

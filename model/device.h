@@ -39,6 +39,10 @@
  *    whether entries were already waiting; get_buf with callbacks on
  *    moved used_event along. A violation is "driver-rule". A queue the
  *    device made broken, or lied to, is not checked.
+ * 6. Untrusted drivers (the robustness suite): with `untrusted_driver`
+ *    a broken driver rule is not a failure of the run but the device's
+ *    own error state: it sets DEVICE_NEEDS_RESET (virtio 1.2, 2.1.2),
+ *    counts the rule, and touches no queue until the driver resets it.
  */
 #ifndef RINGSIDE_MODEL_DEVICE_H
 #define RINGSIDE_MODEL_DEVICE_H
@@ -138,6 +142,8 @@ struct sim_device {
 	bool stalled;	  /* it withheld work or interrupts: a stall is its */
 	bool plant_stall; /* planted fault: never completes (oracle test) */
 	bool plant_corrupt_data; /* planted: class flips a data byte */
+	bool untrusted_driver;	 /* note 6 */
+	u64 driver_rules_broken; /* note 6: rules the driver broke */
 	u64 completed, bytes;
 };
 

@@ -76,10 +76,12 @@ enum sim_event_kind {
 	SIM_EV_ALLOC_FAIL,	  /* a = size */
 	SIM_EV_FAIL,		  /* an oracle fired */
 	SIM_EV_RUN_END,		  /* a = tokens added, b = got, c = detached */
-	SIM_EV_ADVERSARY, /* a = behaviour (adversary.h), b, c: detail */
-	SIM_EV_UNPLUG,	  /* a = tokens outstanding */
-	SIM_EV_REPLUG,	  /* a = status after registration */
-	SIM_EV_CHECK,	  /* a = fault seen, b = expected mask */
+	SIM_EV_ADVERSARY,   /* a = behaviour (adversary.h), b, c: detail */
+	SIM_EV_UNPLUG,	    /* a = tokens outstanding */
+	SIM_EV_REPLUG,	    /* a = status after registration */
+	SIM_EV_CHECK,	    /* a = fault seen, b = expected mask */
+	SIM_EV_DRIVER_RULE, /* a = head, b = rules broken so far (device.h
+			     * note 6) */
 	SIM_EV_COUNT
 };
 

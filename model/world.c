@@ -656,18 +656,19 @@ static const char *const actor_names[SIM_ACTOR_COUNT] = {
 };
 
 static const char *const kind_names[SIM_EV_COUNT] = {
-	"run-start", "probe",
-	"step",	     "add",
-	"add-nomem", "kick",
-	"get-buf",   "disable-cb",
-	"enable-cb", "enable-cb-delayed",
-	"callback",  "dev-kick",
-	"dev-fetch", "dev-complete",
-	"irq",	     "config-change",
-	"detach",    "alloc-fail",
-	"fail",	     "run-end",
-	"adversary", "unplug",
-	"replug",    "check",
+	"run-start",   "probe",
+	"step",	       "add",
+	"add-nomem",   "kick",
+	"get-buf",     "disable-cb",
+	"enable-cb",   "enable-cb-delayed",
+	"callback",    "dev-kick",
+	"dev-fetch",   "dev-complete",
+	"irq",	       "config-change",
+	"detach",      "alloc-fail",
+	"fail",	       "run-end",
+	"adversary",   "unplug",
+	"replug",      "check",
+	"driver-rule",
 };
 
 const char *sim_actor_name(u16 actor)

@@ -45,6 +45,9 @@ int cli_merge(int argc, char **argv);
 void cli_merge_usage(FILE *out);
 int cli_qemu(int argc, char **argv);
 void cli_qemu_usage(FILE *out);
+/* The malicious-driver robustness suite (cli_robust.c). */
+int cli_robustness(int argc, char **argv);
+void cli_robustness_usage(FILE *out);
 /* A fuzz campaign and its findings into the trace store (cli_fuzz.c). */
 int cli_fuzz(int argc, char **argv);
 void cli_fuzz_usage(FILE *out);

@@ -1,0 +1,111 @@
+/*
+ * test_sim.c - the robustness suite against our simulated devices: every
+ * case of the catalogue is REJECT or SKIP on each of them, legacy and
+ * modern (device.h note 6: they check every driver rule), the report is
+ * the same for the same seed, and the catalogue itself is well formed.
+ */
+#include "harness.h"
+
+#include <robust.h>
+#include <string.h>
+
+#define TESTS(X)                                                               \
+	X(catalogue_is_well_formed)                                            \
+	X(sim_devices_reject_or_skip_every_case)                               \
+	X(same_seed_same_report)                                               \
+	X(unknown_case_is_a_usage_error)
+TESTS(HARNESS_DECLARE)
+
+static const char *const sim_targets[] = {
+	"sim:entropy,modern", "sim:entropy,legacy", "sim:block,modern",
+	"sim:block,legacy",   "sim:console,modern", "sim:console,legacy",
+	"sim:net,modern",     "sim:net,legacy",
+};
+
+static void catalogue_is_well_formed(void)
+{
+	unsigned int i, j;
+
+	CHECK(rb_ncases >= 25);
+	for (i = 0; i < rb_ncases; i++) {
+		const struct rb_case *k = &rb_cases[i];
+
+		CHECK(k->id && strchr(k->id, '.'));
+		CHECK(k->section && k->section[0] >= '2' &&
+		      k->section[0] <= '5');
+		CHECK(k->rule && k->allowed && k->stage);
+		CHECK(k->devices && !(k->devices & ~RB_DEV_ALL));
+		CHECK(rb_case_lookup(k->id) == k);
+		for (j = 0; j < i; j++)
+			CHECK(strcmp(rb_cases[j].id, k->id) != 0);
+	}
+}
+
+static void run_target(const char *spec, u64 seed, struct rb_report *rep)
+{
+	struct rb_inproc ip;
+	struct rb_target t;
+	struct rb_options opt = { .seed = seed };
+	char err[200];
+
+	CHECK_EQ(0, rb_sim_target(spec, &ip, &t, err, sizeof(err)));
+	CHECK_EQ(0, rb_run(&t, &opt, rep, err, sizeof(err)));
+}
+
+static void sim_devices_reject_or_skip_every_case(void)
+{
+	static struct rb_report rep;
+	unsigned int i, k, bad = 0;
+
+	for (i = 0; i < sizeof(sim_targets) / sizeof(sim_targets[0]); i++) {
+		run_target(sim_targets[i], 7, &rep);
+		CHECK_EQ(rb_ncases, rep.nresults);
+		for (k = 0; k < rep.nresults; k++) {
+			const struct rb_result *r = &rep.results[k];
+
+			if (r->verdict == RB_REJECT || r->verdict == RB_SKIP)
+				continue;
+			printf("  %s %s: %s %s\n", sim_targets[i], r->kase->id,
+			       rb_verdict_name(r->verdict), r->why);
+			bad++;
+		}
+		printf("  %s: %u reject, %u skip\n", sim_targets[i],
+		       rep.counts[RB_REJECT], rep.counts[RB_SKIP]);
+		/* Only type-specific cases (and FEATURES_OK under legacy)
+		 * may skip. */
+		CHECK(rep.counts[RB_REJECT] >= rb_ncases - 12);
+	}
+	CHECK_EQ(0, bad);
+}
+
+static void same_seed_same_report(void)
+{
+	static struct rb_report a, b;
+	unsigned int k;
+
+	run_target("sim:block,modern", 99, &a);
+	run_target("sim:block,modern", 99, &b);
+	CHECK_EQ(a.nresults, b.nresults);
+	for (k = 0; k < a.nresults; k++) {
+		CHECK_EQ(a.results[k].verdict, b.results[k].verdict);
+		CHECK(!strcmp(a.results[k].why, b.results[k].why));
+		CHECK(!strcmp(a.results[k].reaction, b.results[k].reaction));
+	}
+}
+
+static void unknown_case_is_a_usage_error(void)
+{
+	static struct rb_report rep;
+	struct rb_inproc ip;
+	struct rb_target t;
+	struct rb_options opt = { .only = "desc.loop,no.such-case" };
+	char err[200];
+
+	CHECK_EQ(0, rb_sim_target("sim:entropy", &ip, &t, err, sizeof(err)));
+	CHECK(rb_run(&t, &opt, &rep, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "no.such-case") != NULL);
+	CHECK(rb_sim_target("sim:toaster", &ip, &t, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "toaster") != NULL);
+}
+
+HARNESS_MAIN(TESTS)
