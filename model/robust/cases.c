@@ -146,6 +146,7 @@ static int stage_readable_for_write(struct rb_case_ctx *c)
 	i = (u16)(n - 1); /* entropy's buffer, block's status byte */
 	d = read_desc(c, i);
 	patch(c, i, d.addr, d.len, d.flags & ~VRING_DESC_F_WRITE, d.next);
+	rb_range_readable(c, d.addr);
 	submit0(c, w - d.len);
 	return 0;
 }

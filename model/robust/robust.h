@@ -182,6 +182,8 @@ struct rb_case_ctx {
  * guest-physical address, or 0 when scratch is full. */
 u64 rb_buf(struct rb_case_ctx *c, u32 len, bool writable, u8 fill);
 void *rb_ptr(struct rb_case_ctx *c, u64 phys);
+/* The buffer at phys is from now on one the device must not write. */
+void rb_range_readable(struct rb_case_ctx *c, u64 phys);
 /* A head the device may answer, with the writable bytes of its chain
  * (the bound for a used len). */
 void rb_expose(struct rb_case_ctx *c, u16 head, u32 writable);

@@ -80,6 +80,15 @@ u64 rb_buf(struct rb_case_ctx *c, u32 len, bool writable, u8 fill)
 	return phys;
 }
 
+void rb_range_readable(struct rb_case_ctx *c, u64 phys)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nranges; i++)
+		if (c->ranges[i].phys == phys)
+			c->ranges[i].writable = false;
+}
+
 void *rb_ptr(struct rb_case_ctx *c, u64 phys)
 {
 	assert(phys >= c->scratch_phys &&
