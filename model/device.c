@@ -716,8 +716,8 @@ static u32 bad_id(struct sim_device *d, unsigned int qi, const struct vring *vr)
 {
 	const struct devq *q = &d->q[qi];
 	u64 head = q->nheld ? q->held[0].head : 0;
-	const u64 edges[] = { vr->num,	   (u64)vr->num + 1, 0xffff,
-			      0x10000,	   0x10000 + head,   0x8000,
+	const u64 edges[] = { vr->num,	  (u64)vr->num + 1, 0xffff,
+			      0x10000,	  0x10000 + head,   0x8000,
 			      0xffffffffu };
 
 	return (u32)adv_value(d->env->cs, vr->num, 0xffffffffu, edges,
