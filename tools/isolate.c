@@ -261,7 +261,7 @@ static bool place_at(const char *s, char *where, size_t len)
 		colon++;
 	*colon = '\0';
 	base = strrchr(tok, '/');
-	snprintf(where, len, "%s", base ? base + 1 : tok);
+	copy_word(where, len, base ? base + 1 : tok, "");
 	return true;
 }
 
