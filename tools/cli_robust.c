@@ -9,6 +9,7 @@
 #include "cli.h"
 
 #include <robust.h>
+#include <trace.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@ void cli_robustness_usage(FILE *out)
 	fputs("usage: ringside robustness TARGET [--seed N] [--only ID,...]\n"
 	      "                           [--json] [--junit FILE] "
 	      "[--isolate]\n"
+	      "                           [--db FILE | --no-db]\n"
 	      "       ringside robustness --list [--json]\n"
 	      "\n"
 	      "Runs the malicious-driver suite against a device model: each "
@@ -58,8 +60,15 @@ void cli_robustness_usage(FILE *out)
 	      "per case\n"
 	      "  --isolate      each case in a child process (a crash is "
 	      "that case's\n"
-	      "                 FAIL); always on for qemu: targets' "
-	      "adapters\n"
+	      "                 FAIL; qemu: targets need none, QEMU is "
+	      "its own process)\n"
+	      "  --db FILE      qemu: targets: record every FAIL and WEDGED "
+	      "case as a\n"
+	      "                 run of this trace file "
+	      "(default " TRACE_DEFAULT_PATH "), its\n"
+	      "                 evidence in the message (ringside show "
+	      "RUN)\n"
+	      "  --no-db        record nothing\n"
 	      "  --list         the catalogue\n"
 	      "\n"
 	      "Exit status: 0 no FAIL or WEDGED, 1 some, 2 usage error or a "
@@ -70,6 +79,7 @@ void cli_robustness_usage(FILE *out)
 
 struct rb_cli {
 	const char *target, *only, *junit;
+	const char *db_path; /* NULL: --no-db */
 	u64 seed;
 	bool json, list, isolate;
 };
@@ -79,6 +89,7 @@ static int parse(int argc, char **argv, struct rb_cli *m)
 	int i;
 
 	m->seed = 1;
+	m->db_path = TRACE_DEFAULT_PATH;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v;
 
@@ -91,6 +102,14 @@ static int parse(int argc, char **argv, struct rb_cli *m)
 			m->list = true;
 		} else if (!strcmp(a, "--isolate")) {
 			m->isolate = true;
+		} else if (!strcmp(a, "--no-db")) {
+			m->db_path = NULL;
+		} else if (cli_option_match(a, "--db")) {
+			m->db_path = cli_option_value(argc, argv, &i);
+			if (!m->db_path || !m->db_path[0])
+				return cli_usage_error(RCMD,
+						       cli_robustness_usage,
+						       "--db needs a file");
 		} else if (cli_option_match(a, "--seed")) {
 			v = cli_option_value(argc, argv, &i);
 			if (!v || cli_parse_u64(v, &m->seed))
@@ -181,6 +200,11 @@ static void print_text(const struct rb_report *rep, double seconds)
 
 		printf("%-7s %-30s %-9s %s\n", rb_verdict_name(r->verdict),
 		       r->kase->id, r->kase->section, detail(r));
+		if (r->verdict == RB_FAIL || r->verdict == RB_WEDGED)
+			printf("        reproduce with: ringside robustness %s "
+			       "--only %s --seed %llu\n",
+			       rep->target, r->kase->id,
+			       (unsigned long long)rep->seed);
 	}
 	printf("%u cases: %u reject, %u fail, %u wedged, %u skip (%.2f s)\n",
 	       rep->nresults, rep->counts[RB_REJECT], rep->counts[RB_FAIL],
@@ -283,6 +307,59 @@ static int write_junit(const char *path, const struct rb_report *rep,
 	return fclose(f) ? -1 : 0;
 }
 
+/* Every FAIL and WEDGED case of a third-party target as a failed run of
+ * source qemu; the evidence is the message. (A deterministic target's
+ * case is reproduced by its seed instead: print_text says how.) Returns
+ * 0, or -EIO (the message printed). */
+static int record(const char *path, const struct rb_target *t,
+		  const struct rb_report *rep)
+{
+	struct trace_db *db = NULL;
+	char msg[300];
+	unsigned int i;
+	int err = 0;
+
+	if (t->deterministic ||
+	    (!rep->counts[RB_FAIL] && !rep->counts[RB_WEDGED]))
+		return 0;
+	if (trace_open(path, TRACE_CREATE, &db, msg, sizeof(msg))) {
+		fprintf(stderr, "ringside robustness: %s\n", msg);
+		return -EIO;
+	}
+	for (i = 0; i < rep->nresults && !err; i++) {
+		const struct rb_result *r = &rep->results[i];
+		struct trace_run tr;
+
+		if (r->verdict != RB_FAIL && r->verdict != RB_WEDGED)
+			continue;
+		memset(&tr, 0, sizeof(tr));
+		tr.seed = r->seed;
+		tr.source =
+			t->deterministic ? TRACE_SOURCE_SIM : TRACE_SOURCE_QEMU;
+		snprintf(tr.config, sizeof(tr.config),
+			 "robustness target=%s case=%s seed=%llu", rep->target,
+			 r->kase->id, (unsigned long long)r->seed);
+		snprintf(tr.device, sizeof(tr.device), "%.*s",
+			 (int)sizeof(tr.device) - 1, rep->target);
+		tr.failed = true;
+		snprintf(tr.oracle, sizeof(tr.oracle), "robustness-%s",
+			 r->verdict == RB_FAIL ? "fail" : "wedged");
+		snprintf(tr.message, sizeof(tr.message), "%s: %.*s",
+			 r->kase->id, (int)sizeof(tr.message) - 64, r->why);
+		if (trace_add_run(db, &tr, NULL)) {
+			fprintf(stderr,
+				"ringside robustness: cannot record %s: %s\n",
+				r->kase->id, trace_errmsg(db));
+			err = -EIO;
+		} else {
+			fprintf(stderr, "%s recorded as run %lld in %s\n",
+				r->kase->id, (long long)tr.id, path);
+		}
+	}
+	trace_close(db);
+	return err;
+}
+
 /* The target named by spec; false (with a message) when there is none. */
 static int make_target(const char *spec, struct rb_inproc *ip,
 		       struct rb_target *t, char *err, size_t n)
@@ -329,6 +406,8 @@ int cli_robustness(int argc, char **argv)
 	else
 		print_text(&rep, seconds);
 	if (m.junit && write_junit(m.junit, &rep, seconds))
+		return CLI_EXIT_USAGE;
+	if (m.db_path && record(m.db_path, &t, &rep))
 		return CLI_EXIT_USAGE;
 	return rep.counts[RB_FAIL] || rep.counts[RB_WEDGED] ? CLI_EXIT_FAIL
 							    : CLI_EXIT_OK;

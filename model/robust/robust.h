@@ -225,6 +225,7 @@ struct rb_result {
 	enum rb_verdict verdict;
 	char why[RB_WHY_BYTES];	     /* the evidence, one line */
 	char reaction[RB_WHY_BYTES]; /* what the device did (REJECT) */
+	u64 seed;		     /* the case's own seed */
 	bool needs_reset;	     /* NEEDS_RESET seen after the attack */
 	unsigned int used_seen;	     /* used entries the attack got */
 	u64 event_hash;		     /* of the case's event log */

@@ -891,6 +891,7 @@ int rb_run(const struct rb_target *t, const struct rb_options *opt,
 			snprintf(err, n, "%s: %s", t->name, r->why);
 			return e;
 		}
+		r->seed = opt->seed + i;
 		report->counts[r->verdict]++;
 		report->nresults++;
 		if (opt->progress)

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# ringside robustness end to end: help and exit statuses, the catalogue
+# (text and JSON), a sim: target in text, JSON and JUnit (exit 0: nothing
+# FAIL or WEDGED), the same report for the same seed, usage errors (exit
+# 2), and, when QEMU is installed, one case against QEMU's entropy device.
+#
+# usage: robustness.sh PATH/TO/ringside
+set -euo pipefail
+
+if [[ $# -ne 1 || ! -x $1 ]]; then
+	echo "usage: $0 PATH/TO/ringside" >&2
+	exit 2
+fi
+ringside=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp"
+
+checks=0
+fail() {
+	echo "FAIL: $*" >&2
+	head -n 40 "$tmp/out" "$tmp/err" >&2 || true
+	exit 1
+}
+run() {
+	local want=$1 got=0
+	shift
+	"$ringside" "$@" >"$tmp/out" 2>"$tmp/err" || got=$?
+	checks=$((checks + 1))
+	[[ $got -eq $want ]] || fail "ringside $*: exit $got, expected $want"
+}
+has() {
+	checks=$((checks + 1))
+	grep -Eq -- "$2" "$1" || fail "$3: no line matches '$2'"
+}
+
+run 0 robustness --help
+has out '^Exit status: 0 no FAIL or WEDGED' "help names the exit statuses"
+run 0 help robustness
+run 0 robustness --list
+has out '^desc\.loop +2\.7\.5\.2 ' "the catalogue lists desc.loop"
+has out '^[0-9]+ cases$' "the catalogue counts its cases"
+run 0 robustness --list --json
+has out '"id":"indirect.nested"' "the JSON catalogue"
+
+run 0 robustness sim:block --junit j.xml
+has out '^REJECT +desc\.loop ' "a verdict line per case"
+has out '^29 cases: [0-9]+ reject, 0 fail, 0 wedged' "the summary"
+has j.xml '<testsuite name="robustness sim:block" tests="29" failures="0"' \
+	"the JUnit suite"
+has j.xml '<testcase classname="robustness.sim:block" name="desc.loop">' \
+	"a JUnit test case"
+[[ ! -e ringside.db ]] || fail "a sim: target records nothing"
+run 0 robustness sim:entropy,legacy --json --seed 5 --only desc.loop,addr.wraps
+has out '^\{"target":"sim:entropy,legacy","seed":5,' "the JSON report"
+has out '"counts":\{"reject":2,"fail":0,"wedged":0,"skip":0\}' "JSON counts"
+sed 's/"seconds":[0-9.]*,//' out >a.json
+run 0 robustness sim:entropy,legacy --json --seed 5 --only desc.loop,addr.wraps
+sed 's/"seconds":[0-9.]*,//' out >b.json
+checks=$((checks + 1))
+cmp -s a.json b.json || fail "the same seed gives the same report"
+
+run 2 robustness
+has err 'no target' "a missing target"
+run 2 robustness sim:toaster
+has err 'no simulated device "toaster"' "an unknown device"
+run 2 robustness sim:block --only no.such-case
+has err 'no case "no.such-case"' "an unknown case"
+run 2 robustness sim:block --bogus
+has err 'unknown option' "an unknown option"
+run 2 robustness vhost:x
+has err 'unknown target' "an unknown target kind"
+
+if command -v qemu-system-x86_64 >/dev/null 2>&1; then
+	run 0 robustness qemu:entropy,modern --only desc.loop --no-db
+	has out '^REJECT +desc\.loop ' "QEMU refuses a descriptor loop"
+fi
+
+echo "robustness.sh: $checks checks passed"
