@@ -299,6 +299,27 @@ static void print_report(const char *report)
 	}
 }
 
+/* --- ringside show ---------------------------------------------------------- */
+
+void crash_show(const struct trace_run *run, const char *db_path)
+{
+	char report[ISOLATE_REPORT_BYTES] = "";
+
+	if (run->input && run->input_len) {
+		size_t n = run->input_len < sizeof(report) - 1
+				   ? run->input_len
+				   : sizeof(report) - 1;
+
+		memcpy(report, run->input, n);
+		report[n] = '\0';
+	}
+	print_report(report);
+	printf("timeline: none, the run %s before its end; ringside replay "
+	       "%s %" PRId64 " re-executes it in a child process\n",
+	       strcmp(run->oracle, "hang") ? "crashed" : "hung", db_path,
+	       run->id);
+}
+
 /* --- ringside replay -------------------------------------------------------- */
 
 int crash_replay(struct trace_db *db, const struct trace_run *run,

@@ -805,7 +805,8 @@ static int worker_main(void *ctx, int in_fd, int out_fd)
 
 static const char *mode_name(int mode)
 {
-	return mode == SIMT_MODERN ? "1.x" : "legacy";
+	/* 0: a run that crashed or hung before its mode was known */
+	return mode == SIMT_MODERN ? "1.x" : mode ? "legacy" : "unknown";
 }
 
 static const char *oracle_name(const struct sim_result *r)
@@ -1000,7 +1001,7 @@ static void account(struct campaign *c, u64 seed, const struct sim_result *r,
 		c->device_runs[r->device]++;
 	if (r->mode == SIMT_MODERN)
 		c->modern_runs++;
-	else
+	else if (r->mode == SIMT_LEGACY)
 		c->legacy_runs++;
 	c->bound_runs += r->driver_bound;
 	c->stalls += r->device_stalls;

@@ -632,7 +632,9 @@ int cli_show(int argc, char **argv)
 	show_header(&a, &run);
 	event_log_init(&log, 0);
 	rc = CLI_EXIT_OK;
-	if (!run.has_events)
+	if (crash_run_is(&run))
+		crash_show(&run, a.db);
+	else if (!run.has_events)
 		printf("timeline: no events stored for this run (a campaign "
 		       "stores the events\nof failing runs); to get them: "
 		       "ringside replay %s %" PRId64 " --record\n",

@@ -46,6 +46,10 @@ void crash_result_fill(const struct isolate_end *e, enum sim_device_type device,
 /* The first lines of a report (what the trace file keeps), into buf. */
 void crash_report_head(const char *report, char *buf, size_t len);
 
+/* "ringside show" of such a run, after its header: its report (the
+ * first lines, kept in the input column) instead of a timeline. */
+void crash_show(const struct trace_run *run, const char *db_path);
+
 /* "ringside replay" and "ringside minimise" of such a run: exit status. */
 int crash_replay(struct trace_db *db, const struct trace_run *run,
 		 const char *db_path, bool json);

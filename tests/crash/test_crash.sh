@@ -118,6 +118,9 @@ has "$tmp/out" '^reproduced: crashed again with SIGABRT in virtio_ring.c:[0-9]+$
 has "$tmp/out" 'Assertion' "replay shows the report"
 run 0 "$plant6" replay crash.db "$first" --json
 has "$tmp/out" '"reproduced": true' "replay --json of a crash"
+run 0 "$ringside" show crash.db "$first"
+has "$tmp/out" '^  .*Assertion' "show of a crash run prints its report"
+has "$tmp/out" '^timeline: none, the run crashed' "show of a crash run has no timeline"
 run 1 "$ringside" replay crash.db "$first"
 has "$tmp/out" '^DIVERGED: expected SIGABRT in virtio_ring.c:[0-9]+; the re-execution ended \(passed\)' \
 	"the fixed ring does not crash: replay says so"
