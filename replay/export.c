@@ -6,6 +6,7 @@
 #include "replay.h"
 
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -227,131 +228,229 @@ static void c_choices(FILE *out, const u64 *choices, size_t n)
 }
 
 static void export_c(FILE *out, const struct trace_run *run, const char *config,
-		     const u64 *choices, size_t n, const struct export_opts *o)
+		     const u64 *choices, size_t n, const struct export_opts *o,
+		     u64 prefix_steps, u64 prefix_hash)
 {
 	const char *fn = "regress_run_";
 	s64 id = run->id;
 
 	c_header(out, run, config, n, o);
 	fputs("#include \"harness.h\"\n\n#include <choice.h>\n#include "
-	      "<world.h>\n\n#include <stdio.h>\n\n",
+	      "<event_log.h>\n#include <world.h>\n\n#include <stdio.h>\n\n",
 	      out);
 	fputs("static const char config_text[] =\n\t\"", out);
 	c_string(out, config);
 	fputs("\";\n\n", out);
 	c_choices(out, choices, n);
 	fprintf(out,
+		"\n/* The recorded scenario: the events before step %" PRIu64
+		" (the step\n * where the oracle fired) hash to this. A world "
+		"that draws its\n * choices differently no longer reaches it: "
+		"the test then fails\n * instead of passing without testing "
+		"anything. */\n"
+		"#define PREFIX_STEPS %" PRIu64 "ULL\n"
+		"#define PREFIX_HASH 0x%016" PRIx64 "ULL\n",
+		prefix_steps, prefix_steps, prefix_hash);
+	fprintf(out,
 		"\n#define TESTS(X) X(%s%" PRId64
 		")\nTESTS(HARNESS_DECLARE)\n\n"
+		"static u64 prefix_hash(const struct event_log *log)\n{\n"
+		"\tu64 h = EVENT_HASH_INIT;\n\tsize_t i;\n\n"
+		"\tfor (i = 0; i < event_log_stored(log); i++)\n"
+		"\t\tif (event_log_get(log, i)->step < PREFIX_STEPS)\n"
+		"\t\t\th = event_hash_update(h, event_log_get(log, i));\n"
+		"\treturn h;\n}\n\n"
 		"static void %s%" PRId64 "(void)\n{\n",
 		fn, id, fn, id);
 	fprintf(out,
 		"\tstruct sim_config cfg;\n"
 		"\tstruct adversary adv;\n"
 		"\tstruct choice_source cs;\n"
+		"\tstruct event_log log;\n"
 		"\tstruct sim_result r;\n"
-		"\tchar err[160];\n\n"
+		"\tchar err[160];\n"
+		"\tu64 h;\n\n"
 		"\tCHECK_EQ(0, sim_config_parse(config_text, &cfg, &adv, err,\n"
 		"\t\t\t\t       sizeof(err)));\n"
+		"\tevent_log_init(&log, 0);\n"
+		"\tcfg.log = &log;\n"
 		"\tchoice_init_replay(&cs, choices,\n"
 		"\t\t\t   sizeof(choices) / sizeof(choices[0]));\n"
 		"\tCHECK_EQ(0, sim_run(&cfg, &cs, &r));\n"
 		"\tchoice_free(&cs);\n"
+		"\tCHECK(event_log_complete(&log));\n"
+		"\th = prefix_hash(&log);\n"
+		"\tevent_log_free(&log);\n"
+		"\tif (h != PREFIX_HASH)\n"
+		"\t\tfprintf(stderr, \"%s%" PRId64 ": the run no longer "
+		"reaches the recorded scenario (its events before step "
+		"%%llu differ): re-export it\\n\",\n"
+		"\t\t\t(unsigned long long)PREFIX_STEPS);\n"
+		"\tCHECK_EQ(PREFIX_HASH, h);\n"
 		"\tif (r.failed)\n"
 		"\t\tfprintf(stderr, \"%s%" PRId64 ": oracle %%s at step "
 		"%%llu: %%s\\n\",\n"
 		"\t\t\tr.oracle, (unsigned long long)r.fail_step, "
 		"r.message);\n"
 		"\tCHECK(!r.failed);\n}\n\nHARNESS_MAIN(TESTS)\n",
-		fn, id);
+		fn, id, fn, id);
 }
 
-/* The configuration to embed, and the choices (materialised for a seeded
- * run; trailing zeros dropped, they read as zero anyway). */
-static int c_inputs(const struct trace_run *run, const struct export_opts *o,
-		    char *config, size_t configlen, struct replay_exec *ex,
-		    char *err, size_t errlen)
+/* The hash of the events before step steps. */
+static u64 prefix_of(const struct event_log *log, u64 steps)
+{
+	u64 h = EVENT_HASH_INIT;
+	size_t i;
+
+	for (i = 0; i < event_log_stored(log); i++)
+		if (event_log_get(log, i)->step < steps)
+			h = event_hash_update(h, event_log_get(log, i));
+	return h;
+}
+
+/* Re-executes the run as recorded (its choices, else its seed): it must
+ * give the same events, outcome and oracle. Returns 0,
+ * EXPORT_NOT_REPRODUCED or a trace_error, with err saying why. */
+static int reproduce(const struct trace_run *run, struct replay_exec *ex,
+		     char *err, size_t errlen)
 {
 	struct sim_config cfg;
 	struct adversary adv;
-	unsigned int p;
 	int rc;
 
-	rc = replay_parse_config(run, &cfg, &adv, err, errlen);
-	if (rc)
-		return rc;
-	if (o->without_plants)
-		for (p = 0; p < SIM_PLANT_COUNT; p++)
-			sim_plant_set(&cfg, (enum sim_plant)p, false);
-	sim_config_format(&cfg, config, configlen);
-	if (run->choices) {
-		memset(ex, 0, sizeof(*ex));
-		return 0;
+	if (run->source == TRACE_SOURCE_QEMU) {
+		snprintf(err, errlen,
+			 "run %" PRId64 " ran against QEMU, which keeps its "
+			 "own time: it cannot be re-executed, so it is not "
+			 "exported",
+			 run->id);
+		return EXPORT_NOT_REPRODUCED;
 	}
-	/* the seed's choices, made with the recorded configuration */
 	rc = replay_parse_config(run, &cfg, &adv, err, errlen);
 	if (rc)
 		return rc;
-	if (replay_exec(&cfg, run->seed, NULL, 0, ex)) {
+	if (replay_exec(&cfg, run->seed, run->choices, run->nchoices, ex)) {
 		snprintf(err, errlen, "run %" PRId64 ": out of memory",
 			 run->id);
 		return TRACE_ENOMEM;
 	}
 	if (ex->result.event_hash != run->event_hash ||
-	    ex->result.events != run->events || !ex->recordable) {
+	    ex->result.events != run->events ||
+	    ex->result.failed != run->failed ||
+	    (run->failed &&
+	     strcmp(ex->result.oracle ? ex->result.oracle : "", run->oracle)) ||
+	    (!run->choices && !ex->recordable)) {
 		snprintf(err, errlen,
-			 "run %" PRId64
-			 " is seeded and re-executing it does not "
-			 "reproduce it (see ringside replay): its choices "
-			 "cannot be exported",
-			 run->id);
-		return TRACE_EINVAL;
+			 "run %" PRId64 " does not reproduce: re-executed it "
+			 "%s with %" PRIu64 " events hashing to %016" PRIx64
+			 ", recorded: %s with %" PRIu64
+			 " hashing to %016" PRIx64
+			 " (ringside replay shows where); not exported",
+			 run->id, ex->result.failed ? "fails" : "passes",
+			 ex->result.events, ex->result.event_hash,
+			 run->failed ? "fails" : "passes", run->events,
+			 run->event_hash);
+		return EXPORT_NOT_REPRODUCED;
 	}
 	return 0;
+}
+
+/* The configuration to embed (plants dropped when asked). */
+static int c_config(const struct trace_run *run, const struct export_opts *o,
+		    struct sim_config *cfg, struct adversary *adv, char *config,
+		    size_t configlen, char *err, size_t errlen)
+{
+	unsigned int p;
+	int rc = replay_parse_config(run, cfg, adv, err, errlen);
+
+	if (rc)
+		return rc;
+	if (o->without_plants)
+		for (p = 0; p < SIM_PLANT_COUNT; p++)
+			sim_plant_set(cfg, (enum sim_plant)p, false);
+	sim_config_format(cfg, config, configlen);
+	return 0;
+}
+
+static int export_c_run(const struct trace_run *run,
+			const struct export_opts *o, FILE *out, char *err,
+			size_t errlen)
+{
+	char config[TRACE_CONFIG_BYTES];
+	struct replay_exec ex, here;
+	struct sim_config cfg;
+	struct adversary adv;
+	u64 steps = run->failed ? run->fail_step : UINT64_MAX;
+	const u64 *choices;
+	size_t n;
+	int rc;
+
+	memset(&here, 0, sizeof(here));
+	n = run->choices ? run->nchoices : run->choice_count;
+	if (n > EXPORT_C_CHOICES_MAX) {
+		snprintf(err, errlen,
+			 "run %" PRId64 " has %zu choices: as C that is about "
+			 "%zu MB, over the bound of %d choices; minimise it "
+			 "first (ringside minimise)",
+			 run->id, n, n * 21 >> 20, EXPORT_C_CHOICES_MAX);
+		return EXPORT_TOO_BIG;
+	}
+	rc = reproduce(run, &ex, err, errlen);
+	if (rc == 0)
+		rc = c_config(run, o, &cfg, &adv, config, sizeof(config), err,
+			      errlen);
+	if (rc)
+		goto done;
+	choices = run->choices ? run->choices : ex.choices;
+	n = run->choices ? run->nchoices : ex.nchoices;
+	while (n > 0 && choices[n - 1] == 0)
+		n--;
+	/* the scenario as the test will run it: its configuration, its
+	 * choices (an empty array is not C: one zero reads the same) */
+	if (replay_exec(&cfg, run->seed, n ? choices : ex.choices, n ? n : 1,
+			&here)) {
+		snprintf(err, errlen, "run %" PRId64 ": out of memory",
+			 run->id);
+		rc = TRACE_ENOMEM;
+		goto done;
+	}
+	export_c(out, run, config, n ? choices : ex.choices, n ? n : 1, o,
+		 steps == UINT64_MAX ? UINT32_MAX : steps,
+		 prefix_of(&here.log, steps));
+done:
+	replay_exec_free(&here);
+	replay_exec_free(&ex);
+	return rc;
 }
 
 int export_run(struct trace_db *db, s64 id, const struct export_opts *o,
 	       FILE *out, char *err, size_t errlen)
 {
-	char config[TRACE_CONFIG_BYTES];
 	struct event_log log;
-	struct replay_exec ex;
 	struct trace_run run;
 	bool have_log = false;
-	const u64 *choices;
-	size_t n;
 	int rc;
 
-	memset(&ex, 0, sizeof(ex));
 	rc = trace_get_run(db, id, &run);
 	if (rc) {
 		snprintf(err, errlen, "%s", trace_errmsg(db));
 		return rc;
 	}
 	event_log_init(&log, 0);
-	if (o->format == EXPORT_JSON) {
-		if (run.has_events) {
-			rc = trace_get_events(db, id, &log);
-			if (rc)
-				snprintf(err, errlen, "%s", trace_errmsg(db));
-			have_log = rc == 0;
-		}
-		if (rc == 0)
-			export_json(out, &run, have_log ? &log : NULL);
+	if (o->format == EXPORT_C) {
+		rc = export_c_run(&run, o, out, err, errlen);
 		goto done;
 	}
-	rc = c_inputs(&run, o, config, sizeof(config), &ex, err, errlen);
-	if (rc)
-		goto done;
-	choices = run.choices ? run.choices : ex.choices;
-	n = run.choices ? run.nchoices : ex.nchoices;
-	while (n > 0 && choices[n - 1] == 0)
-		n--;
-	/* an empty array is not C: one zero reads the same */
-	export_c(out, &run, config, choices, n ? n : 1, o);
+	if (run.has_events) {
+		rc = trace_get_events(db, id, &log);
+		if (rc)
+			snprintf(err, errlen, "%s", trace_errmsg(db));
+		have_log = rc == 0;
+	}
+	if (rc == 0)
+		export_json(out, &run, have_log ? &log : NULL);
 done:
 	event_log_free(&log);
-	replay_exec_free(&ex);
 	trace_run_free(&run);
 	return rc;
 }

@@ -12,6 +12,9 @@
 
 #include "trace.h"
 
+#include <devices.h>
+#include <world.h>
+
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -397,6 +400,83 @@ static int create_behaviour_view(struct trace_db *db)
 	return rc;
 }
 
+/*
+ * Names for sqlite3 users: actor_names, kind_names and behaviour_names
+ * (the numbers of events and behaviours in this build's catalogues) and
+ * the view events_named. Made by every writer that finds them missing
+ * (files of before they existed get them on their next write).
+ */
+static const char *name_or(const char *name)
+{
+	return name ? name : "unnamed";
+}
+
+static int create_names(struct trace_db *db)
+{
+	s64 have = 0;
+	char *sql;
+	unsigned int i;
+	int rc;
+
+	rc = query_int(db,
+		       "SELECT count(*) FROM sqlite_master WHERE name = "
+		       "'events_named'",
+		       &have);
+	if (rc || have)
+		return rc;
+	rc = exec_sql(db, "BEGIN IMMEDIATE", "naming");
+	if (rc)
+		return rc;
+	rc = exec_sql(
+		db,
+		"CREATE TABLE IF NOT EXISTS actor_names(actor INTEGER "
+		"PRIMARY KEY, name TEXT NOT NULL);"
+		"CREATE TABLE IF NOT EXISTS kind_names(kind INTEGER PRIMARY "
+		"KEY, name TEXT NOT NULL);"
+		"CREATE TABLE IF NOT EXISTS behaviour_names(behaviour INTEGER "
+		"PRIMARY KEY, name TEXT NOT NULL, legal INTEGER NOT NULL);"
+		"CREATE VIEW IF NOT EXISTS events_named AS SELECT e.run, "
+		"e.seq, e.step, coalesce(a.name, e.actor) AS actor, "
+		"coalesce(k.name, e.kind) AS kind, e.queue, e.a, e.b, e.c "
+		"FROM events e LEFT JOIN actor_names a ON a.actor = e.actor "
+		"LEFT JOIN kind_names k ON k.kind = e.kind;"
+		"CREATE VIEW IF NOT EXISTS behaviours_named AS SELECT b.run, "
+		"coalesce(n.name, b.behaviour) AS behaviour, b.rate, b.fired "
+		"FROM behaviours b LEFT JOIN behaviour_names n ON "
+		"n.behaviour = b.behaviour;",
+		"naming");
+	for (i = 0; rc == 0 && i < SIM_ACTOR_COUNT; i++) {
+		sql = sqlite3_mprintf("INSERT OR IGNORE INTO actor_names "
+				      "VALUES(%u, %Q)",
+				      i, name_or(sim_actor_name((u16)i)));
+		rc = sql ? exec_sql(db, sql, "naming")
+			 : fail(db, TRACE_ENOMEM, "out of memory");
+		sqlite3_free(sql);
+	}
+	for (i = 0; rc == 0 && i < SIM_EV_COUNT; i++) {
+		sql = sqlite3_mprintf("INSERT OR IGNORE INTO kind_names "
+				      "VALUES(%u, %Q)",
+				      i, name_or(sim_event_kind_name((u16)i)));
+		rc = sql ? exec_sql(db, sql, "naming")
+			 : fail(db, TRACE_ENOMEM, "out of memory");
+		sqlite3_free(sql);
+	}
+	for (i = 0; rc == 0 && i < ADV_COUNT; i++) {
+		const struct adv_info *info = adv_info((enum adv_behaviour)i);
+
+		sql = sqlite3_mprintf("INSERT OR IGNORE INTO behaviour_names "
+				      "VALUES(%u, %Q, %d)",
+				      i, info->name, info->legal ? 1 : 0);
+		rc = sql ? exec_sql(db, sql, "naming")
+			 : fail(db, TRACE_ENOMEM, "out of memory");
+		sqlite3_free(sql);
+	}
+	if (rc == 0)
+		return exec_sql(db, "COMMIT", "naming");
+	sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
 /* Creates the schema in an empty file, unless another process did so
  * while this one waited for the write lock. */
 static int create_schema(struct trace_db *db)
@@ -575,6 +655,8 @@ static int open_sqlite(struct trace_db *db, int flags, bool immutable)
 			      "PRAGMA journal_mode = WAL;"
 			      "PRAGMA synchronous = NORMAL",
 			      "switching to WAL");
+		if (rc == 0)
+			rc = create_names(db);
 	}
 	if (rc == 0)
 		rc = prepare_all(db);
@@ -1619,13 +1701,17 @@ static int prepare_list(struct trace_db *db, const struct trace_filter *f,
 	return 0;
 }
 
-/* Reads up to max runs after *after into page; *got says how many. */
+/* Reads up to max runs after *after into page; *got says how many. A
+ * row that cannot be decoded stops the page with *bad its id (0: the
+ * error is not one row's). */
 static int read_page(struct trace_db *db, struct list_query *q, s64 *after,
-		     s64 last, struct trace_run *page, int max, int *got)
+		     s64 last, struct trace_run *page, int max, int *got,
+		     s64 *bad)
 {
 	int rc;
 
 	*got = 0;
+	*bad = 0;
 	sqlite3_bind_int64(q->st, q->after, *after);
 	sqlite3_bind_int64(q->st, q->last, last);
 	sqlite3_bind_int(q->st, q->limit, max);
@@ -1633,6 +1719,8 @@ static int read_page(struct trace_db *db, struct list_query *q, s64 *after,
 		rc = decode_run(db, q->st, &page[*got], false);
 		if (rc == 0 && page[*got].id <= *after)
 			rc = corrupt(db, page[*got].id, "ids out of order");
+		if (rc == TRACE_ECORRUPT && page[*got].id > *after)
+			*bad = page[*got].id;
 		if (rc)
 			break;
 		*after = page[*got].id;
@@ -1646,14 +1734,34 @@ static int read_page(struct trace_db *db, struct list_query *q, s64 *after,
 	return rc;
 }
 
+/* Calls fn on each good run of the page, damaged on a bad one. */
+static int visit_page(struct trace_db *db, const struct trace_filter *f,
+		      struct trace_run *page, int got,
+		      int (*fn)(void *ctx, const struct trace_run *run),
+		      void *ctx)
+{
+	int i, rc;
+
+	for (i = 0; i < got; i++) {
+		rc = load_behaviours(db, &page[i]);
+		if (rc == TRACE_ECORRUPT && f && f->damaged)
+			rc = f->damaged(ctx, page[i].id, db->err);
+		else if (rc == 0)
+			rc = fn(ctx, &page[i]);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 int trace_list_runs(struct trace_db *db, const struct trace_filter *filter,
 		    int (*fn)(void *ctx, const struct trace_run *run),
 		    void *ctx)
 {
 	struct list_query q = { NULL, 0, 0, 0 };
 	struct trace_run *page;
-	s64 after = 0, last = 0, seen = 0, limit;
-	int rc, got, i, max;
+	s64 after = 0, last = 0, seen = 0, limit, bad;
+	int rc, got, max;
 
 	if (!db || !fn)
 		return db ? fail(db, TRACE_EINVAL, "no callback")
@@ -1673,11 +1781,18 @@ int trace_list_runs(struct trace_db *db, const struct trace_filter *filter,
 		max = TRACE_PAGE_RUNS;
 		if (limit && limit - seen < max)
 			max = (int)(limit - seen);
-		rc = read_page(db, &q, &after, last, page, max, &got);
-		for (i = 0; rc == 0 && i < got; i++)
-			rc = load_behaviours(db, &page[i]);
-		for (i = 0; rc == 0 && i < got; i++)
-			rc = fn(ctx, &page[i]);
+		rc = read_page(db, &q, &after, last, page, max, &got, &bad);
+		if (rc == TRACE_ECORRUPT && bad && filter && filter->damaged) {
+			/* the good runs before it, it, then on after it */
+			rc = visit_page(db, filter, page, got, fn, ctx);
+			if (rc == 0)
+				rc = filter->damaged(ctx, bad, db->err);
+			after = bad;
+			seen += got + 1;
+			continue;
+		}
+		if (rc == 0)
+			rc = visit_page(db, filter, page, got, fn, ctx);
 		seen += got;
 		if (got < max)
 			break;

@@ -43,8 +43,13 @@
  *                step, actor, kind, queue, a, b, c   INTEGER  (event_log.h)
  *   behaviours   run, behaviour INTEGER primary key; rate, fired INTEGER
  *
+ *   actor_names  actor, name; kind_names  kind, name; behaviour_names
+ *                behaviour, name, legal: this build's catalogues, added
+ *                by every writer to a file that lacks them
+ *
  *   views: failures_by_oracle (oracle, runs), runs_per_behaviour (name,
- *   runs_enabled, runs_fired, fired)
+ *   runs_enabled, runs_fired, fired), events_named and behaviours_named
+ *   (the events and behaviours tables with names for numbers)
  *
  * Every value read back is treated as hostile: a negative count, a blob
  * whose size is not a multiple of 8, an unknown source or kind, a huge
@@ -179,6 +184,11 @@ struct trace_filter {
 	const char *source;
 	const char *device;
 	s64 limit; /* 0: no limit */
+	/* When set, a run whose row cannot be read (an impossible value)
+	 * is reported here with the reason, and the listing goes on with
+	 * the next run; otherwise it stops the listing with
+	 * TRACE_ECORRUPT. */
+	int (*damaged)(void *ctx, s64 id, const char *why);
 };
 /* Calls fn for each matching run in id order (choices and input are not
  * loaded: NULL); stops early when fn returns non-zero, and returns that. */

@@ -69,7 +69,8 @@ int cli_parse_u64(const char *s, u64 *out);
  * Options: "--name value" or "--name=value". cli_option_match() returns
  * true when arg is --name (with or without "=value"); cli_option_value()
  * then takes the value from "=value" or the next argument (advancing
- * *i), and NULL when there is none.
+ * *i), and NULL when there is none or the next argument is an option
+ * ("--..."): a missing value reads the same whichever option follows.
  */
 bool cli_option_match(const char *arg, const char *name);
 const char *cli_option_value(int argc, char **argv, int *i);

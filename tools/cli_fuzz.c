@@ -380,7 +380,8 @@ static int parse_opts(struct fuzz_opts *o, int argc, char **argv)
 			fmtbuf(name, sizeof(name), "%s", value_options[k]);
 			v = cli_option_value(argc, argv, &i);
 			if (!v || !*v)
-				return usage_error("%s needs a value", name);
+				return usage_error("option '%s' needs a value",
+						   name);
 			rc = take_option(o, name, v);
 			if (rc)
 				return rc;

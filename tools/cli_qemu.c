@@ -183,7 +183,7 @@ static int parse_args(int argc, char **argv, struct qemu_matrix *m)
 		v = cli_option_value(argc, argv, &i);
 		if (!v)
 			return cli_usage_error(QCMD, cli_qemu_usage,
-					       "%s needs a value", a);
+					       "option '%s' needs a value", a);
 		if (cli_option_match(a, "--device"))
 			err = parse_list(v, m->device, QEMU_DEV_COUNT,
 					 device_lookup);

@@ -64,6 +64,7 @@
 #define REPORT_BYTES 2048
 /* 128 + the signal, as a shell reports it: 130 SIGINT, 143 SIGTERM */
 #define CLI_EXIT_INTERRUPTED 130
+#define RECORD_CAP_MB_DEFAULT 1024
 
 /* What a campaign writes to the trace file (--record). */
 enum record_mode {
@@ -84,6 +85,7 @@ struct sim_opts {
 	bool json, quiet, list;
 	char adversary[SPEC_BYTES]; /* canonical --adversary value */
 	enum record_mode record;
+	u64 record_cap_mb; /* --record all stores at most this much */
 	const char *db_path;
 	unsigned int jobs;  /* worker processes */
 	double run_timeout; /* seconds: a run still going then is a hang */
@@ -96,6 +98,10 @@ struct sim_opts {
 struct recorder {
 	struct trace_recorder *db;
 	int error; /* a failed write: the campaign stops, exit status 2 */
+	u64 cap_bytes;
+	bool capped;  /* past the cap: no more events of passing runs */
+	u64 uncapped; /* runs stored without events because of the cap */
+	struct trace_recorder_stats stats; /* at close */
 };
 
 struct oracle_count {
@@ -113,6 +119,7 @@ struct failure {
 };
 
 struct campaign {
+	const struct recorder *rec; /* what was stored, once closed */
 	u64 total, runs, failed;
 	u64 steps, events;
 	struct oracle_count oracles[ORACLES_MAX];
@@ -179,9 +186,14 @@ void cli_sim_usage(FILE *out)
 		"minimise and\n"
 		"                     export them); all: every run's events "
 		"too\n"
+		"  --record-cap MB    with --record all, the most this "
+		"campaign\n"
+		"                     stores (default %d MB): past it, runs "
+		"are\n"
+		"                     stored as --record failures stores them\n"
 		"  --no-db            no trace file (the same as --record "
 		"none)\n",
-		TRACE_DEFAULT_PATH);
+		TRACE_DEFAULT_PATH, RECORD_CAP_MB_DEFAULT);
 	fprintf(out,
 		"  --jobs N           worker processes running the seeds "
 		"(default: the\n"
@@ -258,6 +270,7 @@ enum opt_id {
 	OPT_LIST,
 	OPT_DB,
 	OPT_RECORD,
+	OPT_RECORD_CAP,
 	OPT_NO_DB,
 	OPT_JOBS,
 	OPT_RUN_TIMEOUT,
@@ -284,6 +297,7 @@ static const struct opt opts_table[] = {
 	{ "--list-adversaries", OPT_LIST, false },
 	{ "--db", OPT_DB, true },
 	{ "--record", OPT_RECORD, true },
+	{ "--record-cap", OPT_RECORD_CAP, true },
 	{ "--no-db", OPT_NO_DB, false },
 	{ "--jobs", OPT_JOBS, true },
 	{ "--run-timeout", OPT_RUN_TIMEOUT, true },
@@ -493,6 +507,14 @@ static int apply_opt(struct sim_opts *o, const struct opt *opt, const char *v)
 		return 0;
 	case OPT_RECORD:
 		return parse_record(o, v);
+	case OPT_RECORD_CAP:
+		if (parse_number("--record-cap", v, &o->record_cap_mb))
+			return CLI_EXIT_USAGE;
+		if (o->record_cap_mb == 0 || o->record_cap_mb > (1u << 30))
+			return usage_error("bad --record-cap value '%s': MB, "
+					   "1 to 2^30",
+					   v);
+		return 0;
 	case OPT_NO_DB:
 		o->record = RECORD_NONE;
 		return 0;
@@ -562,6 +584,7 @@ static int parse_args(struct sim_opts *o, int argc, char **argv)
 	o->device = SIM_DEVICE_ANY;
 	o->swarm = true;
 	o->record = RECORD_FAILURES;
+	o->record_cap_mb = RECORD_CAP_MB_DEFAULT;
 	o->db_path = TRACE_DEFAULT_PATH;
 	o->jobs = default_jobs();
 	o->run_timeout = RUN_TIMEOUT_DEFAULT;
@@ -607,6 +630,7 @@ static int record_open(const struct sim_opts *o, struct recorder *rec)
 		fprintf(stderr, "ringside sim: %s\n", err);
 		return CLI_EXIT_USAGE;
 	}
+	rec->cap_bytes = o->record_cap_mb << 20;
 	return 0;
 }
 
@@ -626,6 +650,8 @@ static int record_close(struct recorder *rec)
 {
 	if (!rec->db)
 		return 0;
+	trace_recorder_flush(rec->db);
+	trace_recorder_stats(rec->db, &rec->stats);
 	if (trace_recorder_close(rec->db))
 		record_error(rec);
 	rec->db = NULL;
@@ -663,6 +689,15 @@ static s64 record_run(struct recorder *rec, u64 seed,
 			       want_id ? &id : NULL))
 		record_error(rec);
 	trace_run_free(&tr);
+	trace_recorder_stats(rec->db, &rec->stats);
+	if (!rec->capped && rec->stats.bytes >= rec->cap_bytes) {
+		rec->capped = true;
+		fprintf(stderr,
+			"ringside sim: --record-cap %llu MB reached: the "
+			"runs that follow are stored without their events "
+			"unless they fail\n",
+			(unsigned long long)(rec->cap_bytes >> 20));
+	}
 	return id;
 }
 
@@ -1139,6 +1174,11 @@ static void deliver(struct pool *p, struct done_run *d)
 			(unsigned long long)d->m.seed);
 		with_log = false;
 	}
+	/* past --record-cap, a passing run is stored without its events */
+	if (with_log && p->rec->capped && !d->m.r.failed) {
+		with_log = false;
+		p->rec->uncapped++;
+	}
 	id = record_run(p->rec, d->m.seed, &cfg, &d->m.r,
 			d->m.has_choices ? d->choices : NULL, d->m.nchoices,
 			with_log ? &log : NULL, d->m.seconds, report,
@@ -1474,6 +1514,23 @@ static const char *coverage(const struct campaign *c, unsigned int b)
 	return c->fired[b] ? "fired" : "NEVER FIRED";
 }
 
+/* What the campaign stored: its cost on disk, visible. */
+static void print_recorded(const struct sim_opts *o, const struct recorder *r)
+{
+	const struct trace_recorder_stats *s = &r->stats;
+
+	printf("recorded: %llu runs, %llu events, %.1f MB in %s "
+	       "(%.1f KB per run)\n",
+	       (unsigned long long)s->kept, (unsigned long long)s->events,
+	       (double)s->bytes / (1 << 20), o->db_path,
+	       s->kept ? (double)s->bytes / 1024 / (double)s->kept : 0.0);
+	if (r->uncapped)
+		printf("recorded: %llu runs without their events "
+		       "(--record-cap %llu MB reached)\n",
+		       (unsigned long long)r->uncapped,
+		       (unsigned long long)o->record_cap_mb);
+}
+
 static void print_campaign_text(const struct sim_opts *o,
 				const struct campaign *c)
 {
@@ -1503,6 +1560,8 @@ static void print_campaign_text(const struct sim_opts *o,
 	printf("time: %.2f s, %.1f runs/s, %.0f steps/s\n", c->seconds,
 	       per_second(c->runs, c->seconds),
 	       per_second(c->steps, c->seconds));
+	if (o->record != RECORD_NONE && c->rec)
+		print_recorded(o, c->rec);
 	printf("failures by oracle:%s\n", c->noracles ? "" : " none");
 	for (i = 0; i < c->noracles; i++)
 		printf("  %-22s %llu\n", c->oracles[i].name,
@@ -1717,6 +1776,7 @@ static int simulate(const struct sim_opts *o, struct campaign *c)
 	err = record_close(&rec);
 	if (!err)
 		err = p->error;
+	c->rec = &rec;
 	if (!o->campaign && c->runs == 0)
 		; /* interrupted or no worker: nothing to print */
 	else if (!o->campaign && o->json)

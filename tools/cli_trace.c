@@ -219,14 +219,18 @@ void cli_runs_usage(FILE *out)
 	      "  --json               one JSON object instead of the table\n"
 	      "  --help               this text\n"
 	      "\n"
-	      "Exit status: 0 success, 2 usage error or a bad trace file.\n",
+	      "A run whose row cannot be read is listed as DAMAGED with the\n"
+	      "reason, and the listing goes on.\n"
+	      "\n"
+	      "Exit status: 0 success, 2 usage error, a bad trace file or a\n"
+	      "damaged row (the other rows are listed).\n",
 	      out);
 }
 
 struct runs_ctx {
 	struct trace_args *a;
 	struct trace_filter filter;
-	u64 count;
+	u64 count, with_events, damaged;
 };
 
 static int runs_opt(void *ctx, int argc, char **argv, int *i)
@@ -321,7 +325,38 @@ static int runs_row(void *ctx, const struct trace_run *run)
 		putchar('\n');
 	}
 	c->count++;
+	c->with_events += run->has_events;
 	return 0;
+}
+
+/* A row that cannot be read: flagged, and the listing goes on. */
+static int runs_damaged(void *ctx, s64 id, const char *why)
+{
+	struct runs_ctx *c = ctx;
+
+	if (c->a->json) {
+		printf("%s{\"id\": %" PRId64 ", ", c->count ? ", " : "", id);
+		printf("\"damaged\": ");
+		cli_json_string(stdout, why);
+		putchar('}');
+	} else {
+		printf("%6" PRId64 " DAMAGED: %s\n", id, why);
+	}
+	c->count++;
+	c->damaged++;
+	return 0;
+}
+
+/* "N runs", with how many have their events stored (marked *) and how
+ * many rows are damaged. */
+static void print_runs_count(const struct runs_ctx *c)
+{
+	printf("%" PRIu64 " run%s", c->count, c->count == 1 ? "" : "s");
+	if (c->with_events)
+		printf(", %" PRIu64 " with events stored (*)", c->with_events);
+	if (c->damaged)
+		printf(", %" PRIu64 " DAMAGED", c->damaged);
+	putchar('\n');
 }
 
 int cli_runs(int argc, char **argv)
@@ -345,6 +380,7 @@ int cli_runs(int argc, char **argv)
 		       "source", "seed", "device", "mode", "out", "oracle",
 		       "steps", "events", "parent");
 	}
+	c.filter.damaged = runs_damaged;
 	rc = trace_list_runs(db, &c.filter, runs_row, &c);
 	if (rc < 0) {
 		if (a.json)
@@ -354,12 +390,17 @@ int cli_runs(int argc, char **argv)
 		return rc;
 	}
 	if (a.json)
-		printf("], \"count\": %" PRIu64 "}\n", c.count);
+		printf("], \"count\": %" PRIu64 ", \"damaged\": %" PRIu64 "}\n",
+		       c.count, c.damaged);
 	else
-		printf("%" PRIu64 " run%s (* events stored)\n", c.count,
-		       c.count == 1 ? "" : "s");
+		print_runs_count(&c);
 	trace_close(db);
-	return CLI_EXIT_OK;
+	if (c.damaged)
+		fprintf(stderr,
+			"ringside runs: %s: %" PRIu64
+			" damaged row%s (marked DAMAGED)\n",
+			a.db, c.damaged, c.damaged == 1 ? "" : "s");
+	return c.damaged ? CLI_EXIT_USAGE : CLI_EXIT_OK;
 }
 
 /* --- show ------------------------------------------------------------------- */
@@ -385,6 +426,9 @@ void cli_show_usage(FILE *out)
 	      "ringside\n"
 	      "           export --format json)\n"
 	      "  --help   this text\n"
+	      "\n"
+	      "Events that no longer match the run's event hash are shown,\n"
+	      "marked NOT VERIFIED (exit status 2).\n"
 	      "\n"
 	      "Exit status: 0 success, 2 usage error, no such run or a bad "
 	      "trace file.\n",
@@ -639,10 +683,20 @@ int cli_show(int argc, char **argv)
 		       "stores the events\nof failing runs); to get them: "
 		       "ringside replay %s %" PRId64 " --record\n",
 		       a.db, run.id);
-	else if (trace_get_events(db, a.run, &log) != 0)
-		rc = trace_error("show", "%s", trace_errmsg(db));
-	else
+	else if ((rc = trace_get_events(db, a.run, &log)) == 0)
 		show_timeline(&run, &log);
+	else if (rc == TRACE_ECORRUPT && event_log_count(&log) == run.events &&
+		 event_log_hash(&log) != run.event_hash) {
+		/* every event read, only the hash differs: show them, as
+		 * what they are */
+		printf("NOT VERIFIED: %s\n", trace_errmsg(db));
+		show_timeline(&run, &log);
+		printf("NOT VERIFIED: the events above are not the run's as "
+		       "recorded\n");
+		rc = trace_error("show", "%s", trace_errmsg(db));
+	} else {
+		rc = trace_error("show", "%s", trace_errmsg(db));
+	}
 	event_log_free(&log);
 	trace_run_free(&run);
 	trace_close(db);
@@ -1046,11 +1100,16 @@ void cli_export_usage(FILE *out)
 	      "  c     a standalone regression test (tests/support/harness.h) "
 	      "that\n"
 	      "        replays the run's choices through sim_run with its\n"
-	      "        configuration and checks that it does NOT fail: it "
-	      "fails while\n"
-	      "        the bug is there and passes once it is fixed. Drop it "
-	      "into\n"
-	      "        tests/regress/ and ctest builds and runs it.\n"
+	      "        configuration, checks that it reaches the recorded\n"
+	      "        scenario (its events before the failing step) and that "
+	      "it\n"
+	      "        does NOT fail: it fails while the bug is there and "
+	      "passes\n"
+	      "        once it is fixed. Drop it into tests/regress/: the "
+	      "next\n"
+	      "        build (tools/test) picks it up and ctest runs it.\n"
+	      "        Only a run that reproduces, and of at most 262144\n"
+	      "        choices, is exported.\n"
 	      "\n"
 	      "Options:\n"
 	      "  --format F         c or json (required)\n"
@@ -1060,8 +1119,11 @@ void cli_export_usage(FILE *out)
 	      "                     (the run without its planted faults)\n"
 	      "  --help             this text\n"
 	      "\n"
-	      "Exit status: 0 success, 2 usage error, no such run or a bad "
-	      "trace file.\n",
+	      "Exit status: 0 success, 1 the run does not reproduce or is "
+	      "too big\n"
+	      "to export as C (nothing written), 2 usage error, no such run "
+	      "or a\n"
+	      "bad trace file.\n",
 	      out);
 }
 
@@ -1148,6 +1210,10 @@ int cli_export(int argc, char **argv)
 		if (!rc)
 			return trace_error("export", "%s: cannot write",
 					   c.output);
+	}
+	if (rc == EXPORT_NOT_REPRODUCED || rc == EXPORT_TOO_BIG) {
+		fprintf(stderr, "ringside export: %s\n", err);
+		return CLI_EXIT_FAIL;
 	}
 	if (rc)
 		return trace_error("export", "%s", err);

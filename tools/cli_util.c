@@ -78,7 +78,9 @@ const char *cli_option_value(int argc, char **argv, int *i)
 
 	if (eq)
 		return eq + 1;
-	if (*i + 1 >= argc)
+	/* "--seed --no-db": the next word is an option, not the value (a
+	 * value that starts with "--" is given as --name=value) */
+	if (*i + 1 >= argc || strncmp(argv[*i + 1], "--", 2) == 0)
 		return NULL;
 	return argv[++*i];
 }

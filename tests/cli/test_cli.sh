@@ -268,7 +268,7 @@ checks=$((checks + 1))
 run 0 replay 1
 has "$tmp/out" '^reproduced: ' "replay with the default DB"
 run 0 runs
-has "$tmp/out" '^1 run ' "runs with the default DB"
+has "$tmp/out" '^1 run(,|$)' "runs with the default DB"
 # --no-db and --record none write nothing
 mkdir nodb
 (cd nodb && "$ringside" sim --seed 2 --device entropy --adversary none \
@@ -321,13 +321,13 @@ has "$tmp/out" '^  replay with: ringside replay a\.db [0-9]+$' \
 id=$(sed -nE 's/^  replay with: ringside replay a\.db ([0-9]+)$/\1/p' \
 	"$tmp/out" | head -n 1)
 run 0 runs a.db
-has "$tmp/out" '^6 runs ' "runs counts the campaign"
+has "$tmp/out" '^6 runs(,|$)' "runs counts the campaign"
 has "$tmp/out" '^ +1 sim +1 ' "runs lists run 1"
 run 0 runs a.db --outcome fail --limit 1 --json
 json_ok "$tmp/out" "runs --json"
-has "$tmp/out" '"count": 1\}' "runs --limit 1 --json"
+has "$tmp/out" '"count": 1, "damaged": 0\}' "runs --limit 1 --json"
 run 0 runs a.db --oracle no-such-oracle
-has "$tmp/out" '^0 runs ' "runs --oracle filters"
+has "$tmp/out" '^0 runs$' "runs --oracle filters"
 run 0 show a.db "$id"
 has "$tmp/out" "^run $id of a\.db$" "show header"
 has "$tmp/out" '^outcome: FAILED oracle=token-conservation step=' "show outcome"
@@ -403,6 +403,6 @@ has "$tmp/out" '^total: [0-9]+ runs added to m\.db$' "merge: total"
 run 0 merge a.db b.db -o m.db
 has "$tmp/out" '^total: 0 runs added to m\.db$' "merge twice adds nothing"
 run 0 runs m.db --source minimise
-has "$tmp/out" '^1 run ' "merge keeps the minimised run"
+has "$tmp/out" '^1 run(,|$)' "merge keeps the minimised run"
 
 echo "test_cli: $checks checks passed"

@@ -92,4 +92,21 @@ grep -q "^FAIL regress_run_$run" "$tmp/planted.out" ||
 grep -q "^ok   regress_run_$run" "$tmp/fixed.out" ||
 	fail "the harness does not report regress_run_$run passed"
 
-echo "export_test: run $run fails on planted bug 3, passes on the real ring"
+# 5. a world that draws its choices differently (here: the choices shifted
+# by one) no longer reaches the scenario: the test fails, it does not
+# pass without testing anything
+sed -E '/^static const u64 choices\[\] = \{$/{n;s/^\t[0-9]+(ULL)?, /\t/}' \
+	"$tmp/regress.c" >"$tmp/shifted.c"
+! cmp -s "$tmp/regress.c" "$tmp/shifted.c" || fail "the choices were not shifted"
+"$cc" "${sanitize[@]}" "${warnings[@]}" "${includes[@]}" -O1 \
+	"$tmp/shifted.c" "$support_lib" "$model_lib" "$ring_lib" \
+	-o "$tmp/shifted" >"$tmp/cc-shifted.out" 2>&1 ||
+	fail "compiling the shifted test"
+status=0
+"$tmp/shifted" >"$tmp/shifted.out" 2>"$tmp/shifted.err" || status=$?
+[[ $status -ne 0 ]] || fail "the test passed with its choices drawn differently"
+grep -q "no longer reaches the recorded scenario" "$tmp/shifted.err" ||
+	fail "the shifted test does not say it missed the scenario"
+
+echo "export_test: run $run fails on planted bug 3, passes on the real ring," \
+	"fails when the choices are drawn differently"
