@@ -72,7 +72,7 @@ enum bus_status_lie {
 
 struct bus_dev {
 	struct simt_transport t;
-	struct simt_device_ops ops;
+	struct ringside_dm_ops ops;
 	bool registered;
 	u8 lie, lie_mask;
 	bool refuse_features;

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* --- the transport's view of the device (simt_device_ops) --------------- */
+/* --- the transport's view of the device (ringside/device_model.h) ---- */
 
 static u16 dev_queue_size(void *ctx, unsigned int index)
 {
@@ -20,12 +20,14 @@ static u16 dev_queue_size(void *ctx, unsigned int index)
 	return index < d->cls->nqueues ? d->q[index].size : 0;
 }
 
+/* A device refuses features it did not offer (virtio 1.2, 2.2.1); the
+ * transport offers VERSION_1 itself in 1.x mode. */
 static bool dev_accept_features(void *ctx, u64 driver_features)
 {
 	struct sim_device *d = ctx;
+	u64 offered = d->ops.features | (1ULL << VIRTIO_F_VERSION_1);
 
-	(void)driver_features;
-	return !d->refuse_features;
+	return !d->refuse_features && !(driver_features & ~offered);
 }
 
 static void dev_config_read(void *ctx, unsigned int offset, void *buf,
@@ -114,6 +116,9 @@ int sim_device_init(struct sim_device *d, const struct sim_device_class *cls,
 		d->q[choice_below(cs, cls->nqueues)].size =
 			hostile_queue_size(cs);
 	d->refuse_features = adv_fires(adv, cs, ADV_REFUSE_FEATURES);
+	d->ops.abi_version = RINGSIDE_DM_ABI_VERSION;
+	d->ops.name = cls->name;
+	d->ops.num_queues = cls->nqueues;
 	d->ops.device_id = cls->device_id;
 	d->ops.vendor_id = DEV_VENDOR_ID;
 	d->ops.features = draw_features(d);

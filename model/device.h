@@ -133,7 +133,7 @@ struct sim_device {
 	struct sim_env *env;
 	struct adversary *adv;
 	struct simt_transport *t;
-	struct simt_device_ops ops;
+	struct ringside_dm_ops ops;
 	struct devq q[SIMT_MAX_QUEUES];
 	void *priv; /* the class's state */
 	bool refuse_features;

@@ -191,6 +191,8 @@ static void simt_drop_queues(struct simt_transport *t)
 		vring_del_virtqueue(sq->vq);
 		free_pages_exact(sq->pages, sq->bytes);
 		memset(sq, 0, sizeof(*sq));
+		if (t->ops->queue_setup)
+			t->ops->queue_setup(t->ctx, i, 0, 0, 0, 0);
 	}
 	t->nvqs = 0;
 	t->notify_pending = 0;
@@ -234,6 +236,11 @@ static int simt_setup_queue(struct simt_transport *t, unsigned int i,
 	vring_init(&sq->vring, num, pages, SIMT_VRING_ALIGN);
 	t->kicks[i] = 0;
 	t->nvqs = i + 1;
+	if (t->ops->queue_setup)
+		t->ops->queue_setup(t->ctx, i, (u16)num,
+				    virt_to_phys(sq->vring.desc),
+				    virt_to_phys(sq->vring.avail),
+				    virt_to_phys(sq->vring.used));
 	return 0;
 }
 
@@ -343,7 +350,7 @@ static const struct virtio_config_ops simt_config_ops = {
 	.generation = simt_generation,
 };
 
-int simt_init(struct simt_transport *t, const struct simt_device_ops *ops,
+int simt_init(struct simt_transport *t, const struct ringside_dm_ops *ops,
 	      void *ctx, enum simt_mode mode)
 {
 	if (!t || !ops || (mode != SIMT_LEGACY && mode != SIMT_MODERN))

@@ -48,6 +48,7 @@
 #include <linux/virtio.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
+#include <ringside/device_model.h>
 
 #define SIMT_MAX_QUEUES 8
 #define SIMT_VRING_ALIGN 4096u
@@ -59,39 +60,12 @@ enum simt_mode {
 };
 
 /*
- * struct simt_device_ops - the device model's side. Every callback gets
- * the ctx given to simt_init. Only the constant fields are required; a
- * NULL callback means the obvious default (noted per member).
+ * The device model's side is the public device-model interface
+ * (ringside/device_model.h): the transport reads its identity once at
+ * simt_init and makes every callback with the ctx given there. It calls
+ * queue_setup with the ring's guest-physical addresses when find_vqs made
+ * a queue, and with size 0 when the queue goes.
  */
-struct simt_device_ops {
-	u32 device_id; /* VIRTIO_ID_*; 0 is not a device */
-	u32 vendor_id;
-	u64 features;		  /* offered (legacy: low 32 bits only) */
-	unsigned int config_size; /* bytes of config space */
-
-	/* The driver's features, at finalize_features. Modern: false makes
-	 * FEATURES_OK read back cleared. Legacy has no way to refuse: the
-	 * verdict is only counted. NULL accepts. */
-	bool (*accept_features)(void *ctx, u64 driver_features);
-	/* Config access, always inside [0, config_size). NULL read gives
-	 * zeros; NULL write ignores. */
-	void (*config_read)(void *ctx, unsigned int offset, void *buf,
-			    unsigned int len);
-	void (*config_write)(void *ctx, unsigned int offset, const void *buf,
-			     unsigned int len);
-	/* The size of queue index (any value: hostile sizes are refused by
-	 * the transport); 0: no such queue. NULL: the device has none. */
-	u16 (*queue_size)(void *ctx, unsigned int index);
-	/* A kick the scheduler delivers (simt_take_notify), never from
-	 * inside the driver's call. */
-	void (*notify)(void *ctx, unsigned int queue);
-	void (*reset)(void *ctx);
-	/* The status after a driver write (note 3). */
-	void (*status_written)(void *ctx, u8 status);
-	/* Optional lie: what get_status returns, given the stored status. */
-	u8 (*status_read)(void *ctx, u8 stored);
-};
-
 /* One queue: the driver's handle and the device's view of the same pages.
  * Written only by the transport; the device model reads it. */
 struct simt_queue {
@@ -121,7 +95,7 @@ struct simt_counters {
 struct simt_transport {
 	struct virtio_device vdev; /* registered by the user of the transport */
 	struct virtio_config_ops config_ops;
-	const struct simt_device_ops *ops;
+	const struct ringside_dm_ops *ops;
 	void *ctx;
 	enum simt_mode mode;
 	u8 status;		    /* the device's status register */
@@ -138,7 +112,7 @@ struct simt_transport {
 
 /* Prepares t (not registered: call register_virtio_device(&t->vdev)).
  * Returns 0, or -EINVAL for a NULL ops or an unknown mode. */
-int simt_init(struct simt_transport *t, const struct simt_device_ops *ops,
+int simt_init(struct simt_transport *t, const struct ringside_dm_ops *ops,
 	      void *ctx, enum simt_mode mode);
 /* Unregisters t if it is registered, then deletes any queue the driver
  * left and frees its memory. t may be initialised again afterwards. */

@@ -48,6 +48,9 @@ void cli_qemu_usage(FILE *out);
 /* The malicious-driver robustness suite (cli_robust.c). */
 int cli_robustness(int argc, char **argv);
 void cli_robustness_usage(FILE *out);
+/* Conformance of a device model (cli_check.c). */
+int cli_check(int argc, char **argv);
+void cli_check_usage(FILE *out);
 /* A fuzz campaign and its findings into the trace store (cli_fuzz.c). */
 int cli_fuzz(int argc, char **argv);
 void cli_fuzz_usage(FILE *out);

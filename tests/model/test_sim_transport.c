@@ -163,7 +163,7 @@ static u8 echo_status_read(void *ctx, u8 stored)
 
 #define ECHO_FEATURES ((1ULL << 0) | (1ULL << 5) | (1ULL << 50))
 
-static const struct simt_device_ops echo_ops = {
+static const struct ringside_dm_ops echo_ops = {
 	.device_id = VIRTIO_ID_RNG,
 	.vendor_id = 0x1af4,
 	.features = ECHO_FEATURES,

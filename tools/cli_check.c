@@ -1,0 +1,481 @@
+/*
+ * cli_check.c - "ringside check": the conformance catalogue against one
+ * target (model/check/check.h), as text, one JSON object, or JUnit XML.
+ */
+#define _POSIX_C_SOURCE 200809L /* strtok_r */
+
+#include "cli.h"
+
+#include <check.h>
+
+#include <linux/errno.h>
+
+#include <errno.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CCMD "check"
+
+void cli_check_usage(FILE *out)
+{
+	unsigned int i;
+
+	fputs("usage: ringside check TARGET [--only ID,...] [--seed N] "
+	      "[--seeds N]\n"
+	      "                      [--steps N] [--json] [--junit FILE] "
+	      "[--quiet]\n"
+	      "       ringside check --list [--json]\n"
+	      "\n"
+	      "Checks a virtio device model against the catalogue of device\n"
+	      "requirements of the virtio 1.2 specification: well-behaved\n"
+	      "drivers (the workloads of the simulated world) drive it with\n"
+	      "varied layouts, queue sizes, features, legacy and 1.x, and\n"
+	      "every requirement gets one verdict:\n"
+	      "  PASS  observed and kept      FAIL  a MUST broken (with "
+	      "evidence)\n"
+	      "  WARN  a SHOULD broken        SKIP  not applicable, or "
+	      "nothing to\n"
+	      "                                     observe (with why)\n"
+	      "\n"
+	      "Targets:\n",
+	      out);
+	for (i = 0; check_target_kinds[i]; i++)
+		fprintf(out, "  %s\n      %s\n", check_target_kinds[i]->usage,
+			check_target_kinds[i]->summary);
+	fputs("\n"
+	      "  --list          print the catalogue (with --json: as JSON)\n"
+	      "  --only ID,...   check only these requirements\n"
+	      "  --seed N        first seed of the cases (default 1)\n"
+	      "  --seeds N       cases per transport mode (default 8)\n"
+	      "  --steps N       scheduler steps per case (default 3000)\n"
+	      "  --json          the report as one JSON object on stdout\n"
+	      "  --junit FILE    also write the report as JUnit XML, one test\n"
+	      "                  case per requirement\n"
+	      "  --quiet         no progress on stderr\n"
+	      "\n"
+	      "Evidence of a FAIL names the case (mode, seed) and the step;\n"
+	      "sim: and lib: targets are deterministic, so\n"
+	      "  ringside check TARGET --seed N --seeds 1 --only ID\n"
+	      "reproduces it exactly.\n"
+	      "\n"
+	      "Exit status: 0 no FAIL, 1 a requirement FAILed, 2 usage or "
+	      "setup\n"
+	      "error (a target that cannot start is a setup error).\n",
+	      out);
+}
+
+struct check_cli {
+	const char *target;
+	const char *junit;
+	bool list, json, quiet;
+	u64 steps;
+	struct check_options o;
+};
+
+static const char *level_name(enum check_level l)
+{
+	return l == CHECK_MUST ? "MUST" : "SHOULD";
+}
+
+static const char *modes_name(u8 modes)
+{
+	return modes == CHECK_BOTH     ? "legacy,1.x"
+	       : modes == CHECK_MODERN ? "1.x"
+				       : "legacy";
+}
+
+static void devices_name(u32 mask, char *buf, size_t n)
+{
+	static const char *const names[] = { NULL, "net", "block", "console",
+					     "entropy" };
+	unsigned int i;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	if (!mask) {
+		snprintf(buf, n, "any");
+		return;
+	}
+	for (i = 1; i < 5; i++)
+		if (mask & CHECK_DEV(i))
+			used += (size_t)snprintf(buf + used, n - used, "%s%s",
+						 used ? "," : "", names[i]);
+}
+
+static void list_text(void)
+{
+	unsigned int i;
+	char dev[64];
+
+	printf("# ringside device-requirement catalogue, version %d: %u "
+	       "entries\n",
+	       CHECK_CATALOGUE_VERSION, check_catalogue_size);
+	for (i = 0; i < check_catalogue_size; i++) {
+		const struct check_req *q = &check_catalogue[i];
+
+		devices_name(q->devices, dev, sizeof(dev));
+		printf("%-26s %-6s %-9s %s\n", q->id, level_name(q->level),
+		       q->section, q->text);
+		printf("%26s applies: device %s, %s\n", "", dev,
+		       modes_name(q->modes));
+		printf("%26s checked: %s\n", "", q->how);
+	}
+}
+
+static void json_kv(const char *key, const char *value, bool comma)
+{
+	printf("\"%s\":", key);
+	cli_json_string(stdout, value);
+	if (comma)
+		putchar(',');
+}
+
+static void list_json(void)
+{
+	unsigned int i;
+	char dev[64];
+
+	printf("{\"catalogue_version\":%d,\"entries\":[",
+	       CHECK_CATALOGUE_VERSION);
+	for (i = 0; i < check_catalogue_size; i++) {
+		const struct check_req *q = &check_catalogue[i];
+
+		devices_name(q->devices, dev, sizeof(dev));
+		printf("%s{", i ? "," : "");
+		json_kv("id", q->id, true);
+		json_kv("area", q->area, true);
+		json_kv("section", q->section, true);
+		json_kv("level", level_name(q->level), true);
+		json_kv("text", q->text, true);
+		json_kv("devices", dev, true);
+		json_kv("modes", modes_name(q->modes), true);
+		json_kv("how", q->how, true);
+		json_kv("proof", q->proof, false);
+		putchar('}');
+	}
+	puts("]}");
+}
+
+static void evidence_line(FILE *out, const struct check_evidence *ev)
+{
+	fprintf(out, "%s seed %llu, step %llu, queue %u: %s",
+		ev->mode == CHECK_MODERN ? "1.x" : "legacy",
+		(unsigned long long)ev->seed, (unsigned long long)ev->step,
+		ev->queue, ev->text);
+}
+
+static void report_text(const struct check_report *rep)
+{
+	unsigned int i;
+
+	printf("ringside check %s: %u cases, device id %u\n", rep->target,
+	       rep->cases, rep->device_id);
+	for (i = 0; i < check_catalogue_size; i++) {
+		const struct check_result *r = &rep->r[i];
+
+		printf("%-4s %-26s", check_verdict_name(r->verdict),
+		       check_catalogue[i].id);
+		if (r->verdict == CHECK_SKIP)
+			printf(" %s", r->why);
+		else if (r->has_evidence) {
+			putchar(' ');
+			evidence_line(stdout, &r->ev);
+			printf(" (in %u of %u cases)", r->violations, r->cases);
+		} else
+			printf(" (%u of %u cases exercised it)", r->exercised,
+			       r->cases);
+		putchar('\n');
+	}
+	printf("%u PASS, %u FAIL, %u WARN, %u SKIP in %.2f s\n", rep->pass,
+	       rep->fail, rep->warn, rep->skip, rep->seconds);
+}
+
+static void report_json(const struct check_report *rep)
+{
+	unsigned int i;
+
+	printf("{\"target\":");
+	cli_json_string(stdout, rep->target);
+	printf(",\"catalogue_version\":%d,\"seed\":%llu,\"cases\":%u,"
+	       "\"device_id\":%u,\"pass\":%u,\"fail\":%u,\"warn\":%u,"
+	       "\"skip\":%u,\"seconds\":%.3f,\"results\":[",
+	       CHECK_CATALOGUE_VERSION, (unsigned long long)rep->seed,
+	       rep->cases, rep->device_id, rep->pass, rep->fail, rep->warn,
+	       rep->skip, rep->seconds);
+	for (i = 0; i < check_catalogue_size; i++) {
+		const struct check_result *r = &rep->r[i];
+
+		printf("%s{", i ? "," : "");
+		json_kv("id", check_catalogue[i].id, true);
+		json_kv("verdict", check_verdict_name(r->verdict), true);
+		printf("\"cases\":%u,\"exercised\":%u,\"violations\":%u",
+		       r->cases, r->exercised, r->violations);
+		if (r->verdict == CHECK_SKIP) {
+			putchar(',');
+			json_kv("why", r->why, false);
+		}
+		if (r->has_evidence) {
+			printf(",\"evidence\":{\"mode\":\"%s\",\"seed\":%llu,"
+			       "\"step\":%llu,\"queue\":%u,\"observed\":%llu,"
+			       "\"expected\":%llu,",
+			       r->ev.mode == CHECK_MODERN ? "1.x" : "legacy",
+			       (unsigned long long)r->ev.seed,
+			       (unsigned long long)r->ev.step, r->ev.queue,
+			       (unsigned long long)r->ev.observed,
+			       (unsigned long long)r->ev.expected);
+			json_kv("text", r->ev.text, false);
+			putchar('}');
+		}
+		putchar('}');
+	}
+	puts("]}");
+}
+
+static void xml_text(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<':
+			fputs("&lt;", out);
+			break;
+		case '>':
+			fputs("&gt;", out);
+			break;
+		case '&':
+			fputs("&amp;", out);
+			break;
+		case '"':
+			fputs("&quot;", out);
+			break;
+		default:
+			if ((unsigned char)*s >= 0x20 &&
+			    (unsigned char)*s < 0x7f)
+				fputc(*s, out);
+			else
+				fputc('?', out);
+		}
+	}
+}
+
+static int report_junit(const struct check_report *rep, const char *path)
+{
+	FILE *out = fopen(path, "w");
+	unsigned int i;
+
+	if (!out)
+		return -errno;
+	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		     "<testsuites>\n<testsuite name=\"ringside check ");
+	xml_text(out, rep->target);
+	fprintf(out,
+		"\" tests=\"%u\" failures=\"%u\" skipped=\"%u\" time=\"%.3f\">"
+		"\n",
+		check_catalogue_size, rep->fail + rep->warn, rep->skip,
+		rep->seconds);
+	for (i = 0; i < check_catalogue_size; i++) {
+		const struct check_result *r = &rep->r[i];
+		const struct check_req *q = &check_catalogue[i];
+
+		fprintf(out, "  <testcase classname=\"%s\" name=\"%s\">",
+			q->area, q->id);
+		if (r->verdict == CHECK_SKIP) {
+			fputs("<skipped message=\"", out);
+			xml_text(out, r->why);
+			fputs("\"/>", out);
+		} else if (r->verdict != CHECK_PASS) {
+			fprintf(out, "<failure type=\"%s\" message=\"",
+				check_verdict_name(r->verdict));
+			xml_text(out, q->text);
+			fputs("\">", out);
+			fprintf(out, "%s %s: ", level_name(q->level),
+				q->section);
+			if (r->has_evidence) {
+				char line[400];
+
+				snprintf(line, sizeof(line),
+					 "%s seed %llu step %llu queue %u: %s",
+					 r->ev.mode == CHECK_MODERN ? "1.x"
+								    : "legacy",
+					 (unsigned long long)r->ev.seed,
+					 (unsigned long long)r->ev.step,
+					 r->ev.queue, r->ev.text);
+				xml_text(out, line);
+			}
+			fputs("</failure>", out);
+		}
+		fputs("</testcase>\n", out);
+	}
+	fputs("</testsuite>\n</testsuites>\n", out);
+	if (fclose(out) != 0)
+		return -errno;
+	return 0;
+}
+
+static int parse_only(struct check_options *o, const char *list)
+{
+	char buf[1024];
+	char *save = NULL, *id;
+	int i;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (id = strtok_r(buf, ",", &save); id;
+	     id = strtok_r(NULL, ",", &save)) {
+		i = check_lookup(id);
+		if (i < 0)
+			return cli_usage_error(CCMD, NULL,
+					       "--only: no requirement '%s' "
+					       "(ringside check --list)",
+					       id);
+		o->only[i] = true;
+		o->only_set = true;
+	}
+	return 0;
+}
+
+static int parse_number(const char *opt, const char *v, u64 lo, u64 hi,
+			u64 *out)
+{
+	if (!v || cli_parse_u64(v, out) != 0 || *out < lo || *out > hi)
+		return cli_usage_error(CCMD, cli_check_usage,
+				       "%s needs a number from %llu to %llu",
+				       opt, (unsigned long long)lo,
+				       (unsigned long long)hi);
+	return 0;
+}
+
+/* Returns -1 to go on, or an exit status. */
+static int parse(struct check_cli *a, int argc, char **argv)
+{
+	int i, ret;
+	u64 v;
+
+	a->o.seed = 1;
+	for (i = 1; i < argc; i++) {
+		const char *s = argv[i];
+
+		if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
+			cli_check_usage(stdout);
+			return CLI_EXIT_OK;
+		} else if (strcmp(s, "--list") == 0) {
+			a->list = true;
+		} else if (strcmp(s, "--json") == 0) {
+			a->json = true;
+		} else if (strcmp(s, "--quiet") == 0) {
+			a->quiet = true;
+		} else if (cli_option_match(s, "--junit")) {
+			a->junit = cli_option_value(argc, argv, &i);
+			if (!a->junit)
+				return cli_usage_error(CCMD, cli_check_usage,
+						       "--junit needs a file");
+		} else if (cli_option_match(s, "--only")) {
+			const char *list = cli_option_value(argc, argv, &i);
+
+			if (!list)
+				return cli_usage_error(CCMD, cli_check_usage,
+						       "--only needs ID,...");
+			ret = parse_only(&a->o, list);
+			if (ret)
+				return ret;
+		} else if (cli_option_match(s, "--seed")) {
+			ret = parse_number("--seed",
+					   cli_option_value(argc, argv, &i), 0,
+					   ~0ULL >> 1, &a->o.seed);
+			if (ret)
+				return ret;
+		} else if (cli_option_match(s, "--seeds")) {
+			ret = parse_number("--seeds",
+					   cli_option_value(argc, argv, &i), 1,
+					   1000000, &v);
+			if (ret)
+				return ret;
+			a->o.seeds = (unsigned int)v;
+		} else if (cli_option_match(s, "--steps")) {
+			ret = parse_number("--steps",
+					   cli_option_value(argc, argv, &i), 1,
+					   10000000, &a->steps);
+			if (ret)
+				return ret;
+		} else if (s[0] == '-') {
+			return cli_usage_error(CCMD, cli_check_usage,
+					       "unknown option '%s'", s);
+		} else if (a->target) {
+			return cli_usage_error(
+				CCMD, cli_check_usage,
+				"one target only ('%s' and '%s')", a->target,
+				s);
+		} else {
+			a->target = s;
+		}
+	}
+	if (!a->list && !a->target)
+		return cli_usage_error(CCMD, cli_check_usage,
+				       "no target given (or --list)");
+	return -1;
+}
+
+static void progress(void *ctx, unsigned int done, unsigned int total)
+{
+	(void)ctx;
+	fprintf(stderr, "\rringside check: case %u of %u", done, total);
+	if (done == total)
+		fputc('\n', stderr);
+}
+
+int cli_check(int argc, char **argv)
+{
+	struct check_cli a = { 0 };
+	struct check_target t;
+	struct check_report *rep;
+	char err[600];
+	double start;
+	int ret;
+
+	ret = parse(&a, argc, argv);
+	if (ret >= 0)
+		return ret;
+	if (a.list) {
+		if (a.json)
+			list_json();
+		else
+			list_text();
+		return CLI_EXIT_OK;
+	}
+	if (check_target_open(&t, a.target, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ringside check: %s\n", err);
+		check_target_close(&t);
+		return CLI_EXIT_USAGE;
+	}
+	t.steps = a.steps;
+	if (!a.quiet && !a.json && isatty(STDERR_FILENO))
+		a.o.progress = progress;
+	rep = calloc(1, sizeof(*rep));
+	if (!rep) {
+		check_target_close(&t);
+		fputs("ringside check: out of memory\n", stderr);
+		return CLI_EXIT_USAGE;
+	}
+	start = cli_now();
+	ret = check_run(&t, &a.o, rep, err, sizeof(err));
+	rep->seconds = cli_now() - start;
+	check_target_close(&t);
+	if (ret) {
+		fprintf(stderr, "ringside check: %s\n", err);
+		free(rep);
+		return CLI_EXIT_USAGE;
+	}
+	if (a.json)
+		report_json(rep);
+	else
+		report_text(rep);
+	if (a.junit && (ret = report_junit(rep, a.junit)) != 0) {
+		fprintf(stderr, "ringside check: cannot write %s: %s\n",
+			a.junit, strerror(-ret));
+		free(rep);
+		return CLI_EXIT_USAGE;
+	}
+	ret = rep->fail ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+	free(rep);
+	return ret;
+}
