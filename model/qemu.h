@@ -24,6 +24,7 @@
 #ifndef RINGSIDE_MODEL_QEMU_H
 #define RINGSIDE_MODEL_QEMU_H
 
+#include "devices.h"
 #include "event_log.h"
 #include "qtest.h"
 
@@ -110,6 +111,7 @@ enum qemu_mode { QEMU_MODE_LEGACY = 0, QEMU_MODE_MODERN, QEMU_MODE_COUNT };
 enum qemu_irq { QEMU_IRQ_POLL = 0, QEMU_IRQ_INTX, QEMU_IRQ_COUNT };
 
 struct qemu_cell;
+struct vpci;
 
 struct qemu_cell_config {
 	enum qemu_device device;
@@ -129,6 +131,11 @@ struct qemu_cell_config {
 	bool notify_nowhere;
 	void (*on_step)(void *ctx, struct qemu_cell *cell, u64 step);
 	void *on_step_ctx;
+	/* Optional: told of every call the driver makes on a queue right
+	 * after it (sim_env's observe; ringside check watches the rings). */
+	void (*observe)(void *ctx, struct qemu_cell *cell, unsigned int q,
+			enum sim_call call, u64 result);
+	void *observe_ctx;
 };
 
 struct qemu_cell_result {
@@ -150,6 +157,8 @@ struct qemu_cell_result {
 
 /* The running cell, for the on_step hook: its QEMU. */
 struct qemu *qemu_cell_qemu(struct qemu_cell *cell);
+/* ... and its transport (queues, negotiated features). */
+struct vpci *qemu_cell_transport(struct qemu_cell *cell);
 
 /* Runs one cell (see the top). Returns 0 with the verdict in result, or
  * -EINVAL for bad arguments. Owns the shim while it runs, like sim_run. */

@@ -102,6 +102,19 @@ struct qemu *qemu_cell_qemu(struct qemu_cell *cell)
 	return &cell->qm;
 }
 
+struct vpci *qemu_cell_transport(struct qemu_cell *cell)
+{
+	return &cell->t;
+}
+
+static void cell_observe(void *ctx, unsigned int q, enum sim_call call,
+			 u64 result)
+{
+	struct qemu_cell *c = ctx;
+
+	c->cfg->observe(c->cfg->observe_ctx, c, q, call, result);
+}
+
 /* The cell failed: the first reason is kept (an oracle's or ours). */
 __attribute__((format(printf, 2, 3))) static void
 cell_fail(struct qemu_cell *c, const char *fmt, ...)
@@ -592,6 +605,10 @@ int qemu_run_cell(const struct qemu_cell_config *cfg,
 	c->env.cs = &c->cs;
 	c->env.log = cfg->log ? cfg->log : &c->own_log;
 	c->env.oracle = &c->oracle;
+	if (cfg->observe) {
+		c->env.observe = cell_observe;
+		c->env.observe_ctx = c;
+	}
 	shim_set_report_hook(cell_report, c);
 	shim_set_log_hook(cell_log, c);
 	shim_set_alloc_fail_hook(NULL, NULL);

@@ -92,7 +92,7 @@ const struct check_req check_catalogue[] = {
 	  "lib:@plugin,fault=accept-any" },
 	{ "dev.features-reserved", "lifecycle", "2.2", CHECK_SHOULD,
 	  "the device offers no feature bit the specification reserves "
-	  "(25, 26, 30, 31, 41 to 49)",
+	  "(25, 26, 31, 41 to 49; and 30 under 1.x, where it is no legacy bit)",
 	  ANY, CHECK_BOTH, ALWAYS, "the offered features of every case",
 	  "lib:@plugin,fault=reserved-feature" },
 	{ "dev.queue-size", "lifecycle", "2.7", CHECK_MUST,

@@ -134,9 +134,10 @@ struct check_target_kind {
 struct check_target {
 	const struct check_target_kind *kind;
 	char spec[512];
-	u32 device_id; /* the device's virtio id, once open */
-	u8 modes;      /* the transport modes it can run */
-	u64 steps;     /* per case; 0: the kind's default */
+	u32 device_id;		    /* the device's virtio id, once open */
+	u8 modes;		    /* the transport modes it can run */
+	u64 steps;		    /* per case; 0: the kind's default */
+	unsigned int seeds_default; /* cases per mode; 0: the engine's */
 	void *priv;
 };
 
@@ -150,6 +151,7 @@ void check_target_close(struct check_target *t);
 /* The target kinds of this folder. */
 extern const struct check_target_kind check_target_sim;
 extern const struct check_target_kind check_target_lib;
+extern const struct check_target_kind check_target_qemu;
 
 /* --- the engine --------------------------------------------------------- */
 

@@ -129,7 +129,9 @@ int check_run(struct check_target *t, const struct check_options *o,
 	      struct check_report *rep, char *err, size_t errlen)
 {
 	static const int modes[] = { CHECK_LEGACY, CHECK_MODERN };
-	unsigned int seeds = o->seeds ? o->seeds : CHECK_SEEDS_DEFAULT;
+	unsigned int seeds = o->seeds		? o->seeds
+			     : t->seeds_default ? t->seeds_default
+						: CHECK_SEEDS_DEFAULT;
 	unsigned int m, s, total = 0, done = 0;
 	struct check_case *c;
 	int ret = 0;

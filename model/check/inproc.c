@@ -2,6 +2,7 @@
  * inproc.c - the in-process runner (inproc.h).
  */
 #include "inproc.h"
+#include "watch.h"
 
 #include "devices.h"
 #include "driver.h"
@@ -18,28 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SEG_MAX 16
-#define POISON_WINDOW 8u
-/* Feature bits the specification reserves (2.2): 25, 26, 30, 31, 41-49. */
-#define RESERVED_FEATURES                                                      \
-	((1ULL << 25) | (1ULL << 26) | (1ULL << 30) | (1ULL << 31) |           \
-	 (((1ULL << 9) - 1) << 41))
-
-struct seg {
-	u64 phys;
-	u32 len;
-	bool writable;
-};
-
-/* What the checker noted when a chain was made available. */
-struct shadow {
-	bool live;
-	unsigned int nseg;
-	u32 readable, writable;
-	u32 sum; /* FNV-1a of the readable bytes */
-	struct seg seg[SEG_MAX];
-};
-
 struct runner {
 	struct check_case *c;
 	const struct inproc_maker *mk;
@@ -53,32 +32,21 @@ struct runner {
 	const struct ringside_dm_ops *ops;
 	void *ctx;
 	bool lied_none;
-	bool stop; /* a violation ended the case */
+	struct check_watch w;
 	u32 irq_raised;
 	bool config_raised;
-	u64 clamped[SIMT_MAX_QUEUES];
-	bool fault_seen[SIMT_MAX_QUEUES];
-	struct shadow *shadow[SIMT_MAX_QUEUES];
-	unsigned int shadow_num[SIMT_MAX_QUEUES];
-	char internal[CHECK_TEXT_BYTES];
 };
-
-static int idx_of(const char *id)
-{
-	return check_index(id);
-}
 
 static void violation(struct runner *r, const char *id, unsigned int q,
 		      u64 observed, u64 expected, const char *text)
 {
-	check_violation(r->c, idx_of(id), r->env.step, q, observed, expected,
-			"%s", text);
-	r->stop = true;
+	r->w.step = r->env.step;
+	watch_violation(&r->w, id, q, observed, expected, text);
 }
 
 static void exercised(struct runner *r, const char *id)
 {
-	r->c->exercised[idx_of(id)] = true;
+	watch_exercised(&r->w, id);
 }
 
 /* --- the host side of the device-model interface ------------------------ */
@@ -129,334 +97,41 @@ static uint64_t host_draw(void *ctx, uint64_t bound)
 	return choice_below(&r->cs, bound ? bound : 1);
 }
 
-/* --- shadows of the chains made available ------------------------------- */
+/* --- the watch over the simulated transport's queues ------------------- */
 
-static u8 poison_byte(u32 offset)
+static unsigned int t_nvqs(void *ctx)
 {
-	return (u8)(0xa5u ^ (offset * 0x3bu) ^ (offset >> 8));
+	return ((struct runner *)ctx)->t.nvqs;
 }
 
-static bool add_seg(struct shadow *s, const struct vring_desc *d)
+static struct vring *t_vring(void *ctx, unsigned int q)
 {
-	if (s->nseg == SEG_MAX)
-		return false;
-	s->seg[s->nseg].phys = d->addr;
-	s->seg[s->nseg].len = d->len;
-	s->seg[s->nseg].writable = d->flags & VRING_DESC_F_WRITE;
-	if (d->len && !shim_guest_range_ok(d->addr, d->len))
-		return false;
-	if (d->flags & VRING_DESC_F_WRITE)
-		s->writable += d->len;
-	else
-		s->readable += d->len;
-	s->nseg++;
-	return true;
+	return simt_vring(&((struct runner *)ctx)->t, q);
 }
 
-/* Our own ring's chain at head (direct or one indirect table). */
-static bool walk(struct shadow *s, const struct vring *vr, u16 head)
+static struct virtqueue *t_vq(void *ctx, unsigned int q)
 {
-	const struct vring_desc *table = vr->desc;
-	unsigned int n = vr->num, i = head, count;
-
-	memset(s, 0, sizeof(*s));
-	if (head >= vr->num)
-		return false;
-	if (vr->desc[head].flags & VRING_DESC_F_INDIRECT) {
-		n = vr->desc[head].len / sizeof(struct vring_desc);
-		table = shim_guest_ptr(vr->desc[head].addr, vr->desc[head].len);
-		if (!table || n == 0)
-			return false;
-		i = 0;
-	}
-	for (count = 0; count < n; count++) {
-		if (!add_seg(s, &table[i]))
-			return false;
-		if (!(table[i].flags & VRING_DESC_F_NEXT))
-			return true;
-		i = table[i].next;
-		if (i >= n)
-			return false;
-	}
-	return false;
+	return ((struct runner *)ctx)->t.queues[q].vq;
 }
 
-static u32 fnv(u32 h, const u8 *p, u32 n)
+static u64 t_features(void *ctx)
 {
-	u32 i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h;
+	return ((struct runner *)ctx)->t.driver_features;
 }
 
-static u32 readable_sum(const struct shadow *s)
-{
-	u32 h = 2166136261u;
-	unsigned int i;
-
-	for (i = 0; i < s->nseg; i++)
-		if (!s->seg[i].writable && s->seg[i].len)
-			h = fnv(h,
-				shim_guest_ptr(s->seg[i].phys, s->seg[i].len),
-				s->seg[i].len);
-	return h;
-}
-
-/* Byte at offset off of the writable part. */
-static u8 *writable_at(const struct shadow *s, u32 off)
-{
-	unsigned int i;
-
-	for (i = 0; i < s->nseg; i++) {
-		if (!s->seg[i].writable)
-			continue;
-		if (off < s->seg[i].len)
-			return shim_guest_ptr(s->seg[i].phys + off, 1);
-		off -= s->seg[i].len;
-	}
-	return NULL;
-}
-
-static void poison(const struct shadow *s)
-{
-	u32 off;
-
-	for (off = 0; off < s->writable; off++)
-		*writable_at(s, off) = poison_byte(off);
-}
-
-static bool ensure_shadows(struct runner *r, unsigned int q, unsigned int num)
-{
-	if (r->shadow[q] && r->shadow_num[q] == num)
-		return true;
-	free(r->shadow[q]);
-	r->shadow[q] = calloc(num, sizeof(struct shadow));
-	r->shadow_num[q] = r->shadow[q] ? num : 0;
-	return r->shadow[q] != NULL;
-}
-
-static void on_add(struct runner *r, unsigned int q, s64 result)
-{
-	struct vring *vr = simt_vring(&r->t, q);
-	struct shadow *s;
-	u16 head;
-
-	if (result < 0 || !vr || !ensure_shadows(r, q, vr->num))
-		return;
-	head = vr->avail->ring[(u16)(vr->avail->idx - 1) % vr->num];
-	if (head >= vr->num)
-		return;
-	s = &r->shadow[q][head];
-	if (!walk(s, vr, head)) {
-		s->live = false;
-		return;
-	}
-	s->live = true;
-	s->sum = readable_sum(s);
-	poison(s);
-}
-
-/* The aligned windows of [0, len) still all poison. */
-static void check_written(struct runner *r, unsigned int q,
-			  const struct shadow *s, u32 len)
-{
-	u32 n = len < s->writable ? len : s->writable, k, i;
-
-	if (n < POISON_WINDOW)
-		return;
-	exercised(r, "ring.used-len-written");
-	for (k = 0; k + POISON_WINDOW <= n; k += POISON_WINDOW) {
-		for (i = 0; i < POISON_WINDOW; i++)
-			if (*writable_at(s, k + i) != poison_byte(k + i))
-				break;
-		if (i == POISON_WINDOW) {
-			char text[CHECK_TEXT_BYTES];
-
-			snprintf(text, sizeof(text),
-				 "used len %u, but writable bytes %u..%u still "
-				 "hold the poison written before exposure",
-				 len, k, k + POISON_WINDOW - 1);
-			violation(r, "ring.used-len-written", q, len, k, text);
-			return;
-		}
-	}
-}
-
-static void on_get_buf(struct runner *r, unsigned int q)
-{
-	struct vring *vr = simt_vring(&r->t, q);
-	struct vring_stats st;
-	struct shadow *s;
-	u16 slot;
-	u32 id, len;
-	char text[CHECK_TEXT_BYTES];
-
-	if (!vr || !r->shadow[q])
-		return;
-	virtqueue_get_stats(r->t.queues[q].vq, &st);
-	slot = (u16)((u16)(st.used - 1) % vr->num);
-	id = vr->used->ring[slot].id;
-	len = vr->used->ring[slot].len;
-	if (id >= r->shadow_num[q] || !r->shadow[q][id].live)
-		return;
-	s = &r->shadow[q][id];
-	s->live = false;
-	if (s->readable) {
-		exercised(r, "ring.readable-untouched");
-		if (readable_sum(s) != s->sum) {
-			snprintf(
-				text, sizeof(text),
-				"chain %u: its %u readable bytes changed while "
-				"the device held them",
-				id, s->readable);
-			violation(r, "ring.readable-untouched", q,
-				  readable_sum(s), s->sum, text);
-			return;
-		}
-	}
-	if (r->c->device_id == VIRTIO_ID_RNG && s->writable) {
-		exercised(r, "rng.bytes-delivered");
-		if (len == 0) {
-			snprintf(text, sizeof(text),
-				 "chain %u of %u writable bytes came back with "
-				 "len 0",
-				 id, s->writable);
-			violation(r, "rng.bytes-delivered", q, 0, 1, text);
-			return;
-		}
-	}
-	/* A len above the writable bytes is ring.used-len-bounded's (the
-	 * ring clamped it); what it claims to have written is moot. */
-	if (len <= s->writable)
-		check_written(r, q, s, len);
-}
+static const struct watch_ops sim_watch_ops = {
+	.nvqs = t_nvqs,
+	.vring = t_vring,
+	.vq = t_vq,
+	.features = t_features,
+};
 
 static void observe(void *ctx, unsigned int q, enum sim_call call, u64 result)
 {
 	struct runner *r = ctx;
 
-	if (r->stop || q >= r->t.nvqs)
-		return;
-	if (call == SIM_CALL_ADD)
-		on_add(r, q, (s64)result);
-	else if (call == SIM_CALL_GET_BUF && result)
-		on_get_buf(r, q);
-}
-
-/* --- checks after every step and every device turn ------------------------ */
-
-static const char *fault_entry(enum vring_fault f)
-{
-	switch (f) {
-	case VRING_FAULT_USED_IDX_AHEAD:
-	case VRING_FAULT_USED_IDX_BACKWARDS:
-		return "ring.used-idx-forward";
-	case VRING_FAULT_USED_ID_RANGE:
-	case VRING_FAULT_USED_ID_NOT_HEAD:
-	case VRING_FAULT_USED_ID_DUPLICATE:
-		return "ring.used-id-outstanding";
-	case VRING_FAULT_DESC_REWRITTEN:
-		return "ring.desc-untouched";
-	case VRING_FAULT_AVAIL_REWRITTEN:
-		return "ring.avail-untouched";
-	default:
-		return NULL;
-	}
-}
-
-static void check_queues(struct runner *r)
-{
-	unsigned int q;
-
-	for (q = 0; q < r->t.nvqs && !r->stop; q++) {
-		struct virtqueue *vq = r->t.queues[q].vq;
-		const struct vring_fault_info *fi;
-		struct vring_stats st;
-		const char *id;
-		char text[CHECK_TEXT_BYTES];
-
-		virtqueue_get_stats(vq, &st);
-		if (st.used) {
-			exercised(r, "ring.used-id-outstanding");
-			exercised(r, "ring.used-idx-forward");
-			exercised(r, "ring.used-len-bounded");
-			exercised(r, "ring.desc-untouched");
-			exercised(r, "ring.avail-untouched");
-		}
-		if (st.len_clamped > r->clamped[q]) {
-			snprintf(
-				text, sizeof(text),
-				"chain %u: used len %u, but it has %u writable "
-				"bytes",
-				st.last_clamp_id, st.last_clamp_len,
-				st.last_clamp_limit);
-			violation(r, "ring.used-len-bounded", q,
-				  st.last_clamp_len, st.last_clamp_limit, text);
-			return;
-		}
-		if (!virtqueue_is_broken(vq) || r->fault_seen[q])
-			continue;
-		r->fault_seen[q] = true;
-		fi = virtqueue_fault(vq);
-		id = fault_entry(fi->fault);
-		if (!id)
-			continue;
-		snprintf(text, sizeof(text),
-			 "the ring reported %s: value %u, expected %u (last "
-			 "used idx %u, %u outstanding)",
-			 vring_fault_name(fi->fault), fi->value, fi->expected,
-			 fi->last_used_idx, fi->outstanding);
-		violation(r, id, q, fi->value, fi->expected, text);
-	}
-}
-
-static bool negotiated(const struct runner *r, unsigned int bit)
-{
-	return (r->t.driver_features >> bit) & 1;
-}
-
-static void check_turn(struct runner *r, const u16 *before, u32 raised)
-{
-	unsigned int q;
-	char text[CHECK_TEXT_BYTES];
-
-	for (q = 0; q < r->t.nvqs && !r->stop; q++) {
-		struct vring *vr = simt_vring(&r->t, q);
-		u16 flags = vr->used->flags, now = vr->used->idx;
-		u16 allowed = negotiated(r, VIRTIO_RING_F_EVENT_IDX)
-				      ? 0
-				      : VRING_USED_F_NO_NOTIFY;
-		bool owed;
-
-		exercised(r, "ring.used-flags");
-		if (flags & ~allowed) {
-			snprintf(text, sizeof(text), "used flags %#x%s", flags,
-				 allowed ? "" : " under EVENT_IDX");
-			violation(r, "ring.used-flags", q, flags, allowed,
-				  text);
-			return;
-		}
-		if (now == before[q])
-			continue;
-		exercised(r, "ring.interrupt-required");
-		if (negotiated(r, VIRTIO_RING_F_EVENT_IDX))
-			owed = vring_need_event(vring_used_event(vr), now,
-						before[q]);
-		else
-			owed = !(vr->avail->flags & VRING_AVAIL_F_NO_INTERRUPT);
-		if (owed && !(raised & (1u << q))) {
-			snprintf(text, sizeof(text),
-				 "used idx moved %u -> %u (%s), and no "
-				 "interrupt was raised",
-				 before[q], now,
-				 negotiated(r, VIRTIO_RING_F_EVENT_IDX)
-					 ? "used_event crossed"
-					 : "NO_INTERRUPT clear");
-			violation(r, "ring.interrupt-required", q, 0, 1, text);
-			return;
-		}
-	}
+	r->w.step = r->env.step;
+	watch_observe(&r->w, q, call, result);
 }
 
 /* --- the scheduler ---------------------------------------------------------- */
@@ -475,12 +150,10 @@ static void default_turn(struct runner *r)
 
 static void device_turn(struct runner *r)
 {
-	u16 before[SIMT_MAX_QUEUES];
-	unsigned int q;
+	u16 before[WATCH_QUEUES];
 	u32 raised;
 
-	for (q = 0; q < r->t.nvqs; q++)
-		before[q] = simt_vring(&r->t, q)->used->idx;
+	watch_used_before(&r->w, before);
 	if (r->mk->turn)
 		r->mk->turn(r->ctx);
 	else
@@ -488,7 +161,8 @@ static void device_turn(struct runner *r)
 	if (r->mk->take_irqs)
 		r->irq_raised |= r->mk->take_irqs(r->ctx);
 	raised = r->irq_raised;
-	check_turn(r, before, raised);
+	r->w.step = r->env.step;
+	watch_turn(&r->w, before, raised, true);
 }
 
 static void deliver(struct runner *r)
@@ -513,11 +187,12 @@ static void step(struct runner *r)
 
 	for (i = 0; i < n && !r->oracle.failed; i++)
 		wl_step(&r->drv);
-	check_queues(r);
-	if (r->stop || r->oracle.failed)
+	r->w.step = r->env.step;
+	watch_queues(&r->w);
+	if (r->w.stop || r->oracle.failed)
 		return;
 	device_turn(r);
-	if (r->stop)
+	if (r->w.stop)
 		return;
 	if (choice_below(&r->cs, 4) != 0)
 		deliver(r);
@@ -557,13 +232,16 @@ static void check_identity(struct runner *r)
 			  text);
 		return;
 	}
-	if (o->features & RESERVED_FEATURES) {
+	if (o->features & watch_reserved_features(r->c->mode)) {
 		snprintf(text, sizeof(text),
 			 "offered features %#llx include reserved bits %#llx",
 			 (unsigned long long)o->features,
-			 (unsigned long long)(o->features & RESERVED_FEATURES));
+			 (unsigned long long)(o->features &
+					      watch_reserved_features(
+						      r->c->mode)));
 		violation(r, "dev.features-reserved", 0,
-			  o->features & RESERVED_FEATURES, 0, text);
+			  o->features & watch_reserved_features(r->c->mode), 0,
+			  text);
 	}
 }
 
@@ -676,8 +354,8 @@ static int oracle_outcome(struct runner *r)
 	if (!r->oracle.failed)
 		return 0;
 	if (strcmp(r->oracle.name, "data-integrity") == 0 && id) {
-		check_violation(r->c, idx_of(id), r->oracle.fail_step, 0, 0, 0,
-				"%s", r->oracle.message);
+		check_violation(r->c, check_index(id), r->oracle.fail_step, 0,
+				0, 0, "%s", r->oracle.message);
 		return 0;
 	}
 	snprintf(r->c->setup_error, sizeof(r->c->setup_error),
@@ -691,12 +369,13 @@ static void run_steps(struct runner *r, u64 steps)
 	for (r->env.step = 1; r->env.step <= steps; r->env.step++) {
 		r->oracle.step = r->env.step;
 		step(r);
-		if (r->stop || r->oracle.failed)
+		if (r->w.stop || r->oracle.failed)
 			break;
 	}
-	if (!r->stop && !r->oracle.failed && wl_bound(&r->drv)) {
+	if (!r->w.stop && !r->oracle.failed && wl_bound(&r->drv)) {
 		wl_drain(&r->drv);
-		check_queues(r);
+		r->w.step = r->env.step;
+		watch_queues(&r->w);
 	}
 	if (r->drv.data_checked && data_entry(r->c->device_id))
 		exercised(r, data_entry(r->c->device_id));
@@ -743,13 +422,11 @@ static int setup(struct runner *r, char *err, size_t errlen)
 
 static void teardown(struct runner *r, bool drv_ready)
 {
-	unsigned int q;
-
 	if (drv_ready) {
 		wl_unregister(&r->drv);
-		if (!r->stop && !r->oracle.failed) {
+		if (!r->w.stop && !r->oracle.failed) {
 			check_reset(r);
-			if (!r->stop)
+			if (!r->w.stop)
 				check_refusal(r);
 		}
 	}
@@ -760,8 +437,7 @@ static void teardown(struct runner *r, bool drv_ready)
 		r->mk->destroy(r->mk->maker_ctx, r->ctx);
 	else if (r->ops && r->ops->destroy)
 		r->ops->destroy(r->ctx);
-	for (q = 0; q < SIMT_MAX_QUEUES; q++)
-		free(r->shadow[q]);
+	watch_fini(&r->w);
 }
 
 int inproc_run_case(const struct inproc_maker *mk, u64 steps,
@@ -775,6 +451,7 @@ int inproc_run_case(const struct inproc_maker *mk, u64 steps,
 	memset(r, 0, sizeof(*r));
 	r->c = c;
 	r->mk = mk;
+	watch_init(&r->w, c, &sim_watch_ops, r);
 	choice_init_seed(&r->cs, c->seed ^ ((u64)c->mode << 56));
 	choice_set_log_limit(&r->cs, 0);
 	event_log_init(&r->log, 1);
@@ -796,7 +473,7 @@ int inproc_run_case(const struct inproc_maker *mk, u64 steps,
 	if (ret == 0) {
 		drv_ready = true;
 		check_identity(r);
-		if (!r->stop && wl_register(&r->drv) == 0) {
+		if (!r->w.stop && wl_register(&r->drv) == 0) {
 			if (register_virtio_device(&r->t.vdev) == 0) {
 				c->features = r->t.driver_features;
 				run_steps(r,

@@ -19,6 +19,7 @@
 const struct check_target_kind *const check_target_kinds[] = {
 	&check_target_sim,
 	&check_target_lib,
+	&check_target_qemu,
 	NULL,
 };
 

@@ -12,8 +12,8 @@
 #define TESTS(X)                                                               \
 	X(missing_file)                                                        \
 	X(missing_symbol)                                                      \
-	X(version_mismatch) X(bad_options) X(unknown_kind)                     \
-		X(loads_and_names_its_type)
+	X(version_mismatch)                                                    \
+	X(bad_options) X(unknown_kind) X(loads_and_names_its_type)
 TESTS(HARNESS_DECLARE)
 
 static int open_err(const char *spec, char *err, size_t n)

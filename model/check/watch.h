@@ -1,0 +1,78 @@
+/*
+ * watch.h - the checks that watch a device through the rings of our own
+ * driver, whatever the transport: simulated (inproc.c) or QEMU's PCI
+ * (qemu_target.c). The transport says where its queues are; the watch is
+ * told of the driver's calls (sim_env's observe hook) and of the
+ * device's turns, and records violations into the case.
+ *
+ *   on add_buf      the chain's writable bytes are poisoned with a
+ *                   position-dependent pattern and a checksum of its
+ *                   readable bytes is kept (the device has not seen it
+ *                   yet: it only acts on its turns, or QEMU only after
+ *                   the kick)
+ *   on get_buf      readable bytes unchanged; at least len bytes written
+ *                   (no aligned 8-byte block of [0, len) still poison);
+ *                   entropy: len >= 1
+ *   every step      the ring's faults and clamps (check_watch_queues)
+ *   device's turn   used flags, and the interrupt rule (watch_turn)
+ */
+#ifndef RINGSIDE_MODEL_CHECK_WATCH_H
+#define RINGSIDE_MODEL_CHECK_WATCH_H
+
+#include "check.h"
+#include "devices.h"
+
+#include <linux/virtio.h>
+#include <linux/virtio_ring.h>
+
+#define WATCH_QUEUES 8
+
+struct watch_shadow;
+
+struct watch_ops {
+	unsigned int (*nvqs)(void *ctx);
+	struct vring *(*vring)(void *ctx, unsigned int q);
+	struct virtqueue *(*vq)(void *ctx, unsigned int q);
+	u64 (*features)(void *ctx); /* negotiated */
+};
+
+struct check_watch {
+	struct check_case *c;
+	const struct watch_ops *ops;
+	void *ctx;
+	u64 step;
+	bool stop; /* a violation was recorded: the case ends */
+	/* Bit q: writable buffers of queue q are poisoned (all by default;
+	 * a transport where the device may touch a buffer the moment it is
+	 * published clears the bit, and ring.used-len-written is not
+	 * checked there). */
+	u32 poison_mask;
+	u64 clamped[WATCH_QUEUES];
+	bool fault_seen[WATCH_QUEUES];
+	struct watch_shadow *shadow[WATCH_QUEUES];
+	unsigned int shadow_num[WATCH_QUEUES];
+};
+
+void watch_init(struct check_watch *w, struct check_case *c,
+		const struct watch_ops *ops, void *ctx);
+void watch_fini(struct check_watch *w);
+/* The driver's call on queue q (sim_env's observe). */
+void watch_observe(struct check_watch *w, unsigned int q, enum sim_call call,
+		   u64 result);
+/* Faults the ring reported, clamps, and what was exercised. */
+void watch_queues(struct check_watch *w);
+/* The used idx of every queue now (before a device turn). */
+void watch_used_before(struct check_watch *w, u16 *before);
+/* After a device turn: used flags, and (when timing is ours) whether an
+ * interrupt owed was raised (bit q of raised). */
+void watch_turn(struct check_watch *w, const u16 *before, u32 raised,
+		bool check_interrupts);
+/* Records a violation of id; the case stops. */
+void watch_violation(struct check_watch *w, const char *id, unsigned int q,
+		     u64 observed, u64 expected, const char *text);
+void watch_exercised(struct check_watch *w, const char *id);
+/* The feature bits the specification reserves (2.2) in a mode: 25, 26,
+ * 31, 41 to 49, and 30 under 1.x (legacy documents it, 1.2 7.x). */
+u64 watch_reserved_features(int mode);
+
+#endif /* RINGSIDE_MODEL_CHECK_WATCH_H */
