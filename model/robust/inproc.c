@@ -46,7 +46,7 @@ struct inproc_state {
 	struct event_log log;
 	struct oracle oracle;
 	struct sim_env env;
-	const struct simt_device_ops *ops;
+	const struct ringside_dm_ops *ops;
 	void *dev;
 	/* Raw notifications not yet delivered (any queue index). */
 	unsigned int notify[INPROC_RAW_NOTIFIES];
@@ -227,7 +227,7 @@ struct sim_dev_box {
 };
 
 static int sim_create(const struct rb_inproc *ip, struct sim_env *env,
-		      const struct simt_device_ops **ops, void **dev)
+		      const struct ringside_dm_ops **ops, void **dev)
 {
 	struct sim_dev_box *b = calloc(1, sizeof(*b));
 

@@ -272,7 +272,7 @@ const char *rb_device_names(u32 devices, char *buf, size_t n);
 
 struct sim_env;
 struct simt_transport;
-struct simt_device_ops;
+struct ringside_dm_ops;
 
 /*
  * A device model that runs in this process over the simulated transport
@@ -287,7 +287,7 @@ struct rb_inproc {
 	u32 device_id;
 	bool modern;
 	int (*create)(const struct rb_inproc *ip, struct sim_env *env,
-		      const struct simt_device_ops **ops, void **dev);
+		      const struct ringside_dm_ops **ops, void **dev);
 	int (*attach)(const struct rb_inproc *ip, void *dev,
 		      struct simt_transport *t);
 	void (*step)(void *dev);

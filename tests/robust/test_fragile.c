@@ -1,7 +1,7 @@
 /*
  * test_fragile.c - the proof that the robustness suite catches devices
  * that trust the driver: a plug-in device model written here, against
- * the in-process device interface (struct simt_device_ops, one step
+ * the in-process device interface (struct ringside_dm_ops, one step
  * function), careful by default and with exactly one planted weakness per
  * case of the catalogue. The proof table is checked against the
  * catalogue: a case without its weakness fails the test.
@@ -60,7 +60,7 @@ struct fr_seg {
 };
 
 struct fragile {
-	struct simt_device_ops ops;
+	struct ringside_dm_ops ops;
 	struct simt_transport *t;
 	u32 type;
 	const char *weak; /* the case whose weakness is planted, or NULL */
@@ -493,7 +493,7 @@ struct fr_plugin {
 };
 
 static int fr_create(const struct rb_inproc *ip, struct sim_env *env,
-		     const struct simt_device_ops **ops, void **dev)
+		     const struct ringside_dm_ops **ops, void **dev)
 {
 	const struct fr_plugin *pl = ip->arg;
 	struct fragile *f = calloc(1, sizeof(*f));
