@@ -91,7 +91,9 @@
 	X(HOT_UNPLUG, "hot-unplug", true, ADV_EXPECT_HEALTHY,                  \
 	  "is unplugged with buffers outstanding, then plugged back")          \
 	X(ALLOC_FAIL, "alloc-fail", true, ADV_EXPECT_HEALTHY,                  \
-	  "an allocation in the guest fails")
+	  "an allocation in the guest fails")                                  \
+	X(INDEX_WRAP, "index-wrap", true, ADV_EXPECT_HEALTHY,                  \
+	  "65,535+ buffers go through a queue: u16 wrap, forced kick")
 
 #define ADV_ENUM(id, name, legal, expect, text) ADV_##id,
 enum adv_behaviour { ADV_CATALOGUE(ADV_ENUM) ADV_COUNT };

@@ -891,6 +891,59 @@ bool sim_device_has_work(const struct sim_device *d)
 	return false;
 }
 
+/* --- index wrap (note 7) ---------------------------------------------------- */
+
+bool sim_device_burst_ready(struct sim_device *d, unsigned int qi)
+{
+	struct vring *vr = simt_vring(d->t, qi);
+	struct virtqueue *vq = d->t->queues[qi].vq;
+	struct devq *q = &d->q[qi];
+	struct vring_stats stats;
+
+	if (!vr || !vq || virtqueue_is_broken(vq) || q->illegal ||
+	    !(d->t->status & VIRTIO_CONFIG_S_DRIVER_OK))
+		return false;
+	fetch(d, qi, vr);
+	virtqueue_get_stats(vq, &stats);
+	return !d->env->oracle->failed && q->last_avail == vr->avail->idx &&
+	       q->used_idx == (u16)stats.used;
+}
+
+bool sim_device_burst_take(struct sim_device *d, unsigned int qi)
+{
+	struct vring *vr = simt_vring(d->t, qi);
+	struct devq *q = &d->q[qi];
+	struct devq_chain c;
+	u16 slot;
+
+	if (READ_ONCE(vr->avail->idx) == q->last_avail)
+		return false;
+	smp_rmb();
+	memset(&c, 0, offsetof(struct devq_chain, seg));
+	c.head = READ_ONCE(vr->avail->ring[q->last_avail % vr->num]);
+	q->last_avail++;
+	if (!walk_chain(d, qi, vr, &c))
+		return false;
+	slot = (u16)(q->used_idx % vr->num);
+	WRITE_ONCE(vr->used->ring[slot].id, c.head);
+	WRITE_ONCE(vr->used->ring[slot].len, 0);
+	smp_wmb();
+	q->used_idx++;
+	WRITE_ONCE(vr->used->idx, q->used_idx);
+	q->fetched++;
+	q->completed++;
+	return true;
+}
+
+void sim_device_burst_end(struct sim_device *d, unsigned int qi)
+{
+	struct vring *vr = simt_vring(d->t, qi);
+
+	d->q[qi].kick_avail = READ_ONCE(vr->avail->idx);
+	d->q[qi].kicks_before = d->t->kicks[qi];
+	publish_avail_event(d, qi, vr);
+}
+
 /* --- the driver's notification rules (note 5) ------------------------------ */
 
 static bool kick_required(const struct sim_device *d, const struct vring *vr,

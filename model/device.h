@@ -43,6 +43,10 @@
  *    a broken driver rule is not a failure of the run but the device's
  *    own error state: it sets DEVICE_NEEDS_RESET (virtio 1.2, 2.1.2),
  *    counts the rule, and touches no queue until the driver resets it.
+ * 7. Index wrap. The world pushes tens of thousands of buffers through a
+ *    queue in one go (world.c, index-wrap): the device then takes each
+ *    chain at once, checked as always, completes it with len 0, and
+ *    records no event and draws no choice, so that it stays cheap.
  */
 #ifndef RINGSIDE_MODEL_DEVICE_H
 #define RINGSIDE_MODEL_DEVICE_H
@@ -167,6 +171,14 @@ void sim_device_forget(struct sim_device *d);
 /* Note 5: checks the ring right after the driver's call. */
 void sim_device_observe(struct sim_device *d, unsigned int q,
 			enum sim_call call, u64 result);
+/* Note 7. Ready: the queue is healthy, every available chain is fetched
+ * (the usual way) and no used entry waits for the driver. Take: the next
+ * available chain, checked and completed at once; false when there is
+ * none or the check failed. End: the kick state as if the burst's adds
+ * had been checked. */
+bool sim_device_burst_ready(struct sim_device *d, unsigned int qi);
+bool sim_device_burst_take(struct sim_device *d, unsigned int qi);
+void sim_device_burst_end(struct sim_device *d, unsigned int qi);
 /* A config change (and its class's edit of the config). */
 void sim_device_config_change(struct sim_device *d);
 

@@ -8,6 +8,8 @@
 
 #include <linux/errno.h>
 #include <linux/interrupt.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
 #include <ringside/ring_diag.h>
@@ -54,6 +56,7 @@ struct sim_world {
 	bool class_ready; /* device and driver classes initialised */
 	u64 unplugs;
 	u64 dev_completed; /* the device's completions at the last tick */
+	bool wrap_tried;   /* index-wrap had its one chance in this run */
 	u64 checks, check_fault[VRING_FAULT_COUNT], check_clamped;
 	u64 features; /* negotiated at the last successful probe */
 };
@@ -244,12 +247,151 @@ static void config_change(struct sim_world *w, unsigned int times)
 		 w->t.config_generation, times, 0);
 }
 
+/* --- index wrap ----------------------------------------------------------- */
+
+/* Kicks the forced mode leaves out: 3.7.1's add_buf kicks by itself once
+ * 65,535 buffers were added without one (VIRTIO-FACTS.md). */
+#define WRAP_UNKICKED_MAX 0xffffu
+/* A swarm run that fires index-wrap bursts in 1 of this many. */
+#define WRAP_SWARM_SHARE 16
+/* Adds between the kicks of the other mode. */
+#define WRAP_KICK_EVERY 4096u
+
+/* The buffers of a burst: the world's own, never the workload's. */
+static char wrap_token;
+
+struct wrap_burst {
+	unsigned int q;
+	struct virtqueue *vq;
+	struct scatterlist sg;
+	bool forced;	 /* no kicks: the ring must kick by itself */
+	u32 unkicked;	 /* adds since the last kick, as the ring counts */
+	u32 done, kicks; /* buffers that went round; notifications seen */
+};
+
+/* One buffer round: add, the device takes and completes it, get_buf.
+ * False when the burst must stop (a failure, or a full ring at once). */
+static bool wrap_one(struct sim_world *w, struct wrap_burst *b)
+{
+	struct oracle *o = &w->oracle;
+	unsigned int len = ~0u;
+	void *token;
+	int ret =
+		virtqueue_add_buf(b->vq, &b->sg, 0, 1, &wrap_token, GFP_ATOMIC);
+
+	if (ret < 0) {
+		if (b->done > 0)
+			oracle_fail(o, "free-descriptors",
+				    "queue %u: add_buf failed (%d) after %u "
+				    "buffers that all came back",
+				    b->q, ret, b->done);
+		return false;
+	}
+	b->unkicked++;
+	if (b->forced && b->unkicked == WRAP_UNKICKED_MAX) {
+		/* The ring's own kick is due now (device.h note 5). */
+		sim_device_observe(&w->dev, b->q, SIM_CALL_KICK, 0);
+		b->unkicked = 0;
+	}
+	if (!sim_device_burst_take(&w->dev, b->q)) {
+		if (!o->failed)
+			oracle_fail(
+				o, "stall",
+				"queue %u: buffer %u of an index-wrap burst "
+				"never became available",
+				b->q, b->done);
+		return false;
+	}
+	token = virtqueue_get_buf(b->vq, &len);
+	if (token != &wrap_token || len != 0) {
+		oracle_fail(o, "token-conservation",
+			    "queue %u: get_buf gave %s (len %u) for buffer %u "
+			    "of an index-wrap burst",
+			    b->q, token ? "another token" : "nothing", len,
+			    b->done);
+		return false;
+	}
+	b->done++;
+	if (!b->forced && b->done % WRAP_KICK_EVERY == 0) {
+		virtqueue_kick(b->vq);
+		sim_device_observe(&w->dev, b->q, SIM_CALL_KICK, 0);
+		b->unkicked = 0;
+	}
+	return true;
+}
+
+/* How many buffers: in the forced mode up to the ring's own kick and 0..2
+ * past it; otherwise to 1, 2 or up to 256 entries before the next wrap,
+ * so that the run's own traffic crosses it. */
+static u32 wrap_count(struct sim_world *w, struct wrap_burst *b)
+{
+	struct choice_source *cs = w->env.cs;
+	u16 idx = READ_ONCE(simt_vring(&w->t, b->q)->avail->idx);
+	u64 num = virtqueue_get_vring_size(b->vq);
+
+	if (b->forced)
+		return WRAP_UNKICKED_MAX - b->unkicked +
+		       (u32)adv_value(cs, 0, 2, (const u64[]){ 0, 1, 2 }, 3);
+	return (u16)(0 - idx -
+		     (u16)adv_value(cs, 1, 256, (const u64[]){ 1, 2, num }, 3));
+}
+
+/* index-wrap: pushes tens of thousands of buffers through one queue in a
+ * single step, cheaply (device.h note 7), so that the 16-bit indices wrap
+ * and 3.7.1's forced kick after 65,535 adds without one is due. The seed
+ * API has no way to start a queue's indices elsewhere than 0 (a new or
+ * reset queue starts there), so this is how a run gets near the wrap. */
+static void index_wrap(struct sim_world *w)
+{
+	struct choice_source *cs = w->env.cs;
+	struct wrap_burst b = { 0 };
+	u32 i, n;
+	u64 kicks;
+	u8 *buf;
+
+	b.q = (unsigned int)choice_below(cs, w->dev.cls->nqueues);
+	b.vq = w->t.queues[b.q].vq;
+	b.forced = choice_chance(cs, 1, 2);
+	wl_drain(&w->drv);
+	if (!b.vq || !sim_device_burst_ready(&w->dev, b.q))
+		return;
+	buf = kmalloc(1, GFP_ATOMIC);
+	if (!buf)
+		return;
+	sg_init_one(&b.sg, buf, 1);
+	b.unkicked = w->drv.unkicked[b.q];
+	n = wrap_count(w, &b);
+	kicks = w->t.kicks[b.q];
+	for (i = 0; i < n && !w->oracle.failed; i++)
+		if (!wrap_one(w, &b))
+			break;
+	if (!w->oracle.failed)
+		sim_device_burst_end(&w->dev, b.q);
+	w->drv.unkicked[b.q] = b.unkicked;
+	kfree(buf);
+	sim_emit(&w->env, SIM_ACTOR_WORLD, SIM_EV_ADVERSARY, (u16)b.q,
+		 ADV_INDEX_WRAP, b.done, w->t.kicks[b.q] - kicks);
+}
+
 static void world_turn(struct sim_world *w)
 {
 	struct choice_source *cs = w->env.cs;
 
 	if (!w->plugged)
 		return;
+	if (!w->wrap_tried && wl_bound(&w->drv)) {
+		/* One chance per run: a burst costs ~65,536 rounds (~60 ms
+		 * in a release build, 20 runs' time), so a swarm takes it
+		 * in 1/16 of the runs that enabled it: ~0.3% of them. */
+		w->wrap_tried = true;
+		if (adv_draw(&w->adv, cs, ADV_INDEX_WRAP) &&
+		    (!w->cfg->swarm ||
+		     choice_chance(cs, 1, WRAP_SWARM_SHARE))) {
+			adv_count(&w->adv, ADV_INDEX_WRAP);
+			index_wrap(w);
+			return;
+		}
+	}
 	if (adv_fires(&w->adv, cs, ADV_HOT_UNPLUG)) {
 		unplug(w, 1 + (unsigned int)choice_below(cs,
 							 SIM_UNPLUG_STEPS_MAX));

@@ -57,6 +57,7 @@
  *         not an oracle)
  *      7  a rewritten descriptor is waited for until the device puts it
  *         back (a device that never does hangs the driver)
+ *      8  no kick after 65535 adds without one
  *
  * Locking: as in Linux, the caller serialises calls on one queue, except
  * virtqueue_notify, virtqueue_disable_cb and virtqueue_get_vring_size.
@@ -439,7 +440,7 @@ static int vring_add(struct vring_virtqueue *vq, struct vring_sg_walk *walk,
 	vring_publish(vq, (u16)head, data, writable, vq->state[head].ndescs);
 	/* 65535 adds without a kick would make the event index test
 	 * ambiguous: kick now, as Linux does. */
-	if (unlikely(vq->num_added == 0xffff))
+	if (unlikely(vq->num_added == 0xffff) && RINGSIDE_PLANT_BUG != 8)
 		virtqueue_kick(&vq->vq);
 	return (int)vq->vq.num_free;
 }

@@ -122,7 +122,7 @@ has "$tmp/err" "unknown argument 'stray'" "stray argument"
 run 0 sim --list-adversaries
 checks=$((checks + 1))
 n=$(grep -Ec '^ ?[0-9]+ +[a-z-]+ +(legal|illegal) ' "$tmp/out")
-[[ $n -eq 24 ]] || fail "--list-adversaries lists $n behaviours, not 24"
+[[ $n -eq 25 ]] || fail "--list-adversaries lists $n behaviours, not 25"
 for i in $(seq 0 23); do
 	has "$tmp/out" "^ ?$i [a-z]" "--list-adversaries has number $i"
 done

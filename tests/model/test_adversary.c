@@ -117,6 +117,7 @@ static struct totals run_alone(enum adv_behaviour b, u32 rate)
 	X(bad_queue_size)                                                      \
 	X(hot_unplug)                                                          \
 	X(alloc_fail)                                                          \
+	X(index_wrap)                                                          \
 	X(values_at_boundaries)                                                \
 	X(acts_at_boundaries)
 TESTS(HARNESS_DECLARE)
@@ -125,7 +126,7 @@ static void catalogue_is_complete(void)
 {
 	unsigned int b, legal = 0;
 
-	CHECK_EQ(24, ADV_COUNT);
+	CHECK_EQ(25, ADV_COUNT);
 	for (b = 0; b < ADV_COUNT; b++) {
 		const struct adv_info *info = adv_info(b);
 
@@ -332,6 +333,51 @@ static void hot_unplug(void)
 static void alloc_fail(void)
 {
 	CHECK(run_alone(ADV_ALLOC_FAIL, 16).fired > 100);
+}
+
+/* Tens of thousands of buffers through a queue, the indices wrap, the
+ * ring kicks by itself after 65,535 adds without a kick (device.h note 5
+ * checks it), and the runs go on healthy. */
+static void index_wrap(void)
+{
+	struct adversary adv;
+	struct event_log log;
+	unsigned int seed, bursts = 0, forced = 0, near = 0;
+	size_t i;
+
+	adv_config_none(&adv);
+	adv_enable(&adv, ADV_INDEX_WRAP, ADV_RATE_DEN);
+	for (seed = 0; seed < 8; seed++) {
+		struct sim_config cfg = {
+			.device = (enum sim_device_type)(1 + seed % 4),
+			.adversary = &adv,
+			.log = &log,
+		};
+		struct sim_result r;
+
+		event_log_init(&log, 1u << 20);
+		sim_test_run_quiet(&cfg, seed, &r);
+		if (r.failed)
+			sim_test_report(seed, &r);
+		CHECK(!r.failed);
+		for (i = 0; i < event_log_stored(&log); i++) {
+			const struct sim_event *ev = event_log_get(&log, i);
+
+			if (ev->kind != SIM_EV_ADVERSARY ||
+			    ev->a != ADV_INDEX_WRAP)
+				continue;
+			bursts++;
+			/* The forced mode: one kick, by the ring itself. */
+			forced += ev->b >= 0xffff - 64 && ev->c == 1;
+			near += ev->b < 0xffff - 64;
+		}
+		event_log_free(&log);
+	}
+	fprintf(stderr, "%u bursts: %u forced kicks, %u near the wrap\n",
+		bursts, forced, near);
+	CHECK(bursts >= 6);
+	CHECK(forced >= 1);
+	CHECK(near >= 1);
 }
 
 /* Note 4 of adversary.h: half the draws are the edges inside the range,

@@ -28,8 +28,23 @@
 #define EXPOSING ADV_COUNT
 #define ORACLE "driver-rule"
 #define NEEDS_FEATURE (1ULL << VIRTIO_RING_F_EVENT_IDX)
+#elif RINGSIDE_PLANT_BUG == 8
+/* No kick of its own after 65,535 adds: a burst of index-wrap without
+ * kicks (half of the bursts) shows it to the device. */
+#define EXPOSING ADV_INDEX_WRAP
+#define ORACLE "driver-rule"
+#define NEEDS_FEATURE 0
+#define RATE ADV_RATE_DEN
+#define SHARE 4 /* at least 1/SHARE of the runs fail */
 #else
-#error "RINGSIDE_PLANT_BUG must be 2, 3, 4 or 5"
+#error "RINGSIDE_PLANT_BUG must be 2, 3, 4, 5 or 8"
+#endif
+
+#ifndef RATE
+#define RATE 64
+#endif
+#ifndef SHARE
+#define SHARE 1
 #endif
 
 #define SEEDS 40
@@ -44,7 +59,7 @@ static unsigned int failures(bool with_behaviour, const char *oracle,
 
 	adv_config_none(&adv);
 	if (with_behaviour && EXPOSING != ADV_COUNT)
-		adv_enable(&adv, EXPOSING, 64);
+		adv_enable(&adv, EXPOSING, RATE);
 	for (seed = 0; seed < SEEDS; seed++) {
 		struct sim_config cfg = {
 			.device = (enum sim_device_type)(1 + seed % 4),
@@ -79,7 +94,7 @@ static void oracle_fires(void)
 
 	fprintf(stderr, "%u of %u runs failed with %s\n", n, runs, ORACLE);
 	CHECK(runs >= SEEDS / 4);
-	CHECK(n >= runs * 3 / 4);
+	CHECK(n >= runs * 3 / 4 / SHARE);
 }
 
 static void quiet_without_the_behaviour(void)
