@@ -126,6 +126,14 @@ const struct check_req check_catalogue[] = {
 	  CHECK_DEV_NET, CHECK_BOTH, ALWAYS,
 	  "the net workload numbers its frames and checks each looped-back one",
 	  "sim:net,plant=corrupt-data" },
+	/* --- the device model as a program ------------------------------- */
+	{ "dev.survives", "lifecycle", "-", CHECK_MUST,
+	  "the device model survives being driven: no crash, abort or hang "
+	  "(a requirement of the harness, not of the specification)",
+	  ANY, CHECK_BOTH, ALWAYS,
+	  "every case of an in-process device model runs in a child process; "
+	  "one that dies, or gives no answer in 60 s, fails with how it ended",
+	  "lib:@plugin,fault=crash" },
 };
 
 const unsigned int check_catalogue_size =

@@ -99,6 +99,9 @@ struct check_case {
 	struct check_evidence ev[CHECK_MAX];
 	bool setup_failed;
 	char setup_error[CHECK_TEXT_BYTES];
+	/* The case's process died or hung (case_fork.h): how. */
+	bool crashed;
+	char crash[CHECK_TEXT_BYTES];
 };
 
 /* Records a violation of catalogue entry index (the first one of a case

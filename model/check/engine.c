@@ -158,6 +158,12 @@ int check_run(struct check_target *t, const struct check_options *o,
 			c->seed = o->seed + s;
 			c->mode = modes[m];
 			ret = t->kind->run(t, c);
+			if (!ret && c->crashed)
+				check_violation(c, check_index("dev.survives"),
+						0, 0, 0, 0, "%s", c->crash);
+			else if (!ret)
+				c->exercised[check_index("dev.survives")] =
+					true;
 			if (ret) {
 				snprintf(err, errlen, "%s, seed %llu: %s",
 					 mode_name(c->mode),

@@ -5,10 +5,11 @@
  *   lib:PATH[,OPTIONS]     OPTIONS go to ringside_dm_create unchanged
  *
  * Opening checks the two symbols and the ABI version and makes one
- * device to learn its type; every case then makes a fresh device. A
- * plug-in is in-process: a crash in it takes the checker down (the
- * report so far is lost), see the README.
+ * device to learn its type; every case then makes a fresh device, in a
+ * child process of its own (case_fork.h): a crash or hang fails that
+ * case (dev.survives) and the report goes on.
  */
+#include "case_fork.h"
 #include "check.h"
 #include "inproc.h"
 
@@ -70,14 +71,23 @@ static int lib_create(void *maker_ctx, struct sim_env *env,
 	return 0;
 }
 
-static int lib_run_case(struct check_target *t, struct check_case *c)
+#define LIB_CASE_TIMEOUT_MS 60000
+
+static int lib_case(void *arg, struct check_case *c)
 {
+	struct check_target *t = arg;
 	struct inproc_maker mk = {
 		.create = lib_create,
 		.maker_ctx = t->priv,
 	};
 
 	return inproc_run_case(&mk, t->steps, c);
+}
+
+/* Each case in its own process (case_fork.h): the plug-in is not ours. */
+static int lib_run_case(struct check_target *t, struct check_case *c)
+{
+	return check_isolated(lib_case, t, c, LIB_CASE_TIMEOUT_MS);
 }
 
 static int lib_symbols(struct lib_target *l, char *err, size_t errlen)

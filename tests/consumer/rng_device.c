@@ -10,7 +10,7 @@
  *                proves each check of the catalogue fires: used-id-range,
  *                used-idx-ahead, len-too-large, len-unwritten, used-flags,
  *                no-interrupt, status-after-reset, accept-any,
- *                reserved-feature, queue-size-odd, extra-queue.
+ *                reserved-feature, queue-size-odd, extra-queue, crash.
  *                Without a fault the device is honest.
  *
  * Assumes a little-endian host (ring fields are little-endian).
@@ -41,6 +41,7 @@ enum fault {
 	FAULT_RESERVED_FEATURE,
 	FAULT_QUEUE_SIZE_ODD,
 	FAULT_EXTRA_QUEUE,
+	FAULT_CRASH,
 	FAULT_COUNT
 };
 
@@ -51,6 +52,7 @@ static const char *const fault_names[FAULT_COUNT] = {
 	"no-interrupt",	  "status-after-reset",
 	"accept-any",	  "reserved-feature",
 	"queue-size-odd", "extra-queue",
+	"crash",
 };
 
 struct rng_queue {
@@ -208,6 +210,8 @@ static void complete(struct rng_dev *d, uint16_t head)
 	uint32_t writable, len = 0, id = head;
 
 	d->completions++;
+	if (d->fault == FAULT_CRASH && d->completions == 3)
+		abort(); /* what a bug in a device model does */
 	if (chain(d, head, seg, &nseg, &writable) == 0 && writable) {
 		len = writable -
 		      (uint32_t)d->host->draw(d->host->ctx, writable);
