@@ -36,6 +36,11 @@ struct sim_env {
 	void (*observe)(void *ctx, unsigned int q, enum sim_call call,
 			u64 result);
 	void *observe_ctx;
+	/* Optional: the semantics oracle (semantics.h), told of every call
+	 * by the workload driver; and the world's count of failed
+	 * allocations it needs. */
+	struct sem_model *sem;
+	u64 alloc_fails;
 };
 
 static inline void sim_observe(struct sim_env *env, unsigned int q,

@@ -4,6 +4,8 @@
  */
 #include "driver.h"
 
+#include "semantics.h"
+
 #include <assert.h>
 #include <linux/err.h>
 #include <linux/errno.h>
@@ -94,6 +96,14 @@ static void token_back(struct wl_driver *w, void *token, unsigned int len,
 	req_release(w, r);
 }
 
+/* The slot id of a token for the semantics oracle (-2: not ours). */
+static s64 token_id(const struct wl_driver *w, const void *token)
+{
+	const struct wl_req *r = token;
+
+	return r >= w->req && r < w->req + WL_REQS ? (s64)r->id : -2;
+}
+
 static unsigned int poll(struct wl_driver *w, unsigned int q)
 {
 	struct virtqueue *vq = w->vq[q];
@@ -104,6 +114,7 @@ static unsigned int poll(struct wl_driver *w, unsigned int q)
 		return 0;
 	for (n = 0; n <= size; n++) {
 		token = virtqueue_get_buf(vq, &len);
+		sem_get_buf(w->env, q, token ? token_id(w, token) : -1, len);
 		sim_observe(w->env, q, SIM_CALL_GET_BUF, token != NULL);
 		if (!token)
 			return n;
@@ -128,9 +139,11 @@ static bool enable_cb(struct wl_driver *w, unsigned int q, bool delayed)
 	w->cb_off[q] = false; /* even when it returns false */
 	if (delayed) {
 		r = virtqueue_enable_cb_delayed(w->vq[q]);
+		sem_enable_cb(w->env, q, true, r);
 		sim_observe(w->env, q, SIM_CALL_ENABLE_CB_DELAYED, r);
 	} else {
 		r = virtqueue_enable_cb(w->vq[q]);
+		sem_enable_cb(w->env, q, false, r);
 		sim_observe(w->env, q, SIM_CALL_ENABLE_CB, r);
 	}
 	return r;
@@ -143,6 +156,7 @@ static void wl_callback(struct virtqueue *vq)
 	bool delayed = choice_chance(w->env->cs, 1, 4);
 
 	assert(q < w->cls->nqueues && w->vq[q] == vq);
+	sem_callback(w->env, q);
 	/* No device acts inside a callback, so two rounds always suffice. */
 	for (round = 0; round < 3; round++) {
 		disable_cb(w, q);
@@ -180,6 +194,7 @@ static int wl_probe(struct virtio_device *vdev)
 		w->cb_off[i] = false;
 	}
 	vdev->priv = w;
+	sem_queues(w->env, vqs, n);
 	w->binds++;
 	if (w->cls->probe)
 		w->cls->probe(w);
@@ -195,6 +210,7 @@ static void detach_all(struct wl_driver *w, unsigned int q)
 		if (w->plant_lost_token && virtqueue_outstanding(w->vq[q]) == 1)
 			return; /* the planted bug: one token forgotten */
 		token = virtqueue_detach_unused_buf(w->vq[q]);
+		sem_detach(w->env, q, token ? token_id(w, token) : -1);
 		if (!token)
 			return;
 		token_back(w, token, 0, true);
@@ -215,6 +231,7 @@ static void wl_remove(struct virtio_device *vdev)
 	for (q = 0; q < w->cls->nqueues; q++)
 		oracle_queue_teardown(w->env->oracle, w->vq[q]);
 	vdev->config->del_vqs(vdev);
+	sem_queues(w->env, NULL, 0);
 	memset(w->vq, 0, sizeof(w->vq));
 	w->vdev = NULL;
 }
@@ -315,8 +332,11 @@ static bool add_one(struct wl_driver *w, unsigned int q)
 		return false;
 	assert(out + in >= 1 && out + in <= WL_SG_MAX);
 	r->writable = sg_bytes(sg + out, in);
+	sem_before(w->env, q);
 	ret = virtqueue_add_buf(w->vq[q], sg, out, in,
 				w->plant_null_token ? NULL : r, GFP_ATOMIC);
+	if (!w->plant_null_token)
+		sem_add(w->env, q, out, in, r->id, r->writable, ret);
 	w->plant_null_token = false;
 	sim_observe(w->env, q, SIM_CALL_ADD, (u64)(s64)ret);
 	emit(w, SIM_EV_ADD, (u16)q, r->id, r->bytes, (u64)(s64)ret);
@@ -347,6 +367,7 @@ static void kick(struct wl_driver *w, unsigned int q, bool split)
 {
 	bool notified = true;
 
+	sem_before(w->env, q);
 	if (split) {
 		notified = virtqueue_kick_prepare(w->vq[q]);
 		if (notified)
@@ -355,7 +376,9 @@ static void kick(struct wl_driver *w, unsigned int q, bool split)
 		virtqueue_kick(w->vq[q]);
 	}
 	w->unkicked[q] = 0;
+	/* The device's rule check first: it names the rule broken. */
 	sim_observe(w->env, q, SIM_CALL_KICK, 0);
+	sem_kick(w->env, q, split, notified);
 	emit(w, SIM_EV_KICK, (u16)q, split, notified, 0);
 }
 

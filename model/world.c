@@ -5,6 +5,7 @@
 
 #include "device.h"
 #include "driver.h"
+#include "semantics.h"
 
 #include <linux/errno.h>
 #include <linux/interrupt.h>
@@ -46,6 +47,7 @@ struct sim_world {
 	struct simt_transport t;
 	struct sim_device dev;
 	struct wl_driver drv;
+	struct sem_model sem;
 	const struct sim_config *cfg;
 	enum sim_device_type type;
 	enum simt_mode mode;
@@ -100,6 +102,7 @@ static bool world_alloc_fail(void *ctx, size_t size, gfp_t flags)
 	if (!adv_fires(&w->adv, w->env.cs, ADV_ALLOC_FAIL))
 		return false;
 	sim_emit(&w->env, SIM_ACTOR_WORLD, SIM_EV_ALLOC_FAIL, 0, size, 0, 0);
+	w->env.alloc_fails++;
 	return true;
 }
 
@@ -637,6 +640,8 @@ static bool world_setup(struct sim_world *w)
 	w->drv.plant_leak = w->cfg->plant_leak;
 	w->drv.plant_double_return = w->cfg->plant_double_return;
 	w->drv.device_lied = &w->dev.lied;
+	sem_init(&w->sem, &w->t, &w->dev, &w->oracle, &w->env.alloc_fails);
+	w->env.sem = &w->sem;
 	sim_emit(&w->env, SIM_ACTOR_WORLD, SIM_EV_RUN_START, 0, w->mode,
 		 w->dev.ops.features, w->type);
 	if (wl_register(&w->drv) != 0) {
@@ -666,6 +671,8 @@ static void world_teardown(struct sim_world *w)
 		wl_unregister(&w->drv);
 	oracle_tokens_finish(&w->oracle);
 	simt_destroy(&w->t);
+	sem_fini(&w->sem);
+	w->env.sem = NULL;
 	if (w->class_ready) {
 		wl_fini(&w->drv);
 		sim_device_fini(&w->dev);
@@ -705,6 +712,7 @@ static void fill_result(const struct sim_world *w, struct sim_result *r)
 	r->steps = w->env.step;
 	r->events = event_log_count(log);
 	r->event_hash = event_log_hash(log);
+	r->semantics_checks = w->sem.checks;
 	r->choices = choice_draws(w->env.cs);
 	r->tokens_added = w->oracle.added;
 	r->tokens_got = w->oracle.got;

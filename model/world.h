@@ -44,6 +44,8 @@
  *   driver-rule           the device saw a chain our ring should never make
  *   features              a feature outside the driver's table was
  *                         negotiated
+ *   semantics             an answer of the seed API differs from the
+ *                         reference model's (semantics.h)
  *   leak                  arena blocks still live after teardown
  *   setup                 the world could not be built
  *
@@ -133,6 +135,7 @@ struct sim_result {
 	u64 tokens_added, tokens_got, tokens_detached;
 	u64 completed, bytes; /* driver: tokens back by get_buf, their len */
 	u64 data_checked;     /* completions whose data was verified */
+	u64 semantics_checks; /* answers the semantics oracle compared */
 	u64 device_stalls;    /* stalls the device caused (not failures) */
 	u64 probes, unplugs;
 	bool driver_bound; /* a probe succeeded */

@@ -39,7 +39,8 @@ for patch in "${patches[@]}"; do
 	seen[$name]=1
 	rm -rf "$scratch/ring"
 	cp -r "$src/ring" "$scratch/ring"
-	if ! (cd "$scratch" && git apply "$patch" 2>"$scratch/err"); then
+	if ! (cd "$scratch" && GIT_CEILING_DIRECTORIES=$scratch git apply "$patch" \
+		2>"$scratch/err"); then
 		echo "FAIL $file: does not apply to the current source:" >&2
 		cat "$scratch/err" >&2
 		status=1
