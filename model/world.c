@@ -5,6 +5,7 @@
 
 #include "device.h"
 #include "driver.h"
+#include "registry.h"
 #include "semantics.h"
 
 #include <linux/errno.h>
@@ -218,6 +219,8 @@ static void plug(struct sim_world *w)
 	w->plugged = err == 0;
 	sim_emit(&w->env, SIM_ACTOR_WORLD, SIM_EV_PROBE, 0, w->t.status,
 		 wl_bound(&w->drv), (u64)(s64)err);
+	registry_check_plug(&w->oracle, &w->t, err, wl_bound(&w->drv),
+			    simt_offered_features(&w->t));
 	if (w->cfg->plant_accept_foreign) /* a registry that forgot to mask */
 		w->t.driver_features |= w->dev.ops.features;
 	if (wl_bound(&w->drv))

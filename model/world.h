@@ -44,6 +44,8 @@
  *   driver-rule           the device saw a chain our ring should never make
  *   features              a feature outside the driver's table was
  *                         negotiated
+ *   registry              the bus's index, status or features after a
+ *                         registration break its rules (registry.h)
  *   semantics             an answer of the seed API differs from the
  *                         reference model's (semantics.h)
  *   leak                  arena blocks still live after teardown

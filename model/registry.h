@@ -1,0 +1,28 @@
+/*
+ * registry.h - the "registry" oracle: the bus's state machine as Linux
+ * 3.7.1 documents it (VIRTIO-FACTS.md, "Bus registry"), checked after
+ * every registration of the world's device.
+ *
+ *   index     a registered device takes the smallest free index; the
+ *             world's device is the only one registered, so it is 0 every
+ *             time, also after an unplug and replug (freed, reused, as
+ *             Linux's ida does)
+ *   status    bound: exactly ACKNOWLEDGE, DRIVER, DRIVER_OK, and
+ *             FEATURES_OK when VERSION_1 was negotiated (the device read
+ *             it back); not bound: FAILED set (the world's driver matches
+ *             its device, so a device without a driver is a failed probe)
+ *   features  a bound device's features are within what the device offered
+ *
+ * DEVICE_NEEDS_RESET is the device's own bit and is ignored.
+ */
+#ifndef RINGSIDE_MODEL_REGISTRY_H
+#define RINGSIDE_MODEL_REGISTRY_H
+
+#include "oracle.h"
+#include "sim_transport.h"
+
+/* Right after register_virtio_device returned err for t's device. */
+void registry_check_plug(struct oracle *o, struct simt_transport *t, int err,
+			 bool bound, u64 offered);
+
+#endif /* RINGSIDE_MODEL_REGISTRY_H */
