@@ -98,6 +98,7 @@ void sem_queues(struct sim_env *env, struct virtqueue *const *vqs,
 		sq->held = 0;
 		sq->adds_since_kick = 0;
 		sq->blind = false;
+		sq->kick_unknown = false;
 		/* A new queue: its indices start where the driver put them,
 		 * with nothing used yet. */
 		sq->avail = READ_ONCE(vr->avail->idx);
@@ -235,6 +236,11 @@ void sem_kick(struct sim_env *env, unsigned int q, bool split, bool needed)
 
 	if (!sq || device_lied(env, q))
 		return;
+	if (sq->kick_unknown) {
+		sq->kick_unknown = false;
+		sq->kick_avail = sq->avail;
+		return;
+	}
 	env->sem->checks++;
 	want = kick_needed(env, q, sq);
 	got = split ? needed : env->sem->t->kicks[q] != env->sem->kicks_before;
@@ -385,4 +391,18 @@ void sem_callback(struct sim_env *env, unsigned int q)
 	if (broken(&m->q[q]))
 		oracle_fail(env->oracle, SEM,
 			    "queue %u: a callback ran on a broken queue", q);
+}
+
+void sem_burst(struct sim_env *env, unsigned int q)
+{
+	struct sem_queue *sq = queue_of(env, q);
+	u16 moved;
+
+	if (!sq)
+		return;
+	moved = (u16)(READ_ONCE(ring_of(env, q)->avail->idx) - sq->avail);
+	sq->avail = (u16)(sq->avail + moved);
+	sq->last_used = (u16)(sq->last_used + moved);
+	sq->adds_since_kick = 0;
+	sq->kick_unknown = true;
 }

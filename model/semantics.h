@@ -60,7 +60,8 @@ struct sem_queue {
 	u16 avail, last_used; /* the model's indices */
 	u16 kick_avail;	      /* avail at the last kick_prepare */
 	u32 adds_since_kick;
-	bool blind; /* the device lied on it: no more checks but -EIO */
+	bool blind;	   /* the device lied on it: no more checks but -EIO */
+	bool kick_unknown; /* after a burst: the next kick is not judged */
 	/* Per head: token id + 1 (0: not held), descriptors, writable. */
 	u32 token[SEM_NUM_MAX];
 	u16 ndescs[SEM_NUM_MAX];
@@ -98,5 +99,9 @@ void sem_enable_cb(struct sim_env *env, unsigned int q, bool delayed,
 		   bool result);
 void sem_detach(struct sim_env *env, unsigned int q, s64 id);
 void sem_callback(struct sim_env *env, unsigned int q);
+/* The world pushed buffers through q behind the driver's back (an
+ * index-wrap burst: each added, used and taken back): both indices moved
+ * by as much as avail did, and the next kick's batch is unknown. */
+void sem_burst(struct sim_env *env, unsigned int q);
 
 #endif /* RINGSIDE_MODEL_SEMANTICS_H */

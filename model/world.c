@@ -373,6 +373,7 @@ static void index_wrap(struct sim_world *w)
 			break;
 	if (!w->oracle.failed)
 		sim_device_burst_end(&w->dev, b.q);
+	sem_burst(&w->env, b.q);
 	w->drv.unkicked[b.q] = b.unkicked;
 	kfree(buf);
 	sim_emit(&w->env, SIM_ACTOR_WORLD, SIM_EV_ADVERSARY, (u16)b.q,
