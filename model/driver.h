@@ -84,6 +84,9 @@ struct wl_driver {
 	bool cb_off[WL_QUEUES_MAX]; /* disable_cb called since enable_cb */
 	struct wl_req req[WL_REQS];
 	bool registered;
+	/* Block: the serial GET_ID must return (NULL: the simulated
+	 * device's); a third-party device has its own. */
+	const char *block_serial;
 	bool *device_lied;	  /* set by the world: skip data checks */
 	bool plant_lost_token;	  /* planted: remove skips one detach */
 	bool plant_skip_check;	  /* planted: the class never checks data */
@@ -123,5 +126,19 @@ extern const struct wl_class wl_entropy_class;
 extern const struct wl_class wl_block_class;
 extern const struct wl_class wl_console_class;
 extern const struct wl_class wl_net_class;
+/* virtio-fs (drv_fs.c): FUSE over the request queue, against a shared
+ * folder that holds WL_FS_READ_NAME (wl_fs_pattern with WL_FS_READ_SALT)
+ * and an empty WL_FS_WRITE_NAME. */
+extern const struct wl_class wl_fs_class;
+
+#define WL_FS_READ_NAME "ringside-read"
+#define WL_FS_WRITE_NAME "ringside-write"
+#define WL_FS_FILE_BYTES 4096u
+#define WL_FS_READ_SALT 0x5eedu
+/* The bytes of a file with this salt. */
+void wl_fs_pattern(u8 *buf, u32 n, u32 salt);
+/* The salt of the last WRITE the device completed with success (false:
+ * none): what the shared folder's write file must hold at the end. */
+bool wl_fs_last_write(const struct wl_driver *w, u32 *salt);
 
 #endif /* RINGSIDE_MODEL_DRIVER_H */

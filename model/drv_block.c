@@ -32,6 +32,7 @@
 #include "driver.h"
 
 #include <assert.h>
+#include <linux/kernel.h>
 #include <linux/slab.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
@@ -55,7 +56,8 @@
 #define BLK_S_OK 0u
 #define BLK_S_NONE 0xffu /* no status written */
 
-/* The serial number the device model returns (dev_block.c). */
+/* The serial number the device model returns (dev_block.c), unless the
+ * driver is told another (wl_driver.block_serial). */
 static const char blk_id[] = "ringside-blk";
 
 /* r->tag: what was asked, and what may be checked on return. */
@@ -322,9 +324,10 @@ static void check_read(struct wl_driver *w, const struct wl_req *r)
 
 static void check_id(struct wl_driver *w, const struct wl_req *r)
 {
+	const char *id = w->block_serial ? w->block_serial : blk_id;
 	u8 want[BLK_ID_BYTES] = { 0 };
 
-	memcpy(want, blk_id, sizeof(blk_id) - 1);
+	memcpy(want, id, min_t(size_t, strlen(id), BLK_ID_BYTES));
 	if (memcmp((const u8 *)r->mem + BLK_HDR, want, BLK_ID_BYTES) != 0) {
 		wl_data_fail(w, "GET_ID returned another serial");
 		return;

@@ -1,0 +1,102 @@
+/*
+ * vhost.h - vhost-user back ends as targets: one "cell" runs an
+ * unchanged workload driver against one back end, through the vhost-user
+ * front end (vhost_user.h, vhost_transport.h), with the back end either
+ * started by us (vhost-user-exec:COMMAND, vhost_backend.h) or started by
+ * someone else (vhost-user:SOCKET).
+ *
+ * A cell: start or connect, make guest memory the arena, register the
+ * workload driver and the device through the production registry, then a
+ * loop of driver steps (wl_step, every decision from the seeded choice
+ * source) with the call eventfds read between them and answered with
+ * vring_interrupt. The back end keeps its own time, so progress is
+ * judged by wall time: no completion for request_ms with requests out
+ * is a request timeout, and the whole cell has its timeout. A cell
+ * passes when the driver bound, completed the requests asked for with
+ * data verified, no oracle fired, the teardown was clean, and (virtio-fs)
+ * the file the workload wrote holds in the shared folder what it wrote.
+ *
+ * The built-in back ends (vhost_builtin_command): qemu-storage-daemon
+ * exporting a raw image as vhost-user-blk, virtiofsd sharing a folder,
+ * dpdk-testpmd with the vhost PMD forwarding every frame back.
+ *
+ * Like the QEMU stage, these files read the clock for timeouts and the
+ * numbers they report, and never put a time into an event.
+ */
+#ifndef RINGSIDE_MODEL_VHOST_H
+#define RINGSIDE_MODEL_VHOST_H
+
+#include "event_log.h"
+
+#include <linux/types.h>
+
+#define VHOST_ERROR_BYTES 1024
+
+enum vhost_device {
+	VHOST_DEV_BLOCK = 0,
+	VHOST_DEV_FS,
+	VHOST_DEV_NET,
+	VHOST_DEV_COUNT
+};
+
+struct vhost_cell;
+
+struct vhost_cell_config {
+	enum vhost_device device;
+	/* vhost-user:SOCKET: connect to a back end someone started; else
+	 * vhost-user-exec: start command (NULL: the built-in one), where
+	 * @SOCK@ is the socket and @DIR@ the back end's directory (with
+	 * disk.img for block, share/ for fs). */
+	const char *socket;
+	const char *command;
+	u64 seed;		 /* the driver's choice source */
+	u64 requests;		 /* completions wanted; 0: 20 */
+	unsigned int timeout_ms; /* the whole cell; 0: 20000 */
+	unsigned int request_ms; /* no completion for this long: timed
+				  * out; 0: 3000 */
+	unsigned int reply_ms;	 /* each vhost-user reply; 0: 3000 */
+	struct event_log *log;	 /* optional: also store events here */
+	/* For tests: runs after every scheduler step. */
+	void (*on_step)(void *ctx, struct vhost_cell *cell, u64 step);
+	void *on_step_ctx;
+};
+
+struct vhost_cell_result {
+	bool passed;
+	char message[VHOST_ERROR_BYTES]; /* why it failed, "" on pass */
+	const char *oracle; /* the oracle that fired, NULL if none did */
+	bool bound;
+	u64 features, protocol_features; /* negotiated */
+	u64 completed, bytes, data_checked;
+	u64 steps, events, event_hash, choices;
+	u64 kicks, interrupts;
+	double startup_ms; /* exec to connected (0 for vhost-user:) */
+	double setup_ms;   /* connected to ready: features, memory, config */
+	double run_ms, total_ms;
+	double rtt_us; /* mean kick-to-completion time */
+	u64 rtt_samples;
+	u64 messages;  /* vhost-user requests sent */
+	double msg_us; /* mean vhost-user reply wait */
+	int signal;    /* SIGINT/SIGTERM that ended it, 0 */
+};
+
+/* Runs one cell. Returns 0 with the verdict in result, or -EINVAL for
+ * bad arguments. Owns the shim while it runs, like sim_run. */
+int vhost_run_cell(const struct vhost_cell_config *cfg,
+		   struct vhost_cell_result *result);
+
+/* For the on_step hook: the pid of the back end we started (0: none). */
+int vhost_cell_backend_pid(const struct vhost_cell *cell);
+/* Its directory ("" when none). */
+const char *vhost_cell_backend_dir(const struct vhost_cell *cell);
+
+const char *vhost_device_name(enum vhost_device d);
+/* VHOST_DEV_COUNT for an unknown name. */
+enum vhost_device vhost_device_lookup(const char *name);
+/* The built-in back end of a device, and the program it needs. */
+const char *vhost_builtin_command(enum vhost_device d);
+const char *vhost_builtin_program(enum vhost_device d);
+/* The Debian package that has it. */
+const char *vhost_builtin_package(enum vhost_device d);
+
+#endif /* RINGSIDE_MODEL_VHOST_H */

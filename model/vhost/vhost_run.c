@@ -1,0 +1,572 @@
+/*
+ * vhost_run.c - one cell: the unchanged workload driver against one
+ * vhost-user back end (vhost.h).
+ */
+#define _GNU_SOURCE
+
+#include "vhost.h"
+#include "vhost_backend.h"
+#include "vhost_transport.h"
+
+#include "driver.h"
+#include "world.h"
+
+#include <linux/errno.h>
+#include <linux/virtio_ids.h>
+#include <ringside/shim.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CELL_REQUESTS_DEFAULT 20
+#define CELL_TIMEOUT_MS_DEFAULT 20000
+#define CELL_REQUEST_MS_DEFAULT 3000
+#define CELL_DISK_BYTES (1u << 20)
+/* Longest wait for a call between steps while requests are out. */
+#define CELL_IDLE_WAIT_US 500
+#define VIRTIO_ID_FS 26
+
+struct vhost_device_info {
+	const char *name;
+	u32 virtio_id;
+	u32 config_len; /* asked with GET_CONFIG when CONFIG is offered */
+	const struct wl_class *cls;
+	const char *command, *program, *package;
+	const char *serial; /* block: what GET_ID returns */
+};
+
+/* qemu-storage-daemon answers GET_ID with this serial (its vhost-user-blk
+ * export has no way to set one). */
+#define QSD_SERIAL "vhost_user_blk"
+
+static const struct vhost_device_info devices[VHOST_DEV_COUNT] = {
+	[VHOST_DEV_BLOCK] = {
+		.name = "block",
+		.virtio_id = VIRTIO_ID_BLOCK,
+		.config_len = 24, /* capacity .. blk_size */
+		.cls = &wl_block_class,
+		.command = "qemu-storage-daemon --blockdev driver=file,"
+			   "node-name=file0,filename=@DIR@/disk.img "
+			   "--blockdev driver=raw,node-name=disk0,file=file0 "
+			   "--export type=vhost-user-blk,id=exp0,"
+			   "node-name=disk0,addr.type=unix,"
+			   "addr.path=@SOCK@,writable=on",
+		.program = "qemu-storage-daemon",
+		.package = "qemu-system-common",
+		.serial = QSD_SERIAL,
+	},
+	[VHOST_DEV_FS] = {
+		.name = "fs",
+		.virtio_id = VIRTIO_ID_FS,
+		.config_len = 40, /* tag, num_request_queues */
+		.cls = &wl_fs_class,
+		.command = "/usr/lib/qemu/virtiofsd --socket-path=@SOCK@ "
+			   "-o source=@DIR@/share -o cache=none "
+			   "-o sandbox=chroot",
+		.program = "/usr/lib/qemu/virtiofsd",
+		.package = "qemu-system-common",
+	},
+	[VHOST_DEV_NET] = {
+		.name = "net",
+		.virtio_id = VIRTIO_ID_NET,
+		.config_len = 0,
+		.cls = &wl_net_class,
+		/* Two lcores: the main one and one forwarding core, which
+		 * busy-polls; no hugepages, no PCI, no shared files. */
+		.command = "dpdk-testpmd -l 0-1 --no-huge --no-pci "
+			   "--no-shconf -m 512 "
+			   "--vdev net_vhost0,iface=@SOCK@,queues=1 -- "
+			   "--forward-mode=io --port-topology=loop "
+			   "--auto-start --nb-cores=1 --total-num-mbufs=4096",
+		.program = "dpdk-testpmd",
+		.package = "dpdk-dev",
+	},
+};
+
+struct vhost_cell {
+	const struct vhost_cell_config *cfg;
+	const struct vhost_device_info *dev;
+	struct vu_conn conn;
+	struct vhb backend;
+	bool started; /* a back end of ours */
+	struct vht t;
+	bool transport_ready, memory_ready;
+	struct wl_driver drv;
+	bool driver_ready;
+	struct choice_source cs;
+	struct event_log own_log;
+	struct oracle oracle;
+	struct sim_env env;
+	double kick_at[VHT_MAX_QUEUES];
+	u64 kicks_seen[VHT_MAX_QUEUES];
+	u16 used_seen[VHT_MAX_QUEUES];
+	double rtt_sum_us;
+	u64 rtt_n;
+	double last_progress, t0;
+	u64 last_completed;
+	u64 interrupts;
+	char last_log[160];
+	char why[VHOST_ERROR_BYTES];
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+int vhost_cell_backend_pid(const struct vhost_cell *cell)
+{
+	return cell->started ? (int)cell->backend.pid : 0;
+}
+
+const char *vhost_cell_backend_dir(const struct vhost_cell *cell)
+{
+	return cell->started ? cell->backend.dir : "";
+}
+
+__attribute__((format(printf, 2, 3))) static void
+cell_fail(struct vhost_cell *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->why[0] || c->oracle.failed)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(c->why, sizeof(c->why), fmt, ap);
+	va_end(ap);
+}
+
+static bool cell_failed(const struct vhost_cell *c)
+{
+	return c->why[0] || c->oracle.failed;
+}
+
+/* --- shim hooks ------------------------------------------------------------- */
+
+static void cell_report(void *ctx, enum shim_report_kind kind, const char *file,
+			int line, const char *what)
+{
+	struct vhost_cell *c = ctx;
+
+	oracle_fail(&c->oracle, "warn", "%s at %s:%d: %s",
+		    kind == SHIM_REPORT_BUG ? "BUG" : "WARN", file, line, what);
+}
+
+static void cell_log(void *ctx, int level, const char *text)
+{
+	struct vhost_cell *c = ctx;
+	size_t n;
+
+	(void)level;
+	snprintf(c->last_log, sizeof(c->last_log), "%s", text);
+	n = strlen(c->last_log);
+	while (n && c->last_log[n - 1] == '\n')
+		c->last_log[--n] = '\0';
+}
+
+/* --- trouble with the back end --------------------------------------------- */
+
+/* The back end of ours died, or the protocol failed: say which. */
+static void backend_trouble(struct vhost_cell *c)
+{
+	char exitmsg[VHOST_ERROR_BYTES - 200];
+	bool dead = c->started && !vhb_alive(&c->backend);
+
+	if (cell_failed(c))
+		return;
+	if (vhb_signal()) {
+		cell_fail(c, "interrupted by signal %d", vhb_signal());
+		return;
+	}
+	if (!dead && !vu_failed(&c->conn))
+		return;
+	if (c->started && (dead || vhb_wait_exit(&c->backend, 200))) {
+		vhb_describe_exit(&c->backend, exitmsg, sizeof(exitmsg));
+		cell_fail(c, "the back end died during the run: %s", exitmsg);
+		return;
+	}
+	cell_fail(c, "vhost-user: %s", c->conn.error);
+}
+
+/* --- the host side between steps --------------------------------------------- */
+
+static void interrupts(struct vhost_cell *c)
+{
+	u32 hit = vht_poll_calls(&c->t);
+	unsigned int q;
+	irqreturn_t r;
+
+	for (q = 0; q < c->t.nvqs; q++) {
+		if (!(hit & (1u << q)))
+			continue;
+		r = vht_queue_interrupt(&c->t, q);
+		sim_emit(&c->env, SIM_ACTOR_IRQ, SIM_EV_IRQ, (u16)q, q, r, 0);
+		c->interrupts += r == IRQ_HANDLED;
+	}
+}
+
+static void measure(struct vhost_cell *c)
+{
+	double t = now_ms();
+	unsigned int q;
+	u16 used;
+
+	for (q = 0; q < c->t.nvqs; q++) {
+		used = vht_used_idx(&c->t, q);
+		if (used != c->used_seen[q]) {
+			c->used_seen[q] = used;
+			if (c->kick_at[q] > 0) {
+				c->rtt_sum_us += (t - c->kick_at[q]) * 1e3;
+				c->rtt_n++;
+			}
+			c->kick_at[q] = 0;
+		}
+		if (c->t.queues[q].kicks != c->kicks_seen[q]) {
+			c->kicks_seen[q] = c->t.queues[q].kicks;
+			if (c->kick_at[q] == 0)
+				c->kick_at[q] = t;
+		}
+	}
+}
+
+static u64 wanted(const struct vhost_cell *c)
+{
+	return c->cfg->requests ? c->cfg->requests : CELL_REQUESTS_DEFAULT;
+}
+
+static bool enough(const struct vhost_cell *c)
+{
+	return c->drv.completed >= wanted(c) && c->drv.data_checked > 0;
+}
+
+static void check_progress(struct vhost_cell *c)
+{
+	unsigned int limit = c->cfg->request_ms ? c->cfg->request_ms
+						: CELL_REQUEST_MS_DEFAULT;
+	unsigned int cell_limit = c->cfg->timeout_ms ? c->cfg->timeout_ms
+						     : CELL_TIMEOUT_MS_DEFAULT;
+	double t = now_ms();
+
+	if (c->drv.completed != c->last_completed || !wl_outstanding(&c->drv)) {
+		c->last_completed = c->drv.completed;
+		c->last_progress = t;
+	}
+	if (t - c->last_progress > limit)
+		cell_fail(c,
+			  "request timed out: no completion for %u ms with %u "
+			  "buffers outstanding; %llu completed before",
+			  limit, wl_outstanding(&c->drv),
+			  (unsigned long long)c->drv.completed);
+	else if (t - c->t0 > cell_limit)
+		cell_fail(c,
+			  "cell timed out after %u ms: %llu requests "
+			  "completed, %llu verified",
+			  cell_limit, (unsigned long long)c->drv.completed,
+			  (unsigned long long)c->drv.data_checked);
+}
+
+static void run_loop(struct vhost_cell *c)
+{
+	u64 before;
+
+	c->t0 = c->last_progress = now_ms();
+	for (c->env.step = 1; !cell_failed(c); c->env.step++) {
+		c->oracle.step = c->env.step;
+		before = c->drv.completed;
+		sim_emit(&c->env, SIM_ACTOR_WORLD, SIM_EV_STEP, 0,
+			 SIM_ACTOR_DRIVER, 0, 0);
+		wl_step(&c->drv);
+		interrupts(c);
+		measure(c);
+		backend_trouble(c);
+		if (c->cfg->on_step)
+			c->cfg->on_step(c->cfg->on_step_ctx, c, c->env.step);
+		if (cell_failed(c) || enough(c))
+			break;
+		check_progress(c);
+		if (c->drv.completed == before && wl_outstanding(&c->drv))
+			vht_wait_calls(&c->t, CELL_IDLE_WAIT_US, -1);
+	}
+}
+
+/* --- set-up and teardown -------------------------------------------------------- */
+
+static int connect_backend(struct vhost_cell *c)
+{
+	const struct vhost_cell_config *cfg = c->cfg;
+	struct vhb_options o;
+
+	if (cfg->socket) {
+		if (vu_connect(&c->conn, cfg->socket, cfg->reply_ms) == 0)
+			return 0;
+		cell_fail(c, "%s", c->conn.error);
+		return -EIO;
+	}
+	memset(&o, 0, sizeof(o));
+	o.command = cfg->command ? cfg->command : c->dev->command;
+	o.disk_bytes =
+		c->dev->virtio_id == VIRTIO_ID_BLOCK ? CELL_DISK_BYTES : 0;
+	o.share = c->dev->virtio_id == VIRTIO_ID_FS;
+	c->started = true;
+	if (vhb_start(&c->backend, &o, &c->conn, cfg->reply_ms) == 0)
+		return 0;
+	cell_fail(c, "%s", c->backend.error);
+	return -EIO;
+}
+
+/* virtio-fs: the file the workload reads, in the shared folder. */
+static int seed_share(struct vhost_cell *c)
+{
+	char path[VHB_PATH_BYTES + 64];
+	u8 buf[WL_FS_FILE_BYTES];
+	int fd;
+
+	if (c->dev->virtio_id != VIRTIO_ID_FS || !c->started)
+		return 0;
+	wl_fs_pattern(buf, sizeof(buf), WL_FS_READ_SALT);
+	vhb_path(&c->backend, "share/" WL_FS_READ_NAME, path, sizeof(path));
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf)) {
+		cell_fail(c, "cannot write %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -EIO;
+	}
+	close(fd);
+	vhb_path(&c->backend, "share/" WL_FS_WRITE_NAME, path, sizeof(path));
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		cell_fail(c, "cannot make %s: %s", path, strerror(errno));
+		return -EIO;
+	}
+	close(fd);
+	return 0;
+}
+
+/* virtio-fs: the folder holds what the workload wrote last. */
+static void check_share(struct vhost_cell *c)
+{
+	char path[VHB_PATH_BYTES + 64];
+	u8 want[WL_FS_FILE_BYTES], got[WL_FS_FILE_BYTES + 1];
+	u32 salt;
+	ssize_t n;
+	int fd;
+
+	if (c->dev->virtio_id != VIRTIO_ID_FS || !c->started ||
+	    cell_failed(c) || !wl_fs_last_write(&c->drv, &salt))
+		return;
+	wl_fs_pattern(want, sizeof(want), salt);
+	vhb_path(&c->backend, "share/" WL_FS_WRITE_NAME, path, sizeof(path));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd >= 0 ? read(fd, got, sizeof(got)) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n != (ssize_t)sizeof(want) || memcmp(got, want, sizeof(want)))
+		cell_fail(c,
+			  "the shared folder's %s does not hold what the "
+			  "workload wrote (%zd bytes read)",
+			  WL_FS_WRITE_NAME, n);
+}
+
+static bool bind_device(struct vhost_cell *c)
+{
+	char err[VHOST_ERROR_BYTES - 100];
+	int r;
+
+	r = vht_init(&c->t, &c->conn, c->dev->virtio_id, c->dev->config_len, 0,
+		     err, sizeof(err));
+	c->memory_ready = c->t.mem != NULL;
+	if (r) {
+		backend_trouble(c);
+		cell_fail(c, "%s", err);
+		return false;
+	}
+	c->transport_ready = true;
+	if (seed_share(c))
+		return false;
+	if (wl_init(&c->drv, c->dev->cls, &c->env)) {
+		cell_fail(c, "cannot set up the %s workload",
+			  c->dev->cls->name);
+		return false;
+	}
+	c->drv.block_serial = c->dev->serial;
+	c->driver_ready = true;
+	if (wl_register(&c->drv)) {
+		cell_fail(c, "cannot register the %s driver",
+			  c->dev->cls->name);
+		return false;
+	}
+	sim_emit(&c->env, SIM_ACTOR_WORLD, SIM_EV_RUN_START, 0, 2,
+		 c->t.vdev.config->get_features(&c->t.vdev),
+		 sim_device_lookup(c->dev->name));
+	r = register_virtio_device(&c->t.vdev);
+	sim_emit(&c->env, SIM_ACTOR_WORLD, SIM_EV_PROBE, 0,
+		 c->t.vdev.config->get_status(&c->t.vdev), wl_bound(&c->drv),
+		 (u64)(s64)r);
+	backend_trouble(c);
+	if (!cell_failed(c) && !wl_bound(&c->drv))
+		cell_fail(c,
+			  "the %s driver did not bind to the back end "
+			  "(register %d, status %#x%s%s)",
+			  c->dev->cls->name, r,
+			  c->t.vdev.config->get_status(&c->t.vdev),
+			  c->last_log[0] ? ": " : "", c->last_log);
+	return !cell_failed(c);
+}
+
+static void teardown(struct vhost_cell *c)
+{
+	unsigned int q;
+
+	if (c->transport_ready && wl_bound(&c->drv) && !cell_failed(c)) {
+		wl_drain(&c->drv);
+		for (q = 0; q < c->drv.cls->nqueues; q++)
+			wl_add_batch(&c->drv, q,
+				     1 + (unsigned int)choice_below(&c->cs, 3));
+	}
+	if (c->driver_ready)
+		wl_unregister(&c->drv);
+	oracle_tokens_finish(&c->oracle);
+	if (c->transport_ready)
+		vht_destroy(&c->t);
+	check_share(c);
+	if (c->driver_ready)
+		wl_fini(&c->drv);
+	backend_trouble(c);
+	sim_end_run(&c->env);
+}
+
+static void fill_result(struct vhost_cell *c, struct vhost_cell_result *r,
+			double t_start)
+{
+	r->bound = c->drv.binds > 0;
+	r->completed = c->drv.completed;
+	r->bytes = c->drv.bytes;
+	r->data_checked = c->drv.data_checked;
+	r->steps = c->env.step;
+	r->events = event_log_count(c->env.log);
+	r->event_hash = event_log_hash(c->env.log);
+	r->choices = choice_draws(&c->cs);
+	r->kicks = c->t.kicks;
+	r->interrupts = c->interrupts;
+	r->protocol_features = c->t.protocol;
+	r->startup_ms = c->started ? c->backend.startup_ms : 0;
+	r->setup_ms = c->t.setup_ms;
+	r->run_ms = c->t0 > 0 ? now_ms() - c->t0 : 0;
+	r->total_ms = now_ms() - t_start;
+	r->rtt_samples = c->rtt_n;
+	r->rtt_us = c->rtt_n ? c->rtt_sum_us / (double)c->rtt_n : 0;
+	r->messages = c->conn.requests;
+	r->msg_us = c->conn.replies ? (double)c->conn.reply_ns / 1e3 /
+					      (double)c->conn.replies
+				    : 0;
+	r->signal = vhb_signal();
+	if (c->oracle.failed) {
+		r->oracle = c->oracle.name;
+		snprintf(r->message, sizeof(r->message), "%s: %s",
+			 c->oracle.name, c->oracle.message);
+	} else if (c->why[0]) {
+		snprintf(r->message, sizeof(r->message), "%s", c->why);
+	} else if (!enough(c)) {
+		snprintf(r->message, sizeof(r->message),
+			 "only %llu of %llu requests completed (%llu "
+			 "verified)",
+			 (unsigned long long)r->completed,
+			 (unsigned long long)wanted(c),
+			 (unsigned long long)r->data_checked);
+	}
+	r->passed = !r->message[0];
+}
+
+static void features_of(struct vhost_cell *c, struct vhost_cell_result *r)
+{
+	unsigned int bit;
+
+	for (bit = 0; bit < VIRTIO_FEATURES_MAX; bit++)
+		if (test_bit(bit, c->t.vdev.features))
+			r->features |= 1ULL << bit;
+}
+
+int vhost_run_cell(const struct vhost_cell_config *cfg,
+		   struct vhost_cell_result *result)
+{
+	static struct vhost_cell cell;
+	struct vhost_cell *c = &cell;
+	double t_start = now_ms();
+
+	if (!cfg || !result || cfg->device >= VHOST_DEV_COUNT)
+		return -EINVAL;
+	memset(result, 0, sizeof(*result));
+	memset(c, 0, sizeof(*c));
+	c->cfg = cfg;
+	c->dev = &devices[cfg->device];
+	c->conn.fd = -1;
+	choice_init_seed(&c->cs, cfg->seed);
+	event_log_init(&c->own_log, 1);
+	oracle_init(&c->oracle, ~0ULL);
+	c->env.cs = &c->cs;
+	c->env.log = cfg->log ? cfg->log : &c->own_log;
+	c->env.oracle = &c->oracle;
+	shim_set_report_hook(cell_report, c);
+	shim_set_log_hook(cell_log, c);
+	shim_set_alloc_fail_hook(NULL, NULL);
+
+	if (connect_backend(c) == 0) {
+		if (bind_device(c))
+			run_loop(c);
+		teardown(c);
+	}
+	features_of(c, result);
+	fill_result(c, result, t_start);
+
+	shim_set_report_hook(NULL, NULL);
+	shim_set_log_hook(NULL, NULL);
+	if (c->memory_ready)
+		vht_free_memory(&c->t);
+	vu_close(&c->conn);
+	if (c->started)
+		vhb_stop(&c->backend);
+	choice_free(&c->cs);
+	event_log_free(&c->own_log);
+	return 0;
+}
+
+/* --- names ---------------------------------------------------------------------- */
+
+const char *vhost_device_name(enum vhost_device d)
+{
+	return d < VHOST_DEV_COUNT ? devices[d].name : NULL;
+}
+
+enum vhost_device vhost_device_lookup(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < VHOST_DEV_COUNT; i++)
+		if (strcmp(devices[i].name, name) == 0)
+			return (enum vhost_device)i;
+	return VHOST_DEV_COUNT;
+}
+
+const char *vhost_builtin_command(enum vhost_device d)
+{
+	return d < VHOST_DEV_COUNT ? devices[d].command : NULL;
+}
+
+const char *vhost_builtin_program(enum vhost_device d)
+{
+	return d < VHOST_DEV_COUNT ? devices[d].program : NULL;
+}
+
+const char *vhost_builtin_package(enum vhost_device d)
+{
+	return d < VHOST_DEV_COUNT ? devices[d].package : NULL;
+}
