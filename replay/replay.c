@@ -72,6 +72,14 @@ int replay_parse_config(const struct trace_run *run, struct sim_config *cfg,
 			 (long long)run->id);
 		return TRACE_EINVAL;
 	}
+	if (run->source == TRACE_SOURCE_VHOST) {
+		snprintf(err, errlen,
+			 "run %lld ran against a vhost-user back end, not the "
+			 "simulated world: it cannot be re-executed (ringside "
+			 "show displays it; ringside vhost runs it again)",
+			 (long long)run->id);
+		return TRACE_EINVAL;
+	}
 	/* mode 0: a ring or bus fuzz finding; a world run that crashed
 	 * before its mode was known (tools/crash.h) has a configuration */
 	if (run->mode == 0 && run->source != TRACE_SOURCE_SIM &&

@@ -44,6 +44,7 @@ static const char *const source_names[TRACE_SOURCE_COUNT] = {
 	[TRACE_SOURCE_QEMU] = "qemu",
 	[TRACE_SOURCE_REPLAY] = "replay",
 	[TRACE_SOURCE_MINIMISE] = "minimise",
+	[TRACE_SOURCE_VHOST] = "vhost",
 };
 
 /* The columns of a run, in the order decode_run() reads them. */

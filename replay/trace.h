@@ -15,7 +15,8 @@
  *                                       input, event hash); merge skips
  *                                       runs whose uid is already present
  *                seed          INTEGER  u64 stored as its two's complement
- *                source        TEXT     sim|libfuzzer|afl|qemu|replay|minimise
+ *                source        TEXT     sim|libfuzzer|afl|qemu|replay|
+ *                                       minimise|vhost
  *                config        TEXT     sim_config_format() of the run
  *                device        TEXT     the device type that ran
  *                mode          INTEGER  1 legacy, 2 modern (1.x), 0 no
@@ -105,6 +106,7 @@ enum trace_source {
 	TRACE_SOURCE_QEMU,
 	TRACE_SOURCE_REPLAY,
 	TRACE_SOURCE_MINIMISE,
+	TRACE_SOURCE_VHOST, /* a cell against a vhost-user back end */
 	TRACE_SOURCE_COUNT
 };
 

@@ -51,6 +51,8 @@ void cli_robustness_usage(FILE *out);
 /* Conformance of a device model (cli_check.c). */
 int cli_check(int argc, char **argv);
 void cli_check_usage(FILE *out);
+int cli_vhost(int argc, char **argv);
+void cli_vhost_usage(FILE *out);
 /* A fuzz campaign and its findings into the trace store (cli_fuzz.c). */
 int cli_fuzz(int argc, char **argv);
 void cli_fuzz_usage(FILE *out);

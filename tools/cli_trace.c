@@ -211,7 +211,7 @@ void cli_runs_usage(FILE *out)
 	      "  --oracle O           only runs that failed with oracle O\n"
 	      "  --source S           only runs from sim, libfuzzer, afl, "
 	      "qemu,\n"
-	      "                       replay or minimise\n"
+	      "                       replay, minimise or vhost\n"
 	      "  --device D           only runs of device block, entropy, "
 	      "console\n"
 	      "                       or net\n"
@@ -618,6 +618,9 @@ static void show_header(const struct trace_args *a, const struct trace_run *r)
 			       r->fired[b]);
 	if (r->source == TRACE_SOURCE_QEMU)
 		printf("replay: not possible, the device was QEMU's\n");
+	else if (r->source == TRACE_SOURCE_VHOST)
+		printf("replay: not possible, the device was a vhost-user back "
+		       "end\n");
 	else
 		printf("replay with: ringside replay %s %" PRId64 "\n", a->db,
 		       r->id);

@@ -24,6 +24,8 @@ static const struct cli_command commands[] = {
 	  cli_robustness, cli_robustness_usage },
 	{ "check", "check a device model against the virtio requirements",
 	  cli_check, cli_check_usage },
+	{ "vhost", "the drivers against vhost-user back ends (blk, fs, net)",
+	  cli_vhost, cli_vhost_usage },
 	{ "runs", "list the runs of a trace file (ringside.db)", cli_runs,
 	  cli_runs_usage },
 	{ "show", "one run of a trace file: its header and event timeline",
