@@ -255,7 +255,8 @@ static void print_json(const struct vhost_cell_config *cfg,
 	       "\"interrupts\":%llu,\"events\":%llu,\"features\":%llu,"
 	       "\"protocol_features\":%llu,\"messages\":%llu,"
 	       "\"startup_ms\":%.1f,\"setup_ms\":%.1f,\"time_ms\":%.1f,"
-	       "\"rtt_us\":%.1f,\"msg_us\":%.1f,\"message\":",
+	       "\"rtt_us\":%.1f,\"msg_us\":%.1f,\"slowest_msg\":\"%s\","
+	       "\"slowest_us\":%.1f,\"message\":",
 	       vhost_device_name(cfg->device), r->passed ? "true" : "false",
 	       (unsigned long long)r->completed,
 	       (unsigned long long)r->data_checked,
@@ -264,7 +265,8 @@ static void print_json(const struct vhost_cell_config *cfg,
 	       (unsigned long long)r->features,
 	       (unsigned long long)r->protocol_features,
 	       (unsigned long long)r->messages, r->startup_ms, r->setup_ms,
-	       r->total_ms, r->rtt_us, r->msg_us);
+	       r->total_ms, r->rtt_us, r->msg_us,
+	       r->slowest_msg ? r->slowest_msg : "", r->slowest_us);
 	cli_json_string(stdout, r->message);
 	fputs("}\n", stdout);
 }

@@ -75,9 +75,11 @@ struct vhost_cell_result {
 	double run_ms, total_ms;
 	double rtt_us; /* mean kick-to-completion time */
 	u64 rtt_samples;
-	u64 messages;  /* vhost-user requests sent */
-	double msg_us; /* mean vhost-user reply wait */
-	int signal;    /* SIGINT/SIGTERM that ended it, 0 */
+	u64 messages;		 /* vhost-user requests sent */
+	double msg_us;		 /* mean vhost-user reply wait */
+	const char *slowest_msg; /* the request with the longest wait */
+	double slowest_us;
+	int signal; /* SIGINT/SIGTERM that ended it, 0 */
 };
 
 /* Runs one cell. Returns 0 with the verdict in result, or -EINVAL for

@@ -468,6 +468,10 @@ static void fill_result(struct vhost_cell *c, struct vhost_cell_result *r,
 	r->msg_us = c->conn.replies ? (double)c->conn.reply_ns / 1e3 /
 					      (double)c->conn.replies
 				    : 0;
+	r->slowest_msg = c->conn.slowest_ns
+				 ? vu_request_name(c->conn.slowest_req)
+				 : NULL;
+	r->slowest_us = (double)c->conn.slowest_ns / 1e3;
 	r->signal = vhb_signal();
 	if (c->oracle.failed) {
 		r->oracle = c->oracle.name;

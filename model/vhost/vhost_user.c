@@ -255,6 +255,7 @@ static int read_reply(struct vu_conn *c, u32 req, void *reply, u32 want)
 	double t0 = now_ms(), deadline = t0 + c->timeout_ms;
 	u8 hdr[VU_HDR_BYTES];
 	u32 code, flags, size;
+	u64 ns;
 
 	if (recv_all(c, req, hdr, sizeof(hdr), deadline, "header"))
 		return -EIO;
@@ -282,7 +283,12 @@ static int read_reply(struct vu_conn *c, u32 req, void *reply, u32 want)
 	if (recv_all(c, req, reply, want, deadline, "payload"))
 		return -EIO;
 	c->replies++;
-	c->reply_ns += (u64)((now_ms() - t0) * 1e6);
+	ns = (u64)((now_ms() - t0) * 1e6);
+	c->reply_ns += ns;
+	if (ns > c->slowest_ns) {
+		c->slowest_ns = ns;
+		c->slowest_req = req;
+	}
 	return 0;
 }
 

@@ -96,6 +96,8 @@ struct vu_conn {
 	u64 requests;		 /* requests sent */
 	u64 replies;		 /* replies taken */
 	u64 reply_ns;		 /* time spent waiting for them */
+	u32 slowest_req;	 /* the request whose reply took longest */
+	u64 slowest_ns;
 	char error[VU_ERROR_BYTES];
 };
 
