@@ -27,6 +27,7 @@ void cli_check_usage(FILE *out)
 	      "                      [--steps N] [--json] [--junit FILE] "
 	      "[--quiet]\n"
 	      "       ringside check --list [--json]\n"
+	      "       ringside check --robustness TARGET [options]\n"
 	      "\n"
 	      "Checks a virtio device model against the catalogue of device\n"
 	      "requirements of the virtio 1.2 specification: well-behaved\n"
@@ -54,6 +55,13 @@ void cli_check_usage(FILE *out)
 	      "  --junit FILE    also write the report as JUnit XML, one test\n"
 	      "                  case per requirement\n"
 	      "  --quiet         no progress on stderr\n"
+	      "  --robustness    the malicious-driver suite instead: one "
+	      "broken\n"
+	      "                  driver rule at a time against TARGET (sim:,\n"
+	      "                  lib:, qemu:); its options and exit statuses "
+	      "are\n"
+	      "                  in `ringside check --robustness --help`\n"
+	      "                  (`ringside robustness` is the same command)\n"
 	      "\n"
 	      "Evidence of a FAIL names the case (mode, seed) and the step;\n"
 	      "sim: and lib: targets are deterministic, so\n"
@@ -423,6 +431,23 @@ static void progress(void *ctx, unsigned int done, unsigned int total)
 		fputc('\n', stderr);
 }
 
+/* `check --robustness ...` is `robustness ...`: the option taken out of
+ * argv (in place, the rest in order) and the rest handed on. Returns -1
+ * when the option is not there. */
+static int robustness_mode(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--robustness"))
+			continue;
+		memmove(&argv[i], &argv[i + 1],
+			(size_t)(argc - i) * sizeof(*argv));
+		return cli_robustness(argc - 1, argv);
+	}
+	return -1;
+}
+
 int cli_check(int argc, char **argv)
 {
 	struct check_cli a = { 0 };
@@ -430,8 +455,10 @@ int cli_check(int argc, char **argv)
 	struct check_report *rep;
 	char err[600];
 	double start;
-	int ret;
+	int ret = robustness_mode(argc, argv);
 
+	if (ret >= 0)
+		return ret;
 	ret = parse(&a, argc, argv);
 	if (ret >= 0)
 		return ret;

@@ -1,7 +1,7 @@
 /*
- * cli_robust.c - ringside robustness: the malicious-driver suite
- * (model/robust/robust.h) against one target, with a text, JSON or JUnit
- * report.
+ * cli_robust.c - ringside check --robustness (and its alias ringside
+ * robustness): the malicious-driver suite (model/robust/robust.h) against
+ * one target, with a text, JSON or JUnit report.
  *
  * Exit status: 0 when no case is FAIL or WEDGED, 1 when one is, 2 on a
  * usage error or a target that cannot start.
@@ -19,11 +19,12 @@
 
 void cli_robustness_usage(FILE *out)
 {
-	fputs("usage: ringside robustness TARGET [--seed N] [--only ID,...]\n"
-	      "                           [--json] [--junit FILE] "
-	      "[--isolate]\n"
-	      "                           [--db FILE | --no-db]\n"
-	      "       ringside robustness --list [--json]\n"
+	fputs("usage: ringside check --robustness TARGET [--seed N] "
+	      "[--only ID,...]\n"
+	      "                      [--json] [--junit FILE] [--isolate]\n"
+	      "                      [--db FILE | --no-db]\n"
+	      "       ringside check --robustness --list [--json]\n"
+	      "       (`ringside robustness ...` is the same command)\n"
 	      "\n"
 	      "Runs the malicious-driver suite against a device model: each "
 	      "case\n"
@@ -39,6 +40,12 @@ void cli_robustness_usage(FILE *out)
 	      "entropy,\n"
 	      "                               console, net); modern when "
 	      "not said\n"
+	      "  lib:PATH[,OPTIONS]           a device model in a shared "
+	      "library\n"
+	      "                               (ringside/device_model.h), "
+	      "modern;\n"
+	      "                               every case in a child "
+	      "process\n"
 	      "  qemu:DEVICE[,legacy|modern]  QEMU's virtio-pci device over "
 	      "qtest\n"
 	      "\n"
@@ -51,8 +58,9 @@ void cli_robustness_usage(FILE *out)
 	      "\n"
 	      "Options:\n"
 	      "  --seed N       the seed of the first case (default 1); "
-	      "sim targets\n"
-	      "                 give the same report for the same seed\n"
+	      "sim: and\n"
+	      "                 lib: targets give the same report for the "
+	      "same seed\n"
 	      "  --only IDS     only these cases (comma-separated ids, see "
 	      "--list)\n"
 	      "  --json         one JSON object instead of the text report\n"
@@ -60,8 +68,9 @@ void cli_robustness_usage(FILE *out)
 	      "per case\n"
 	      "  --isolate      each case in a child process (a crash is "
 	      "that case's\n"
-	      "                 FAIL; qemu: targets need none, QEMU is "
-	      "its own process)\n"
+	      "                 FAIL; lib: targets always are, qemu: "
+	      "targets need\n"
+	      "                 none, QEMU is its own process)\n"
 	      "  --db FILE      qemu: targets: record every FAIL and WEDGED "
 	      "case as a\n"
 	      "                 run of this trace file "
@@ -201,7 +210,8 @@ static void print_text(const struct rb_report *rep, double seconds)
 		printf("%-7s %-30s %-9s %s\n", rb_verdict_name(r->verdict),
 		       r->kase->id, r->kase->section, detail(r));
 		if (r->verdict == RB_FAIL || r->verdict == RB_WEDGED)
-			printf("        reproduce with: ringside robustness %s "
+			printf("        reproduce with: ringside check "
+			       "--robustness %s "
 			       "--only %s --seed %llu\n",
 			       rep->target, r->kase->id,
 			       (unsigned long long)rep->seed);
@@ -366,9 +376,12 @@ static int make_target(const char *spec, struct rb_inproc *ip,
 {
 	if (!strncmp(spec, "sim:", 4))
 		return rb_sim_target(spec, ip, t, err, n);
+	if (!strncmp(spec, "lib:", 4))
+		return rb_lib_target(spec, ip, t, err, n);
 	if (!strncmp(spec, "qemu:", 5))
 		return rb_qemu_target(spec, t, err, n);
-	snprintf(err, n, "unknown target \"%s\" (sim:DEVICE, qemu:DEVICE)",
+	snprintf(err, n,
+		 "unknown target \"%s\" (sim:DEVICE, lib:PATH, qemu:DEVICE)",
 		 spec);
 	return -EINVAL;
 }
@@ -377,7 +390,7 @@ int cli_robustness(int argc, char **argv)
 {
 	static struct rb_report rep;
 	struct rb_cli m = { 0 };
-	struct rb_inproc ip;
+	struct rb_inproc ip = { 0 };
 	struct rb_target t;
 	struct rb_options opt = { 0 };
 	char err[300];
@@ -394,11 +407,14 @@ int cli_robustness(int argc, char **argv)
 		return cli_usage_error(RCMD, NULL, "%s", err);
 	opt.seed = m.seed;
 	opt.only = m.only;
-	opt.isolate = m.isolate;
+	/* A plug-in is not ours: a crash or hang must cost one case. */
+	opt.isolate = m.isolate || !strncmp(m.target, "lib:", 4);
 	opt.progress = m.json ? NULL : progress;
 	t0 = cli_now();
 	e = rb_run(&t, &opt, &rep, err, sizeof(err));
 	seconds = cli_now() - t0;
+	if (!strncmp(m.target, "lib:", 4))
+		rb_lib_target_close(&ip);
 	if (e)
 		return cli_usage_error(RCMD, NULL, "%s", err);
 	if (m.json)

@@ -156,6 +156,22 @@ extern const struct check_target_kind check_target_sim;
 extern const struct check_target_kind check_target_lib;
 extern const struct check_target_kind check_target_qemu;
 
+/* The lib: loader (plugin.c), shared with the robustness suite
+ * (model/robust/plugin.c): "PATH[,OPTIONS]" loaded, its symbols and ABI
+ * version checked, one device made to learn its virtio id. Returns 0, or
+ * -errno with err set. */
+struct check_lib;
+struct ringside_dm_host;
+struct ringside_dm_ops;
+int check_lib_load(const char *spec, struct check_lib **out, u32 *device_id,
+		   char *err, size_t errlen);
+/* A fresh device of the plug-in on host; its ops checked (ABI version,
+ * queue count). Returns 0, or -errno with err set. */
+int check_lib_create(struct check_lib *l, const struct ringside_dm_host *host,
+		     const struct ringside_dm_ops **ops, void **ctx, char *err,
+		     size_t errlen);
+void check_lib_unload(struct check_lib *l);
+
 /* --- the engine --------------------------------------------------------- */
 
 struct check_options {

@@ -19,24 +19,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct lib_target {
+struct check_lib {
 	void *handle;
 	ringside_dm_create_fn *create;
 	char path[400];
 	const char *options;
 };
 
-static int lib_create(void *maker_ctx, struct sim_env *env,
-		      struct simt_transport *t,
-		      const struct ringside_dm_host *host,
-		      const struct ringside_dm_ops **ops, void **ctx, char *err,
-		      size_t errlen)
+int check_lib_create(struct check_lib *l, const struct ringside_dm_host *host,
+		     const struct ringside_dm_ops **ops, void **ctx, char *err,
+		     size_t errlen)
 {
-	struct lib_target *l = maker_ctx;
 	int ret;
 
-	(void)env;
-	(void)t;
 	*ops = NULL;
 	*ctx = NULL;
 	ret = l->create(host, l->options, ops, ctx);
@@ -71,6 +66,17 @@ static int lib_create(void *maker_ctx, struct sim_env *env,
 	return 0;
 }
 
+static int lib_create(void *maker_ctx, struct sim_env *env,
+		      struct simt_transport *t,
+		      const struct ringside_dm_host *host,
+		      const struct ringside_dm_ops **ops, void **ctx, char *err,
+		      size_t errlen)
+{
+	(void)env;
+	(void)t;
+	return check_lib_create(maker_ctx, host, ops, ctx, err, errlen);
+}
+
 #define LIB_CASE_TIMEOUT_MS 60000
 
 static int lib_case(void *arg, struct check_case *c)
@@ -90,7 +96,7 @@ static int lib_run_case(struct check_target *t, struct check_case *c)
 	return check_isolated(lib_case, t, c, LIB_CASE_TIMEOUT_MS);
 }
 
-static int lib_symbols(struct lib_target *l, char *err, size_t errlen)
+static int lib_symbols(struct check_lib *l, char *err, size_t errlen)
 {
 	const uint32_t *abi;
 
@@ -160,64 +166,81 @@ static const struct ringside_dm_host idle_host = {
 	.draw = idle_draw,
 };
 
-static int lib_open(struct check_target *t, const char *spec, char *err,
-		    size_t errlen)
+int check_lib_load(const char *spec, struct check_lib **out, u32 *device_id,
+		   char *err, size_t errlen)
 {
 	const char *comma = strchr(spec, ',');
 	size_t n = comma ? (size_t)(comma - spec) : strlen(spec);
-	struct lib_target *l = calloc(1, sizeof(*l));
+	struct check_lib *l = calloc(1, sizeof(*l));
 	const struct ringside_dm_ops *ops;
+	void *ctx = NULL;
 	int ret;
 
+	*out = NULL;
 	if (!l) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	t->priv = l;
 	if (n == 0 || n >= sizeof(l->path)) {
 		snprintf(err, errlen, "lib: give the path of a shared library");
+		check_lib_unload(l);
 		return -EINVAL;
 	}
 	snprintf(l->path, sizeof(l->path), "%.*s", (int)n, spec);
 	l->options = comma ? comma + 1 : "";
-	/* A bare name would be searched on the library path: make a
-	 * relative path mean the file here. */
 	l->handle = dlopen(l->path, RTLD_NOW | RTLD_LOCAL);
 	if (!l->handle) {
 		snprintf(err, errlen, "lib: cannot load: %s", dlerror());
+		check_lib_unload(l);
 		return -ENOENT;
 	}
 	ret = lib_symbols(l, err, errlen);
+	if (ret) {
+		check_lib_unload(l);
+		return ret;
+	}
+	/* One device, to learn its type; it runs nothing. */
+	ops = NULL;
+	ret = l->create(&idle_host, l->options, &ops, &ctx);
+	if (ret || !ops) {
+		snprintf(err, errlen,
+			 "%s: ringside_dm_create('%s') failed (%d, %s)",
+			 l->path, l->options, ret,
+			 strerror(ret < 0 ? -ret : ret));
+		check_lib_unload(l);
+		return ret ? ret : -EINVAL;
+	}
+	*device_id = ops->device_id;
+	if (ops->destroy)
+		ops->destroy(ctx);
+	*out = l;
+	return 0;
+}
+
+void check_lib_unload(struct check_lib *l)
+{
+	if (l && l->handle)
+		dlclose(l->handle);
+	free(l);
+}
+
+static int lib_open(struct check_target *t, const char *spec, char *err,
+		    size_t errlen)
+{
+	struct check_lib *l;
+	int ret = check_lib_load(spec, &l, &t->device_id, err, errlen);
+
 	if (ret)
 		return ret;
-	ops = NULL;
-	{
-		/* One device, to learn its type; it runs nothing. */
-		void *ctx = NULL;
-
-		ret = l->create(&idle_host, l->options, &ops, &ctx);
-		if (ret || !ops) {
-			snprintf(err, errlen,
-				 "%s: ringside_dm_create('%s') failed (%d, %s)",
-				 l->path, l->options, ret,
-				 strerror(ret < 0 ? -ret : ret));
-			return ret ? ret : -EINVAL;
-		}
-		t->device_id = ops->device_id;
-		if (ops->destroy)
-			ops->destroy(ctx);
-	}
+	t->priv = l;
 	t->modes = CHECK_BOTH;
 	return 0;
 }
 
 static void lib_close(struct check_target *t)
 {
-	struct lib_target *l = t->priv;
-
-	if (l && l->handle)
-		dlclose(l->handle);
-	free(l);
+	check_lib_unload(t->priv);
+	t->priv = NULL;
 }
 
 const struct check_target_kind check_target_lib = {

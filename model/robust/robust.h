@@ -301,6 +301,15 @@ void rb_inproc_target(const struct rb_inproc *ip, struct rb_target *t);
 int rb_sim_target(const char *spec, struct rb_inproc *ip, struct rb_target *t,
 		  char *err, size_t n);
 
+/* A device model in a shared library: "lib:PATH[,OPTIONS]" (plugin.c),
+ * loaded by the loader of `ringside check`, modern transport. Returns 0
+ * or a negative errno with a message; rb_lib_target_close unloads it
+ * once the suite is done. Run its cases isolated (rb_options.isolate):
+ * the plug-in may crash. */
+int rb_lib_target(const char *spec, struct rb_inproc *ip, struct rb_target *t,
+		  char *err, size_t n);
+void rb_lib_target_close(struct rb_inproc *ip);
+
 /* QEMU's devices over qtest: "qemu:DEVICE[,legacy|modern]" (qemu_target.c).
  * Returns 0, -EINVAL (bad spec) or -ENOENT (QEMU not installed), with a
  * message. */

@@ -66,14 +66,15 @@ has "$tmp/out" '^usage: ringside' "ringside --help"
 has "$tmp/out" '^  sim ' "ringside --help lists sim"
 run 0 help
 has "$tmp/out" '^usage: ringside' "ringside help"
-# every command listed has its own --help and help COMMAND
+# every command listed has its own --help and help COMMAND (an alias, such
+# as robustness for check --robustness, shows the usage of what it is)
 "$ringside" --help | sed -n '/^Commands:/,/^$/p' | awk 'NF && !/^Commands/ {print $1}' >"$tmp/commands"
 [[ -s $tmp/commands ]] || fail "ringside --help lists no commands"
 while read -r cmd; do
 	run 0 "$cmd" --help
-	has "$tmp/out" "^usage: ringside $cmd" "ringside $cmd --help"
+	has "$tmp/out" "^usage: ringside ($cmd|check --$cmd)" "ringside $cmd --help"
 	run 0 help "$cmd"
-	has "$tmp/out" "^usage: ringside $cmd" "ringside help $cmd"
+	has "$tmp/out" "^usage: ringside ($cmd|check --$cmd)" "ringside help $cmd"
 done <"$tmp/commands"
 run 0 sim --help
 for opt in --seed --runs --seeds --device --adversary --list-adversaries \
