@@ -32,6 +32,7 @@
 #include <linux/types.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define CHECK_CATALOGUE_VERSION 1
 #define CHECK_MAX 64 /* catalogue entries, at most */
@@ -171,6 +172,11 @@ int check_lib_create(struct check_lib *l, const struct ringside_dm_host *host,
 		     const struct ringside_dm_ops **ops, void **ctx, char *err,
 		     size_t errlen);
 void check_lib_unload(struct check_lib *l);
+/* The host's read and write of a device model in this process
+ * (inproc.c): guest memory is the arena (shim.h), and a range outside it
+ * is refused (-1), never touched. ctx is unused. */
+int check_guest_read(void *ctx, uint64_t gpa, void *buf, uint32_t len);
+int check_guest_write(void *ctx, uint64_t gpa, const void *buf, uint32_t len);
 
 /* --- the engine --------------------------------------------------------- */
 

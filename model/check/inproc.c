@@ -51,7 +51,7 @@ static void exercised(struct runner *r, const char *id)
 
 /* --- the host side of the device-model interface ------------------------ */
 
-static int host_read(void *ctx, uint64_t gpa, void *buf, uint32_t len)
+int check_guest_read(void *ctx, uint64_t gpa, void *buf, uint32_t len)
 {
 	void *p = len ? shim_guest_ptr(gpa, len) : buf;
 
@@ -63,7 +63,7 @@ static int host_read(void *ctx, uint64_t gpa, void *buf, uint32_t len)
 	return 0;
 }
 
-static int host_write(void *ctx, uint64_t gpa, const void *buf, uint32_t len)
+int check_guest_write(void *ctx, uint64_t gpa, const void *buf, uint32_t len)
 {
 	void *p = len ? shim_guest_ptr(gpa, len) : NULL;
 
@@ -388,8 +388,8 @@ static int setup(struct runner *r, char *err, size_t errlen)
 
 	r->host.abi_version = RINGSIDE_DM_ABI_VERSION;
 	r->host.ctx = r;
-	r->host.read = host_read;
-	r->host.write = host_write;
+	r->host.read = check_guest_read;
+	r->host.write = check_guest_write;
 	r->host.interrupt = host_interrupt;
 	r->host.config_changed = host_config_changed;
 	r->host.draw = host_draw;

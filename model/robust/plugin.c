@@ -7,7 +7,7 @@
  *   lib:PATH[,OPTIONS]     OPTIONS go to ringside_dm_create unchanged
  *
  * The plug-in reaches guest memory only through the host's read and
- * write, which refuse anything outside the arena; a plug-in that crashes
+ * write (check's, which refuse anything outside the arena); a plug-in that crashes
  * or hangs is not ours to trust, so the command line runs every case of
  * such a target in a child process (isolate.c): the case is then FAIL or
  * WEDGED and the report goes on.
@@ -20,7 +20,6 @@
 
 #include <linux/errno.h>
 #include <ringside/device_model.h>
-#include <ringside/shim.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,30 +37,6 @@ static struct lib_case {
 	const struct ringside_dm_ops *ops;
 	void *ctx;
 } cur;
-
-static int host_read(void *ctx, uint64_t gpa, void *buf, uint32_t len)
-{
-	void *p = len ? shim_guest_ptr(gpa, len) : buf;
-
-	(void)ctx;
-	if (!p)
-		return -1;
-	if (len)
-		memcpy(buf, p, len);
-	return 0;
-}
-
-static int host_write(void *ctx, uint64_t gpa, const void *buf, uint32_t len)
-{
-	void *p = len ? shim_guest_ptr(gpa, len) : NULL;
-
-	(void)ctx;
-	if (len && !p)
-		return -1;
-	if (len)
-		memcpy(p, buf, len);
-	return 0;
-}
 
 /* The suite reads the used ring itself: interrupts change nothing. */
 static void host_interrupt(void *ctx, unsigned int queue)
@@ -93,8 +68,8 @@ static int lib_create(const struct rb_inproc *ip, struct sim_env *env,
 	cur.env = env;
 	cur.host.abi_version = RINGSIDE_DM_ABI_VERSION;
 	cur.host.ctx = &cur;
-	cur.host.read = host_read;
-	cur.host.write = host_write;
+	cur.host.read = check_guest_read;
+	cur.host.write = check_guest_write;
 	cur.host.interrupt = host_interrupt;
 	cur.host.config_changed = host_config_changed;
 	cur.host.draw = host_draw;
