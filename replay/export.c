@@ -372,6 +372,34 @@ static int c_config(const struct trace_run *run, const struct export_opts *o,
 	return 0;
 }
 
+/* A crash or hang run, reproduced by the caller in a child: its stored
+ * choices as they are. There is no scenario to hash (the run ended before
+ * its events could be kept): the test reaches the crash or, once fixed,
+ * the end of the run. */
+static int export_c_crash(const struct trace_run *run,
+			  const struct export_opts *o, FILE *out, char *err,
+			  size_t errlen)
+{
+	char config[TRACE_CONFIG_BYTES];
+	struct sim_config cfg;
+	struct adversary adv;
+	int rc;
+
+	if (!run->choices || run->nchoices == 0) {
+		snprintf(err, errlen,
+			 "run %" PRId64 " crashed without stored choices; "
+			 "not exported",
+			 run->id);
+		return EXPORT_NOT_REPRODUCED;
+	}
+	rc = c_config(run, o, &cfg, &adv, config, sizeof(config), err, errlen);
+	if (rc)
+		return rc;
+	export_c(out, run, config, run->choices, run->nchoices, o, 0,
+		 EVENT_HASH_INIT);
+	return 0;
+}
+
 static int export_c_run(const struct trace_run *run,
 			const struct export_opts *o, FILE *out, char *err,
 			size_t errlen)
@@ -395,6 +423,8 @@ static int export_c_run(const struct trace_run *run,
 			 run->id, n, n * 21 >> 20, EXPORT_C_CHOICES_MAX);
 		return EXPORT_TOO_BIG;
 	}
+	if (o->crash_reproduced)
+		return export_c_crash(run, o, out, err, errlen);
 	rc = reproduce(run, &ex, err, errlen);
 	if (rc == 0)
 		rc = c_config(run, o, &cfg, &adv, config, sizeof(config), err,

@@ -38,6 +38,12 @@ struct export_opts {
 	 * build without the planted faults would make it). */
 	bool without_plants;
 	const char *command; /* for the c header comment; NULL: not named */
+	/* c: the caller re-executed the run in a child process and it
+	 * crashed or hung the same way again (a run of oracle crash or
+	 * hang, which must not be re-executed in this process): the test
+	 * embeds its choices unchecked, and fails by crashing while the
+	 * bug is there. */
+	bool crash_reproduced;
 };
 
 /* Most choices a C export embeds (about 21 bytes of C each). */

@@ -322,32 +322,55 @@ void crash_show(const struct trace_run *run, const char *db_path)
 
 /* --- ringside replay -------------------------------------------------------- */
 
+/* Re-executes a crash or hang run in a child: x says how it ended, kind
+ * and where what the run recorded. 0, or -1 with err saying why. */
+static int reexecute(const struct trace_run *run, struct crash_exec *x,
+		     char *kind, char *where, char *err, size_t errlen)
+{
+	struct sim_config cfg;
+	struct adversary adv;
+	int rc;
+
+	if (replay_parse_config(run, &cfg, &adv, err, errlen))
+		return -1;
+	crash_run_kind(run, kind, ISOLATE_KIND_BYTES, where,
+		       ISOLATE_WHERE_BYTES);
+	x->cfg = &cfg;
+	x->seed = run->seed;
+	x->choices = run->choices;
+	x->n = run->nchoices;
+	x->seconds = crash_seconds(run);
+	x->sc = shared_choices_create();
+	rc = x->sc ? crash_exec_run(x) : -1;
+	shared_choices_destroy(x->sc);
+	x->cfg = NULL;
+	if (rc)
+		snprintf(err, errlen, "cannot start a child process");
+	return rc ? -1 : 0;
+}
+
+int crash_reproduces(const struct trace_run *run, char *how, size_t howlen)
+{
+	char kind[ISOLATE_KIND_BYTES], where[ISOLATE_WHERE_BYTES];
+	struct crash_exec x = { 0 };
+
+	if (reexecute(run, &x, kind, where, how, howlen))
+		return -1;
+	describe(&x, how, howlen);
+	return same_crash(kind, where, &x) ? 1 : 0;
+}
+
 int crash_replay(struct trace_db *db, const struct trace_run *run,
 		 const char *db_path, bool json)
 {
 	char kind[ISOLATE_KIND_BYTES], where[ISOLATE_WHERE_BYTES];
 	char err[ERR_BYTES], how[ERR_BYTES];
 	struct crash_exec x = { 0 };
-	struct sim_config cfg;
-	struct adversary adv;
 	bool same;
 
 	(void)db;
-	if (replay_parse_config(run, &cfg, &adv, err, sizeof(err)))
+	if (reexecute(run, &x, kind, where, err, sizeof(err)))
 		return cli_usage_error("replay", NULL, "%s", err);
-	crash_run_kind(run, kind, sizeof(kind), where, sizeof(where));
-	x.cfg = &cfg;
-	x.seed = run->seed;
-	x.choices = run->choices;
-	x.n = run->nchoices;
-	x.seconds = crash_seconds(run);
-	x.sc = shared_choices_create();
-	if (!x.sc || crash_exec_run(&x)) {
-		shared_choices_destroy(x.sc);
-		return cli_usage_error("replay", NULL,
-				       "cannot start a child process");
-	}
-	shared_choices_destroy(x.sc);
 	same = same_crash(kind, where, &x);
 	describe(&x, how, sizeof(how));
 	if (json) {

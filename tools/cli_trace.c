@@ -1177,6 +1177,37 @@ static void join_command(int argc, char **argv, char *buf, size_t n)
 		used += (size_t)snprintf(buf + used, n - used, " %s", argv[i]);
 }
 
+/* A run that crashed or hung must not be re-executed in this process:
+ * it is re-executed in a child, and exported only when it crashes (or
+ * hangs) the same way again. Returns 0 or the exit status. */
+static int export_crash_check(struct trace_db *db, const struct trace_args *a,
+			      struct export_opts *eo)
+{
+	char how[ERR_BYTES];
+	struct trace_run run;
+	int same;
+
+	if (eo->format != EXPORT_C)
+		return 0;
+	if (trace_get_run(db, a->run, &run) != 0)
+		return trace_error("export", "%s", trace_errmsg(db));
+	same = crash_run_is(&run) ? crash_reproduces(&run, how, sizeof(how))
+				  : 1;
+	eo->crash_reproduced = crash_run_is(&run) && same == 1;
+	trace_run_free(&run);
+	if (same < 0)
+		return trace_error("export", "run %" PRId64 ": %s", a->run,
+				   how);
+	if (same == 0) {
+		fprintf(stderr,
+			"ringside export: run %" PRId64 " does not reproduce: "
+			"re-executed in a child it %s; not exported\n",
+			a->run, how);
+		return CLI_EXIT_FAIL;
+	}
+	return 0;
+}
+
 int cli_export(int argc, char **argv)
 {
 	struct trace_args a = { .cmd = "export",
@@ -1198,6 +1229,11 @@ int cli_export(int argc, char **argv)
 	c.eo.command = command;
 	if (open_db(&a, TRACE_READ, &db))
 		return CLI_EXIT_USAGE;
+	rc = export_crash_check(db, &a, &c.eo);
+	if (rc) {
+		trace_close(db);
+		return rc;
+	}
 	if (c.output) {
 		out = fopen(c.output, "w");
 		if (!out) {

@@ -53,6 +53,10 @@ void crash_show(const struct trace_run *run, const char *db_path);
 /* "ringside replay" and "ringside minimise" of such a run: exit status. */
 int crash_replay(struct trace_db *db, const struct trace_run *run,
 		 const char *db_path, bool json);
+/* Whether such a run crashes (or hangs) the same way again, re-executed
+ * in a child: 1 yes, 0 no, -1 it could not be run; how says what the
+ * re-execution did, or why it could not run. */
+int crash_reproduces(const struct trace_run *run, char *how, size_t howlen);
 int crash_minimise(struct trace_db *db, const struct trace_run *run,
 		   const char *db_path, u64 max_runs, bool quiet);
 
