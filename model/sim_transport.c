@@ -130,6 +130,7 @@ static void simt_reset(struct virtio_device *vdev)
 {
 	struct simt_transport *t = simt_of(vdev);
 
+	virtio_reset_begin(vdev); /* no queue callback from here on */
 	t->counters.resets++;
 	t->status = 0;
 	t->notify_pending = 0;
@@ -357,6 +358,7 @@ int simt_init(struct simt_transport *t, const struct ringside_dm_ops *ops,
 		return -EINVAL;
 	memset(t, 0, sizeof(*t));
 	t->config_ops = simt_config_ops;
+	t->config_ops.modern = mode == SIMT_MODERN;
 	t->ops = ops;
 	t->ctx = ctx;
 	t->mode = mode;

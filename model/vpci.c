@@ -188,6 +188,7 @@ static void vpci_reset(struct virtio_device *vdev)
 	struct vpci *t = vpci_of(vdev);
 	unsigned int i;
 
+	virtio_reset_begin(vdev); /* no queue callback from here on */
 	vpci_set_status(vdev, 0);
 	if (!modern(t))
 		return;
@@ -576,6 +577,7 @@ int vpci_init(struct vpci *t, struct qtest *qt, u32 virtio_id,
 	t->qt = qt;
 	t->mode = mode;
 	t->config_ops = vpci_config_ops;
+	t->config_ops.modern = mode == VPCI_MODERN;
 	t->vdev.config = &t->config_ops;
 	t->vdev.id.device = virtio_id;
 	t->vdev.id.vendor = VPCI_VENDOR;

@@ -12,8 +12,14 @@
  *    The first driver (in registration order) whose probe succeeds binds.
  *
  * 2. Negotiation: dev->features = device features & (the driver's feature
- *    table | the transport range); finalize_features then tells the
- *    transport. A device offering bits outside that set gets none of them.
+ *    table | the transport bits the ring implements: INDIRECT_DESC,
+ *    EVENT_IDX, VERSION_1); finalize_features
+ *    then tells the transport. A device offering bits outside that set gets
+ *    none of them, whether or not its transport filters them. The
+ *    transport, not the device, says whether it is modern (ops->modern): a
+ *    legacy one never negotiates VERSION_1, and on a modern one a device
+ *    that does not offer VERSION_1 fails the probe (-ENODEV) before the
+ *    driver sees it, as under Linux's modern PCI transport.
  *
  * 3. Status: see the diagram in linux/virtio_config.h. Every status write
  *    reads the current status first and adds one bit (add_status), as Linux
@@ -22,6 +28,37 @@
  *
  * 4. Device input here (features, status, generation) is untrusted, but
  *    nothing is indexed by it: no validation beyond note 3 is needed.
+ *
+ * 5. Broken device. A device that breaks a rule the registry relies on (a
+ *    config read whose generation never settles), or that its transport
+ *    gave up on (virtio_break_device), is broken as a whole, not only its
+ *    current queues: dev->broken is set, queues created on it later start
+ *    broken, and a probe that returns while it is broken fails with -EIO
+ *    (one that returned 0 is undone through the driver's remove first).
+ *    A probe of a device already broken fails before the driver sees it.
+ *    Only registering the device again clears it.
+ *
+ * 6. Interrupts. A device must not notify before DRIVER_OK, nor after a
+ *    reset. The queues of a registered device ignore interrupts
+ *    (dev->quiesced, IRQ_NONE) from its registration until the registry
+ *    sets DRIVER_OK, and again from any reset on: the registry's own, and
+ *    the driver's, which the transport's reset op reports through
+ *    virtio_reset_begin. Adding, kicking and polling work throughout, so a
+ *    3.7.1 driver may fill its queues in probe; a queue whose device used
+ *    buffers before DRIVER_OK gets its callback once DRIVER_OK is set, so
+ *    no interrupt is lost, only deferred. Interrupts reach a driver's
+ *    remove until it resets the device (a 3.7.1 balloon driver waits for
+ *    the device there).
+ *
+ * 7. Teardown. A queue deleted while its bound device may still use it
+ *    (DRIVER_OK and no reset since: the driver's remove forgot to reset)
+ *    resets the device first (virtio_ring.c note 9), so no device writes
+ *    into freed rings, whatever the driver's remove does. After remove the
+ *    registry resets a device whose status is still non-zero.
+ *
+ * 8. Driver bugs the registry reports (WARN): a probe that failed, or a
+ *    remove, leaving queues on dev->vqs, and (virtio_ring.c) a queue
+ *    deleted with buffers outstanding, whose tokens are lost.
  */
 #include <linux/bitops.h>
 #include <linux/device.h>
@@ -78,6 +115,30 @@ static void add_status(struct virtio_device *dev, unsigned int status)
 				(u8)(dev->config->get_status(dev) | status));
 }
 
+/* Note 6: every reset quiesces the queues first. */
+void virtio_reset_begin(struct virtio_device *dev)
+{
+	WRITE_ONCE(dev->quiesced, true);
+}
+
+static void virtio_reset(struct virtio_device *dev)
+{
+	virtio_reset_begin(dev);
+	dev->config->reset(dev);
+}
+
+/* Note 6: DRIVER_OK is set; interrupts held back since registration or
+ * the last reset are delivered now. _safe: a callback may delete its own
+ * queue. */
+static void virtio_device_ready(struct virtio_device *dev)
+{
+	struct virtqueue *vq, *next;
+
+	WRITE_ONCE(dev->quiesced, false);
+	list_for_each_entry_safe (vq, next, &dev->vqs, list)
+		virtqueue_device_ready(vq);
+}
+
 /* --- matching (note 1) ------------------------------------------------- */
 
 static bool virtio_id_match(const struct virtio_device *dev,
@@ -115,6 +176,12 @@ static void virtio_negotiate(struct virtio_device *dev,
 	unsigned int i;
 
 	memset(dev->features, 0, sizeof(dev->features));
+	/* The transport bits the ring implements, whatever the device
+	 * offers and whether or not the transport filters them. */
+	for (i = VIRTIO_TRANSPORT_F_START; i < VIRTIO_TRANSPORT_F_END; i++)
+		if (virtio_offered(device_features, i))
+			set_bit(i, dev->features);
+	vring_transport_features(dev);
 	for (i = 0; i < drv->feature_table_size; i++) {
 		unsigned int f = drv->feature_table[i];
 
@@ -123,10 +190,20 @@ static void virtio_negotiate(struct virtio_device *dev,
 		if (virtio_offered(device_features, f))
 			set_bit(f, dev->features);
 	}
-	/* Transport features are kept for finalize_features to filter. */
-	for (i = VIRTIO_TRANSPORT_F_START; i < VIRTIO_TRANSPORT_F_END; i++)
-		if (virtio_offered(device_features, i))
-			set_bit(i, dev->features);
+	/* VERSION_1 only on a transport that is modern. */
+	if (!dev->config->modern)
+		clear_bit(VIRTIO_F_VERSION_1, dev->features);
+}
+
+/* Note 2: a modern transport whose device is not a 1.x device. */
+static int virtio_check_modern(struct virtio_device *dev, u64 device_features)
+{
+	if (!dev->config->modern ||
+	    virtio_offered(device_features, VIRTIO_F_VERSION_1))
+		return 0;
+	dev_err(&dev->dev, "virtio: device uses modern interface but does not "
+			   "have VIRTIO_F_VERSION_1\n");
+	return -ENODEV;
 }
 
 /* The 1.x handshake: a device may refuse the features the driver chose by
@@ -157,6 +234,30 @@ static void virtio_config_disable(struct virtio_device *dev)
 	dev->config_enabled = false;
 }
 
+/* Note 5: the driver's probe returned 0 on a device that broke meanwhile;
+ * its remove must undo what the probe did. */
+static int virtio_undo_probe(struct virtio_device *dev,
+			     struct virtio_driver *drv)
+{
+	if (drv->remove)
+		drv->remove(dev);
+	return -EIO;
+}
+
+/* Steps 2 and 3 of the probe: features, up to FEATURES_OK. */
+static int virtio_dev_features(struct virtio_device *dev,
+			       struct virtio_driver *drv)
+{
+	u64 device_features = dev->config->get_features(dev);
+	int err = virtio_check_modern(dev, device_features);
+
+	if (err)
+		return err;
+	virtio_negotiate(dev, drv, device_features);
+	dev->config->finalize_features(dev);
+	return virtio_features_ok(dev);
+}
+
 static int virtio_dev_probe(struct device *d)
 {
 	struct virtio_device *dev = dev_to_virtio(d);
@@ -164,22 +265,27 @@ static int virtio_dev_probe(struct device *d)
 	int err;
 
 	add_status(dev, VIRTIO_CONFIG_S_DRIVER);
-	virtio_negotiate(dev, drv, dev->config->get_features(dev));
-	dev->config->finalize_features(dev);
-	err = virtio_features_ok(dev);
-	if (!err)
-		err = drv->probe(dev);
+	err = dev->broken ? -EIO : virtio_dev_features(dev, drv);
+	if (err)
+		goto failed;
+	err = drv->probe(dev);
 	if (dev->dev.driver != &drv->driver)
 		return 0; /* unplugged during its own probe: already removed */
+	if (dev->broken)
+		err = err ? -EIO : virtio_undo_probe(dev, drv);
 	if (err) {
-		add_status(dev, VIRTIO_CONFIG_S_FAILED);
-		return err;
+		WARN(!list_empty(&dev->vqs), "failed probe left its queues");
+		goto failed;
 	}
 	add_status(dev, VIRTIO_CONFIG_S_DRIVER_OK);
+	virtio_device_ready(dev);
 	if (drv->scan)
 		drv->scan(dev);
 	virtio_config_enable(dev);
 	return 0;
+failed:
+	add_status(dev, VIRTIO_CONFIG_S_FAILED);
+	return err;
 }
 
 /* The driver's remove must reset the device. If the status still reads
@@ -187,6 +293,7 @@ static int virtio_dev_probe(struct device *d)
  * the driver is about to free. */
 static void virtio_ensure_reset(struct virtio_device *dev)
 {
+	virtio_reset_begin(dev);
 	if (!dev->config->get_status(dev))
 		return;
 	dev->config->reset(dev);
@@ -205,6 +312,7 @@ static int virtio_dev_remove(struct device *d)
 	if (drv->remove)
 		drv->remove(dev);
 	virtio_ensure_reset(dev);
+	WARN(!list_empty(&dev->vqs), "driver's remove left its queues");
 	/* Acknowledge the device's existence again. */
 	add_status(dev, VIRTIO_CONFIG_S_ACKNOWLEDGE);
 	return 0;
@@ -230,10 +338,11 @@ int register_virtio_device(struct virtio_device *dev)
 	dev->dev.driver = NULL;
 	dev->config_enabled = false;
 	dev->config_change_pending = false;
+	dev->broken = false; /* note 5: a new device */
 	INIT_LIST_HEAD(&dev->vqs);
 
 	/* Start from a reset, in case a previous driver messed it up. */
-	dev->config->reset(dev);
+	virtio_reset(dev);
 	add_status(dev, VIRTIO_CONFIG_S_ACKNOWLEDGE);
 
 	/* Binds it to the first matching driver whose probe succeeds. */
@@ -261,6 +370,7 @@ void virtio_break_device(struct virtio_device *dev)
 {
 	struct virtqueue *vq;
 
+	WRITE_ONCE(dev->broken, true); /* note 5 */
 	if (!dev->vqs.next)
 		return; /* never registered, no queues */
 	list_for_each_entry (vq, &dev->vqs, list)

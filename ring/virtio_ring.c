@@ -21,7 +21,10 @@
  *    the queue broken and the first fault is kept (ringside/ring_diag.h).
  *    A broken queue accepts no buffers (-EIO), returns none (NULL), ignores
  *    interrupts and kicks, and still hands back every token through
- *    detach_unused_buf, which reads nothing from the device.
+ *    detach_unused_buf, which reads nothing from the device. Its
+ *    interrupts answer IRQ_NONE and are counted (irq_broken), so a storm
+ *    on a shared line shows as one, as a real IRQ core would see it. A
+ *    queue created on a broken device (virtio.c note 5) starts broken.
  *
  * 4. Integrity. When a chain comes back, its descriptors in the table and
  *    its avail ring slot are compared with what the driver wrote: a device
@@ -58,6 +61,16 @@
  *      7  a rewritten descriptor is waited for until the device puts it
  *         back (a device that never does hangs the driver)
  *      8  no kick after 65535 adds without one
+ *
+ * 9. Device life cycle (virtio.c notes 6 and 7). While the device is
+ *    quiesced (registered, before DRIVER_OK, or reset since) vring_interrupt
+ *    answers IRQ_NONE without looking at the ring (irq_quiesced); the
+ *    registry delivers what was held back at DRIVER_OK
+ *    (virtqueue_device_ready). Deleting a queue of a bound device that is
+ *    not quiesced (DRIVER_OK, never reset: the driver forgot) resets the
+ *    device first, so it cannot write into the ring about to be freed.
+ *    Deleting a queue with buffers outstanding is a driver bug: WARN, and
+ *    the indirect tables are still freed.
  *
  * Locking: as in Linux, the caller serialises calls on one queue, except
  * virtqueue_notify, virtqueue_disable_cb and virtqueue_get_vring_size.
@@ -798,8 +811,14 @@ irqreturn_t vring_interrupt(int irq, void *_vq)
 	struct vring_virtqueue *vq = to_vvq((struct virtqueue *)_vq);
 
 	(void)irq;
-	if (unlikely(vq->broken))
-		return IRQ_HANDLED; /* note 3: ignored */
+	if (unlikely(vq->broken)) {
+		vq->stats.irq_broken++; /* note 3 */
+		return IRQ_NONE;
+	}
+	if (unlikely(READ_ONCE(vq->vq.vdev->quiesced))) {
+		vq->stats.irq_quiesced++; /* note 9 */
+		return IRQ_NONE;
+	}
 	if (!vring_more_used(vq)) {
 		if (vq->broken)
 			return IRQ_HANDLED;
@@ -810,6 +829,17 @@ irqreturn_t vring_interrupt(int irq, void *_vq)
 	if (vq->vq.callback)
 		vq->vq.callback(&vq->vq);
 	return IRQ_HANDLED;
+}
+
+void virtqueue_device_ready(struct virtqueue *_vq)
+{
+	struct vring_virtqueue *vq = to_vvq(_vq);
+
+	if (unlikely(vq->broken) || !vring_more_used(vq))
+		return;
+	vq->stats.interrupts++;
+	if (vq->vq.callback)
+		vq->vq.callback(&vq->vq);
 }
 
 /* --- teardown ---------------------------------------------------------- */
@@ -911,7 +941,21 @@ struct virtqueue *vring_new_virtqueue(unsigned int index, unsigned int num,
 	if (!vdev->vqs.next)
 		INIT_LIST_HEAD(&vdev->vqs);
 	list_add_tail(&vq->vq.list, &vdev->vqs);
+	if (READ_ONCE(vdev->broken))
+		virtqueue_break(&vq->vq); /* note 3 */
 	return &vq->vq;
+}
+
+/* Note 9: the device may still use the ring about to be freed. */
+static void vring_stop_device(struct virtio_device *vdev)
+{
+	if (!vdev->dev.driver || READ_ONCE(vdev->quiesced))
+		return;
+	if (vdev->config->get_status(vdev))
+		dev_warn(&vdev->dev, "virtio: driver did not reset device "
+				     "before deleting its queues\n");
+	virtio_reset_begin(vdev);
+	vdev->config->reset(vdev);
 }
 
 void vring_del_virtqueue(struct virtqueue *_vq)
@@ -919,6 +963,10 @@ void vring_del_virtqueue(struct virtqueue *_vq)
 	struct vring_virtqueue *vq = to_vvq(_vq);
 	unsigned int i;
 
+	vring_stop_device(_vq->vdev);
+	/* Note 9: a driver bug when a driver owns the queue. */
+	WARN(vq->outstanding && _vq->vdev->dev.driver,
+	     "queue deleted with buffers outstanding");
 	list_del(&_vq->list);
 	/* Indirect tables of buffers never detached would leak. */
 	for (i = 0; i < vq->vring.num && vq->outstanding; i++)

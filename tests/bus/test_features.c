@@ -17,8 +17,11 @@
 #define FAILED VIRTIO_CONFIG_S_FAILED
 
 #define B(n) (1ULL << (n))
-/* Bits 28..37: the transport range the registry always passes on. */
+/* Bits 28..37: the transport range. */
 #define TRANSPORT_BITS (((1ULL << 38) - 1) & ~((1ULL << 28) - 1))
+/* What the registry keeps of it on a legacy transport without a table
+ * entry: the bits the ring implements (VERSION_1 needs a modern one). */
+#define RING_BITS (B(VIRTIO_RING_F_INDIRECT_DESC) | B(VIRTIO_RING_F_EVENT_IDX))
 
 static const struct virtio_device_id blk_ids[] = {
 	{ VIRTIO_ID_BLOCK, VIRTIO_DEV_ANY_ID },
@@ -31,7 +34,7 @@ static struct fake_driver drv;
 	X(only_table_and_transport_bits)                                       \
 	X(bits_outside_table_never_negotiated)                                 \
 	X(high_table_bits_negotiated)                                          \
-	X(empty_table_keeps_transport_bits)                                    \
+	X(empty_table_keeps_ring_bits)                                         \
 	X(nothing_offered_nothing_negotiated)                                  \
 	X(features_finalised_before_probe)                                     \
 	X(renegotiated_per_probe)                                              \
@@ -49,7 +52,7 @@ static struct fake_driver drv;
 TESTS(HARNESS_DECLARE)
 
 /* Registers drv (with table) and a block device offering features; the
- * device binds. */
+ * device binds. The fake transport is legacy unless a test says otherwise. */
 static struct fake_dev *bind_with(const unsigned int *table, unsigned int n,
 				  u64 offered)
 {
@@ -59,6 +62,23 @@ static struct fake_dev *bind_with(const unsigned int *table, unsigned int n,
 	fake_driver_set_features(&drv, table, n);
 	CHECK_EQ(0, fake_driver_register(&drv));
 	fd = fake_dev_new(VIRTIO_ID_BLOCK, 0x1af4);
+	fd->features = offered;
+	CHECK_EQ(0, register_virtio_device(&fd->vdev));
+	CHECK(fd->vdev.dev.driver == &drv.drv.driver);
+	return fd;
+}
+
+/* The same on a modern transport. */
+static struct fake_dev *bind_modern_with(const unsigned int *table,
+					 unsigned int n, u64 offered)
+{
+	struct fake_dev *fd;
+
+	fake_driver_init(&drv, "blk", blk_ids);
+	fake_driver_set_features(&drv, table, n);
+	CHECK_EQ(0, fake_driver_register(&drv));
+	fd = fake_dev_new(VIRTIO_ID_BLOCK, 0x1af4);
+	fd->ops.modern = true;
 	fd->features = offered;
 	CHECK_EQ(0, register_virtio_device(&fd->vdev));
 	CHECK(fd->vdev.dev.driver == &drv.drv.driver);
@@ -87,7 +107,7 @@ static void only_table_and_transport_bits(void)
 	fake_begin();
 	/* Hostile: offers every bit, including ones no device type has. */
 	fd = bind_with(table, 3, ~0ULL);
-	check_features(B(0) | B(5) | B(40) | TRANSPORT_BITS, fd);
+	check_features(B(0) | B(5) | B(40) | RING_BITS, fd);
 	unbind_all(fd);
 	fake_end();
 }
@@ -125,16 +145,16 @@ static void high_table_bits_negotiated(void)
 	fake_end();
 }
 
-static void empty_table_keeps_transport_bits(void)
+static void empty_table_keeps_ring_bits(void)
 {
 	struct fake_dev *fd;
 
 	fake_begin();
 	fd = bind_with(NULL, 0, B(27) | TRANSPORT_BITS | B(38) | B(3));
-	check_features(TRANSPORT_BITS, fd);
+	check_features(RING_BITS, fd);
 	CHECK(virtio_has_feature(&fd->vdev, VIRTIO_RING_F_INDIRECT_DESC));
 	CHECK(virtio_has_feature(&fd->vdev, VIRTIO_RING_F_EVENT_IDX));
-	CHECK(virtio_has_feature(&fd->vdev, 37));
+	CHECK(!virtio_has_feature(&fd->vdev, 37)); /* no transport filters */
 	CHECK(!virtio_has_feature(&fd->vdev, 38));
 	unbind_all(fd);
 	fake_end();
@@ -178,8 +198,8 @@ static void renegotiated_per_probe(void)
 	struct fake_dev *fd;
 
 	fake_begin();
-	fd = bind_with(table, 2, B(4) | B(6) | B(30));
-	check_features(B(4) | B(6) | B(30), fd);
+	fd = bind_with(table, 2, B(4) | B(6) | B(29));
+	check_features(B(4) | B(6) | B(29), fd);
 	fake_driver_unregister(&drv);
 	fd->features = B(6);
 	CHECK_EQ(0, fake_driver_register(&drv));
@@ -246,7 +266,7 @@ static void table_bit_out_of_range_warns(void)
 	fake_begin();
 	fd = bind_with(table, 3, ~0ULL);
 	EXPECT_WARNS(2); /* each impossible entry once, then skipped */
-	check_features(B(1) | TRANSPORT_BITS, fd);
+	check_features(B(1) | RING_BITS, fd);
 	unbind_all(fd);
 	fake_end();
 }
@@ -273,7 +293,7 @@ static void version1_sets_features_ok_after_finalize(void)
 	struct fake_dev *fd;
 
 	fake_begin();
-	fd = bind_with(table, 1, B(0) | B(VIRTIO_F_VERSION_1));
+	fd = bind_modern_with(table, 1, B(0) | B(VIRTIO_F_VERSION_1));
 	CHECK(virtio_has_feature(&fd->vdev, VIRTIO_F_VERSION_1));
 	FAKE_CHECK_LOG(fd, 0, ACK, ACK | DRV, ACK | DRV | FOK,
 		       ACK | DRV | FOK | DOK);
@@ -294,6 +314,7 @@ static void version1_refused_fails_probe(void)
 	fake_driver_init(&drv, "blk", blk_ids);
 	CHECK_EQ(0, fake_driver_register(&drv));
 	fd = fake_dev_new(VIRTIO_ID_BLOCK, 0x1af4);
+	fd->ops.modern = true;
 	fd->features = B(VIRTIO_F_VERSION_1);
 	fd->refuse_features_ok = true;
 	CHECK_EQ(0, register_virtio_device(&fd->vdev));
@@ -319,6 +340,7 @@ static void version1_refused_driver_first(void)
 
 	fake_begin();
 	fd = fake_dev_new(VIRTIO_ID_BLOCK, 0x1af4);
+	fd->ops.modern = true;
 	fd->features = B(VIRTIO_F_VERSION_1) | B(3);
 	fd->refuse_features_ok = true;
 	CHECK_EQ(0, register_virtio_device(&fd->vdev));
@@ -350,6 +372,7 @@ static void version1_survives_transport_filter(void)
 	fake_driver_init(&drv, "blk", blk_ids);
 	CHECK_EQ(0, fake_driver_register(&drv));
 	fd = fake_dev_new(VIRTIO_ID_BLOCK, 0x1af4);
+	fd->ops.modern = true;
 	fd->features = TRANSPORT_BITS;
 	fd->filter_transport = true;
 	CHECK_EQ(0, register_virtio_device(&fd->vdev));

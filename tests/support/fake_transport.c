@@ -106,6 +106,7 @@ static void fake_reset(struct virtio_device *vdev)
 {
 	struct fake_dev *fd = fake_dev_of(vdev);
 
+	virtio_reset_begin(vdev);
 	fd->resets++;
 	fake_log_status(fd, 0);
 	if (!fd->ignore_reset)
@@ -135,6 +136,8 @@ static void fake_drop_vqs(struct fake_dev *fd)
 
 	for (i = fd->nvqs; i-- > 0;) {
 		vring_del_virtqueue(fd->vqs[i]);
+		fd->status_at_ring_free = fd->status;
+		fd->resets_at_ring_free = fd->resets;
 		free_pages_exact(fd->pages[i], fd->pages_bytes[i]);
 		fd->vqs[i] = NULL;
 		fd->pages[i] = NULL;

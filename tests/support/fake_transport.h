@@ -37,7 +37,8 @@
 struct fake_dev {
 	struct virtio_device vdev;
 	/* The device's ops: a copy per device, so a test may clear an
-	 * optional member (generation, bus_name). */
+	 * optional member (generation, bus_name) or make the transport modern
+	 * (ops.modern; it is legacy by default). */
 	struct virtio_config_ops ops;
 
 	/* The device, as tests configure it. */
@@ -76,7 +77,9 @@ struct fake_dev {
 	unsigned int gen_reads;	  /* generation() calls */
 	unsigned int find_vqs_calls;
 	unsigned int del_vqs_calls;
-	unsigned int releases; /* dev.release calls */
+	u8 status_at_ring_free;		  /* the status when a ring was freed */
+	unsigned int resets_at_ring_free; /* resets by then */
+	unsigned int releases;		  /* dev.release calls */
 
 	/* Queues. */
 	unsigned int nvqs;

@@ -87,6 +87,14 @@ bool virtqueue_is_broken(struct virtqueue *vq);
  * @priv: private pointer for the driver's use.
  * @config_enabled, @config_change_pending: config-change callbacks are held
  *            back until the driver is ready for them (later Linux).
+ * @broken: (ringside) the device broke a rule the registry relies on (a
+ *            config read that never settled, or its transport gave up on
+ *            it): queues created on it start broken and its probe fails
+ *            with -EIO. Cleared only by registering the device again.
+ * @quiesced: (ringside) its queues ignore interrupts: from registration
+ *            until the registry sets DRIVER_OK, and again from a reset on
+ *            (virtio_reset_begin). A device never registered (a queue
+ *            made by hand) is not quiesced.
  */
 struct virtio_device {
 	int index;
@@ -98,6 +106,8 @@ struct virtio_device {
 	void *priv;
 	bool config_enabled;
 	bool config_change_pending;
+	bool broken;
+	bool quiesced;
 };
 
 #define dev_to_virtio(_dev) container_of(_dev, struct virtio_device, dev)
@@ -107,6 +117,11 @@ void unregister_virtio_device(struct virtio_device *dev);
 /* Later Linux: marks every queue of dev broken (a transport that gave up
  * on its device, e.g. after DEVICE_NEEDS_RESET or surprise removal). */
 void virtio_break_device(struct virtio_device *dev);
+/* Ringside: a transport's reset op calls this before it resets the device,
+ * so that no queue callback runs from the reset on, whichever caller reset
+ * it (3.7.1 drivers call config->reset directly). The registry calls it
+ * for the resets it makes itself. */
+void virtio_reset_begin(struct virtio_device *dev);
 /* Later Linux: the transport's config-change interrupt. Calls the driver's
  * config_changed, or holds it back until the probe has finished. */
 void virtio_config_changed(struct virtio_device *dev);

@@ -47,6 +47,8 @@ typedef void vq_callback_t(struct virtqueue *);
  * @get_status: read the status byte
  * @set_status: write the status byte (never 0: use reset)
  * @reset: reset the device; afterwards status reads 0 and no callbacks run
+ *	(the op calls virtio_reset_begin first: the queues then ignore
+ *	interrupts until the next DRIVER_OK)
  * @find_vqs: find (create) the virtqueues; returns 0 or -errno
  * @del_vqs: free the virtqueues found by find_vqs()
  * @get_features: the device's feature bits (64 of them: 1.x needs bit 32)
@@ -55,6 +57,11 @@ typedef void vq_callback_t(struct virtqueue *);
  * @bus_name: the name of the bus the device sits on (e.g. its PCI address)
  * @generation: optional (later Linux): the config generation counter, so
  *	reads wider than the device's atomicity see one consistent value
+ * @modern: (ringside) what the transport is, never what the device says:
+ *	true for a virtio 1.x transport (the device must offer VERSION_1 and
+ *	the FEATURES_OK step follows; a device without it fails the probe, as
+ *	under Linux's modern PCI transport), false for a legacy one (which
+ *	cannot carry VERSION_1: the registry never negotiates it)
  */
 struct virtio_config_ops {
 	void (*get)(struct virtio_device *vdev, unsigned offset, void *buf,
@@ -72,6 +79,7 @@ struct virtio_config_ops {
 	void (*finalize_features)(struct virtio_device *vdev);
 	const char *(*bus_name)(struct virtio_device *vdev);
 	u32 (*generation)(struct virtio_device *vdev);
+	bool modern;
 };
 
 /* Reports a driver that tests a feature it did not list in its table. */

@@ -62,6 +62,8 @@ struct vring_stats {
 	u64 kicks_suppressed;  /* kick_prepare said no notification needed */
 	u64 interrupts;	       /* vring_interrupt calls that found work */
 	u64 spurious;	       /* vring_interrupt calls that found none */
+	u64 irq_broken;	       /* vring_interrupt calls on a broken queue */
+	u64 irq_quiesced;      /* ... before DRIVER_OK or after a reset */
 	u64 len_clamped;       /* used lens larger than the writable bytes */
 	u32 last_clamp_id;     /* the latest clamped entry: its head, */
 	u32 last_clamp_len;    /* the len the device wrote */
@@ -71,6 +73,12 @@ struct vring_stats {
 /* Marks the queue broken with VRING_FAULT_DEVICE_BROKEN (what
  * virtio_break_device does to each queue of its device). */
 void virtqueue_break(struct virtqueue *vq);
+
+/* The registry has set DRIVER_OK: a queue whose device used buffers
+ * while its interrupts were ignored (a driver may add buffers in its
+ * probe) gets its callback now, so no driver waits for an interrupt that
+ * was dropped. */
+void virtqueue_device_ready(struct virtqueue *vq);
 
 /* The first fault of a broken queue (fault NONE while it is healthy). */
 const struct vring_fault_info *virtqueue_fault(const struct virtqueue *vq);
