@@ -72,6 +72,14 @@
  *    Deleting a queue with buffers outstanding is a driver bug: WARN, and
  *    the indirect tables are still freed.
  *
+ * 10. Detaching. As in Linux 3.7.1, detach_unused_buf rolls avail.idx
+ *    back by one for every buffer it detaches (three adds and three
+ *    detaches leave it where it started), in the shadow and in ring
+ *    memory alike, so the integrity check of note 4 keeps agreeing. It is
+ *    meant for a device that was reset: a live device sees the index move
+ *    backwards. Later adds reuse the slots given back; a head still held
+ *    in a reused slot stops being compared there (note 4's lapping).
+ *
  * Locking: as in Linux, the caller serialises calls on one queue, except
  * virtqueue_notify, virtqueue_disable_cb and virtqueue_get_vring_size.
  */
@@ -844,6 +852,14 @@ void virtqueue_device_ready(struct virtqueue *_vq)
 
 /* --- teardown ---------------------------------------------------------- */
 
+/* Note 10: as Linux 3.7.1, one avail entry fewer for each buffer
+ * detached. */
+static void vring_unpublish_one(struct vring_virtqueue *vq)
+{
+	vq->avail_idx--;
+	WRITE_ONCE(vq->vring.avail->idx, vq->avail_idx);
+}
+
 void *virtqueue_detach_unused_buf(struct virtqueue *_vq)
 {
 	struct vring_virtqueue *vq = to_vvq(_vq);
@@ -858,6 +874,7 @@ void *virtqueue_detach_unused_buf(struct virtqueue *_vq)
 		if (vq->state[i].kind != VRING_SLOT_OUTSTANDING)
 			continue;
 		vq->stats.detached++;
+		vring_unpublish_one(vq);
 		return vring_free_chain(vq, i, VRING_SLOT_NOT_HEAD);
 	}
 	assert(vq->outstanding == 0);

@@ -1,6 +1,8 @@
 /*
  * test_detach.c - virtqueue_detach_unused_buf: every outstanding token
- * exactly once, then NULL, every descriptor free and no table leaked.
+ * exactly once, then NULL, every descriptor free and no table leaked; and,
+ * as in Linux 3.7.1, avail->idx in ring memory rolled back by one for
+ * every buffer detached.
  */
 #include "ring_test.h"
 
@@ -13,7 +15,11 @@
 	X(detach_works_on_broken_queue)                                        \
 	X(detach_frees_indirect_tables)                                        \
 	X(detach_counts_in_stats)                                              \
-	X(del_virtqueue_frees_outstanding_indirect_tables)
+	X(del_virtqueue_frees_outstanding_indirect_tables)                     \
+	X(detach_rolls_avail_idx_back_like_3_7_1)                              \
+	X(detach_rolls_back_only_unreturned_buffers)                           \
+	X(detach_rolls_back_across_the_wrap)                                   \
+	X(add_after_detach_reuses_the_slots)
 TESTS(HARNESS_DECLARE)
 
 #define NTOK 32
@@ -213,3 +219,93 @@ static void del_virtqueue_frees_outstanding_indirect_tables(void)
 }
 
 HARNESS_MAIN(TESTS)
+
+/* Linux 3.7.1: three adds and three detaches leave avail->idx at 0, in the
+ * ring memory the device reads. */
+static void detach_rolls_avail_idx_back_like_3_7_1(void)
+{
+	struct test_vq t;
+	unsigned int i;
+
+	test_vq_create(&t, 8, 0, true);
+	for (i = 0; i < 3; i++)
+		CHECK(rt_add(&t, rt_area(), 0, 1, &tokens[i]) >= 0);
+	CHECK_EQ(3, rt_dev_avail_idx(&t));
+	for (i = 0; i < 3; i++) {
+		CHECK(virtqueue_detach_unused_buf(t.vq) != NULL);
+		CHECK_EQ(2 - i, rt_dev_avail_idx(&t));
+	}
+	CHECK_PTR_EQ(NULL, virtqueue_detach_unused_buf(t.vq));
+	CHECK_EQ(0, rt_dev_avail_idx(&t)); /* NULL moves nothing */
+	rt_finish(&t);
+}
+
+/* Buffers the driver got back are not rolled back: add 3, get 1, detach
+ * 2 leaves 1. */
+static void detach_rolls_back_only_unreturned_buffers(void)
+{
+	struct test_chain c;
+	struct test_vq t;
+	unsigned int i, len;
+
+	test_vq_create(&t, 8, 0, true);
+	for (i = 0; i < 3; i++)
+		CHECK(rt_add(&t, rt_area(), 0, 1, &tokens[i]) >= 0);
+	CHECK(test_dev_pop(&t, &c));
+	test_dev_push(&t, c.head, 4);
+	CHECK_PTR_EQ(&tokens[0], virtqueue_get_buf(t.vq, &len));
+	CHECK_EQ(2, test_detach_all(t.vq));
+	CHECK_EQ(1, rt_dev_avail_idx(&t));
+	rt_finish(&t);
+}
+
+/* The free-running index rolls back through 0 to 0xffff. */
+static void detach_rolls_back_across_the_wrap(void)
+{
+	char *area = rt_area();
+	struct test_chain c;
+	struct test_vq t;
+	unsigned int i, len;
+
+	test_vq_create(&t, 4, 0, true);
+	for (i = 0; i < 0x10000; i++) {
+		CHECK(rt_add(&t, area, 0, 1, &tokens[0]) >= 0);
+		CHECK(test_dev_pop(&t, &c));
+		test_dev_push(&t, c.head, 1);
+		CHECK_PTR_EQ(&tokens[0], virtqueue_get_buf(t.vq, &len));
+	}
+	CHECK_EQ(0, rt_dev_avail_idx(&t));
+	CHECK(rt_add(&t, area, 0, 1, &tokens[1]) >= 0);
+	CHECK(rt_add(&t, area, 0, 1, &tokens[2]) >= 0);
+	CHECK_EQ(2, test_detach_all(t.vq));
+	CHECK_EQ(0, rt_dev_avail_idx(&t));
+	rt_finish(&t);
+}
+
+/* After a rollback the next adds reuse the same avail slots; a device
+ * that then serves them finds the new heads and the queue stays healthy
+ * (its check of the avail ring follows the rollback). */
+static void add_after_detach_reuses_the_slots(void)
+{
+	struct test_chain c;
+	struct test_vq t;
+	unsigned int i, len;
+
+	test_vq_create(&t, 8, 0, true);
+	for (i = 0; i < 3; i++)
+		CHECK(rt_add(&t, rt_area(), 0, 1, &tokens[i]) >= 0);
+	CHECK_EQ(3, test_detach_all(t.vq));
+	/* The device reset along with the detach: it starts from 0. */
+	t.last_avail = 0;
+	for (i = 3; i < 5; i++)
+		CHECK(rt_add(&t, rt_area(), 0, 1, &tokens[i]) >= 0);
+	CHECK_EQ(2, rt_dev_avail_idx(&t));
+	for (i = 3; i < 5; i++) {
+		CHECK(test_dev_pop(&t, &c));
+		test_dev_push(&t, c.head, 2);
+		CHECK_PTR_EQ(&tokens[i], virtqueue_get_buf(t.vq, &len));
+		CHECK_EQ(2, len);
+	}
+	CHECK(!test_dev_pop(&t, &c));
+	rt_finish(&t);
+}
