@@ -255,6 +255,7 @@ static void vht_reset(struct virtio_device *vdev)
 	struct vht *t = vht_of(vdev);
 	unsigned int i;
 
+	virtio_reset_begin(vdev); /* no queue callback from here on */
 	t->resets++;
 	for (i = 0; i < t->nvqs; i++)
 		stop_queue(t, i);
@@ -332,6 +333,7 @@ static const struct virtio_config_ops vht_config_ops = {
 	.get_features = vht_get_features,
 	.finalize_features = vht_finalize_features,
 	.bus_name = vht_bus_name,
+	.modern = true, /* vhost-user devices are 1.x devices */
 };
 
 /* Note 1: the memfd, mapped shared, becomes the arena. */
