@@ -80,6 +80,16 @@ int replay_parse_config(const struct trace_run *run, struct sim_config *cfg,
 			 (long long)run->id);
 		return TRACE_EINVAL;
 	}
+	if (run->source == TRACE_SOURCE_CHECK) {
+		snprintf(
+			err, errlen,
+			"run %lld is the evidence of a ringside check verdict, "
+			"not a run of the simulated world: ringside show "
+			"displays it, and the command in its config reproduces "
+			"it",
+			(long long)run->id);
+		return TRACE_EINVAL;
+	}
 	/* mode 0: a ring or bus fuzz finding; a world run that crashed
 	 * before its mode was known (tools/crash.h) has a configuration */
 	if (run->mode == 0 && run->source != TRACE_SOURCE_SIM &&

@@ -45,6 +45,7 @@ static const char *const source_names[TRACE_SOURCE_COUNT] = {
 	[TRACE_SOURCE_REPLAY] = "replay",
 	[TRACE_SOURCE_MINIMISE] = "minimise",
 	[TRACE_SOURCE_VHOST] = "vhost",
+	[TRACE_SOURCE_CHECK] = "check",
 };
 
 /* The columns of a run, in the order decode_run() reads them. */

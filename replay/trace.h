@@ -16,7 +16,7 @@
  *                                       runs whose uid is already present
  *                seed          INTEGER  u64 stored as its two's complement
  *                source        TEXT     sim|libfuzzer|afl|qemu|replay|
- *                                       minimise|vhost
+ *                                       minimise|vhost|check
  *                config        TEXT     sim_config_format() of the run
  *                device        TEXT     the device type that ran
  *                mode          INTEGER  1 legacy, 2 modern (1.x), 0 no
@@ -107,6 +107,7 @@ enum trace_source {
 	TRACE_SOURCE_REPLAY,
 	TRACE_SOURCE_MINIMISE,
 	TRACE_SOURCE_VHOST, /* a cell against a vhost-user back end */
+	TRACE_SOURCE_CHECK, /* the evidence of a `ringside check` verdict */
 	TRACE_SOURCE_COUNT
 };
 

@@ -7,6 +7,7 @@
 #include "cli.h"
 
 #include <check.h>
+#include <trace.h>
 
 #include <linux/errno.h>
 
@@ -26,6 +27,7 @@ void cli_check_usage(FILE *out)
 	      "[--seeds N]\n"
 	      "                      [--steps N] [--json] [--junit FILE] "
 	      "[--quiet]\n"
+	      "                      [--db FILE | --no-db]\n"
 	      "       ringside check --list [--json]\n"
 	      "       ringside check --robustness TARGET [options]\n"
 	      "\n"
@@ -55,6 +57,16 @@ void cli_check_usage(FILE *out)
 	      "  --junit FILE    also write the report as JUnit XML, one test\n"
 	      "                  case per requirement\n"
 	      "  --quiet         no progress on stderr\n"
+	      "  --db FILE       record the evidence of every FAIL and WARN "
+	      "as a run\n"
+	      "                  of this trace file "
+	      "(default " TRACE_DEFAULT_PATH "); the\n"
+	      "                  verdict names the run: ringside show FILE "
+	      "RUN\n"
+	      "                  prints its step, observed and expected values "
+	      "and\n"
+	      "                  (sim:, lib:) the events that led to it\n"
+	      "  --no-db         record nothing\n"
 	      "  --robustness    the malicious-driver suite instead: one "
 	      "broken\n"
 	      "                  driver rule at a time against TARGET (sim:,\n"
@@ -63,8 +75,11 @@ void cli_check_usage(FILE *out)
 	      "                  in `ringside check --robustness --help`\n"
 	      "                  (`ringside robustness` is the same command)\n"
 	      "\n"
-	      "Evidence of a FAIL names the case (mode, seed) and the step;\n"
-	      "sim: and lib: targets are deterministic, so\n"
+	      "Evidence of a FAIL names the case (mode, seed), the step and "
+	      "its "
+	      "run\n"
+	      "in the trace file; sim: and lib: targets are deterministic, "
+	      "so\n"
 	      "  ringside check TARGET --seed N --seeds 1 --only ID\n"
 	      "reproduces it exactly.\n"
 	      "\n"
@@ -77,6 +92,7 @@ void cli_check_usage(FILE *out)
 struct check_cli {
 	const char *target;
 	const char *junit;
+	const char *db_path; /* NULL: --no-db */
 	bool list, json, quiet;
 	u64 steps;
 	struct check_options o;
@@ -172,6 +188,8 @@ static void evidence_line(FILE *out, const struct check_evidence *ev)
 		ev->mode == CHECK_MODERN ? "1.x" : "legacy",
 		(unsigned long long)ev->seed, (unsigned long long)ev->step,
 		ev->queue, ev->text);
+	if (ev->run)
+		fprintf(out, " [run %lld]", (long long)ev->run);
 }
 
 static void report_text(const struct check_report *rep)
@@ -233,6 +251,8 @@ static void report_json(const struct check_report *rep)
 			       (unsigned long long)r->ev.step, r->ev.queue,
 			       (unsigned long long)r->ev.observed,
 			       (unsigned long long)r->ev.expected);
+			if (r->ev.run)
+				printf("\"run\":%lld,", (long long)r->ev.run);
 			json_kv("text", r->ev.text, false);
 			putchar('}');
 		}
@@ -303,12 +323,14 @@ static int report_junit(const struct check_report *rep, const char *path)
 				char line[400];
 
 				snprintf(line, sizeof(line),
-					 "%s seed %llu step %llu queue %u: %s",
+					 "%s seed %llu step %llu queue %u: %s "
+					 "(run %lld)",
 					 r->ev.mode == CHECK_MODERN ? "1.x"
 								    : "legacy",
 					 (unsigned long long)r->ev.seed,
 					 (unsigned long long)r->ev.step,
-					 r->ev.queue, r->ev.text);
+					 r->ev.queue, r->ev.text,
+					 (long long)r->ev.run);
 				xml_text(out, line);
 			}
 			fputs("</failure>", out);
@@ -360,6 +382,7 @@ static int parse(struct check_cli *a, int argc, char **argv)
 	u64 v;
 
 	a->o.seed = 1;
+	a->db_path = TRACE_DEFAULT_PATH;
 	for (i = 1; i < argc; i++) {
 		const char *s = argv[i];
 
@@ -372,6 +395,13 @@ static int parse(struct check_cli *a, int argc, char **argv)
 			a->json = true;
 		} else if (strcmp(s, "--quiet") == 0) {
 			a->quiet = true;
+		} else if (strcmp(s, "--no-db") == 0) {
+			a->db_path = NULL;
+		} else if (cli_option_match(s, "--db")) {
+			a->db_path = cli_option_value(argc, argv, &i);
+			if (!a->db_path || !a->db_path[0])
+				return cli_usage_error(CCMD, cli_check_usage,
+						       "--db needs a file");
 		} else if (cli_option_match(s, "--junit")) {
 			a->junit = cli_option_value(argc, argv, &i);
 			if (!a->junit)
@@ -421,6 +451,128 @@ static int parse(struct check_cli *a, int argc, char **argv)
 		return cli_usage_error(CCMD, cli_check_usage,
 				       "no target given (or --list)");
 	return -1;
+}
+
+/* --- evidence in the trace store (check.h note 4) ----------------------- */
+
+struct evidence_db {
+	const struct check_cli *a;
+	struct trace_db *db;
+	bool failed;
+	char err[300];
+};
+
+static const char *device_name(u32 id)
+{
+	static const char *const names[] = { "?", "net", "block", "console",
+					     "entropy" };
+
+	return id < 5 ? names[id] : "?";
+}
+
+/* The command that reproduces the case: the config of the run. */
+static void reproduce(const struct check_cli *a, const struct check_report *rep,
+		      unsigned int i, char *buf, size_t n)
+{
+	const struct check_evidence *ev = &rep->r[i].ev;
+	int used =
+		snprintf(buf, n, "check %.300s --seed %llu --seeds 1 --only %s",
+			 rep->target, (unsigned long long)ev->seed,
+			 check_catalogue[i].id);
+
+	if (a->steps && used > 0 && (size_t)used < n)
+		snprintf(buf + used, n - (size_t)used, " --steps %llu",
+			 (unsigned long long)a->steps);
+}
+
+/* The trail of c as the run's events, renumbered from 0. */
+static void trail_log(const struct check_case *c, struct event_log *log)
+{
+	unsigned int k;
+
+	event_log_init(log, 0);
+	for (k = 0; c && k < c->trail_n; k++) {
+		const struct sim_event *e = &c->trail[k];
+
+		event_log_add(log, e->step, e->actor, e->kind, e->queue, e->a,
+			      e->b, e->c);
+	}
+}
+
+static s64 record_evidence(void *ctx, const struct check_report *rep,
+			   unsigned int i, const struct check_case *c)
+{
+	struct evidence_db *e = ctx;
+	const struct check_evidence *ev = &rep->r[i].ev;
+	struct trace_run tr;
+	struct event_log log;
+	bool events = c && c->trail_n;
+
+	if (e->failed)
+		return 0;
+	if (!e->db && trace_open(e->a->db_path, TRACE_CREATE, &e->db, e->err,
+				 sizeof(e->err))) {
+		e->failed = true;
+		return 0;
+	}
+	memset(&tr, 0, sizeof(tr));
+	tr.seed = ev->seed;
+	tr.source = TRACE_SOURCE_CHECK;
+	reproduce(e->a, rep, i, tr.config, sizeof(tr.config));
+	snprintf(tr.device, sizeof(tr.device), "%s",
+		 device_name(rep->device_id));
+	tr.mode = ev->mode == CHECK_MODERN ? 2 : 1;
+	tr.failed = true;
+	snprintf(tr.oracle, sizeof(tr.oracle), "%s", check_catalogue[i].id);
+	snprintf(tr.message, sizeof(tr.message),
+		 "%s: observed %llu, expected %llu, queue %u: %.120s",
+		 check_verdict_name(rep->r[i].verdict),
+		 (unsigned long long)ev->observed,
+		 (unsigned long long)ev->expected, ev->queue, ev->text);
+	tr.fail_step = ev->step;
+	tr.steps = ev->step;
+	trail_log(c, &log);
+	tr.events = event_log_count(&log);
+	tr.event_hash = event_log_hash(&log);
+	if (trace_add_run(e->db, &tr, events ? &log : NULL)) {
+		snprintf(e->err, sizeof(e->err), "%s", trace_errmsg(e->db));
+		e->failed = true;
+		tr.id = 0;
+	}
+	event_log_free(&log);
+	return tr.id;
+}
+
+/* Returns 0, or an exit status (the message printed). */
+static int record_all(const struct check_cli *a, struct check_target *t,
+		      struct check_report *rep)
+{
+	struct evidence_db e = { .a = a };
+	char err[600];
+	int ret;
+
+	if (!a->db_path || (!rep->fail && !rep->warn))
+		return 0;
+	ret = check_record_evidence(t, rep, record_evidence, &e, err,
+				    sizeof(err));
+	if (e.db)
+		trace_close(e.db);
+	if (ret) {
+		fprintf(stderr, "ringside check: %s\n", err);
+		return CLI_EXIT_USAGE;
+	}
+	if (e.failed) {
+		fprintf(stderr,
+			"ringside check: cannot record the evidence: %s\n",
+			e.err);
+		return CLI_EXIT_USAGE;
+	}
+	if (!a->json)
+		fprintf(stderr,
+			"ringside check: evidence recorded in %s (ringside "
+			"show %s RUN)\n",
+			a->db_path, a->db_path);
+	return 0;
 }
 
 static void progress(void *ctx, unsigned int done, unsigned int total)
@@ -486,11 +638,17 @@ int cli_check(int argc, char **argv)
 	start = cli_now();
 	ret = check_run(&t, &a.o, rep, err, sizeof(err));
 	rep->seconds = cli_now() - start;
-	check_target_close(&t);
 	if (ret) {
+		check_target_close(&t);
 		fprintf(stderr, "ringside check: %s\n", err);
 		free(rep);
 		return CLI_EXIT_USAGE;
+	}
+	ret = record_all(&a, &t, rep);
+	check_target_close(&t);
+	if (ret) {
+		free(rep);
+		return ret;
 	}
 	if (a.json)
 		report_json(rep);

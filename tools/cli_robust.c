@@ -71,8 +71,7 @@ void cli_robustness_usage(FILE *out)
 	      "                 FAIL; lib: targets always are, qemu: "
 	      "targets need\n"
 	      "                 none, QEMU is its own process)\n"
-	      "  --db FILE      qemu: targets: record every FAIL and WEDGED "
-	      "case as a\n"
+	      "  --db FILE      record every FAIL and WEDGED case as a\n"
 	      "                 run of this trace file "
 	      "(default " TRACE_DEFAULT_PATH "), its\n"
 	      "                 evidence in the message (ringside show "
@@ -209,6 +208,10 @@ static void print_text(const struct rb_report *rep, double seconds)
 
 		printf("%-7s %-30s %-9s %s\n", rb_verdict_name(r->verdict),
 		       r->kase->id, r->kase->section, detail(r));
+		if (r->run)
+			printf("        evidence: run %lld of the trace file "
+			       "(ringside show FILE %lld)\n",
+			       (long long)r->run, (long long)r->run);
 		if (r->verdict == RB_FAIL || r->verdict == RB_WEDGED)
 			printf("        reproduce with: ringside check "
 			       "--robustness %s "
@@ -243,8 +246,11 @@ static void print_json(const struct rb_report *rep, double seconds)
 		cli_json_string(stdout, rb_verdict_name(r->verdict));
 		printf(",\"detail\":");
 		cli_json_string(stdout, detail(r));
-		printf(",\"needs_reset\":%s,\"used\":%u}",
+		printf(",\"needs_reset\":%s,\"used\":%u",
 		       r->needs_reset ? "true" : "false", r->used_seen);
+		if (r->run)
+			printf(",\"run\":%lld", (long long)r->run);
+		putchar('}');
 	}
 	printf("]}\n");
 }
@@ -317,40 +323,64 @@ static int write_junit(const char *path, const struct rb_report *rep,
 	return fclose(f) ? -1 : 0;
 }
 
-/* Every FAIL and WEDGED case of a third-party target as a failed run of
- * source qemu; the evidence is the message. (A deterministic target's
- * case is reproduced by its seed instead: print_text says how.) Returns
- * 0, or -EIO (the message printed). */
+/* The target's device for the run's device column: "sim:block",
+ * "qemu:virtio-blk-pci", "lib:" and the plug-in's file name. */
+static void short_name(const char *target, char *buf, size_t n)
+{
+	const char *end = strchr(target, ',');
+	size_t len = end ? (size_t)(end - target) : strlen(target), base = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (target[i] == '/')
+			base = i + 1;
+	if (!strncmp(target, "lib:", 4) && base)
+		snprintf(buf, n, "lib:%.*s", (int)(len - base), target + base);
+	else
+		snprintf(buf, n, "%.*s", (int)len, target);
+}
+
+/* Every FAIL and WEDGED case as a failed run, its evidence in the
+ * message (ringside show RUN), the run id kept in the result: a
+ * deterministic target's as a run of source check whose config is the
+ * command that reproduces it, QEMU's as a run of source qemu. Returns 0,
+ * or -EIO (the message printed). */
 static int record(const char *path, const struct rb_target *t,
-		  const struct rb_report *rep)
+		  struct rb_report *rep)
 {
 	struct trace_db *db = NULL;
 	char msg[300];
 	unsigned int i;
 	int err = 0;
 
-	if (t->deterministic ||
-	    (!rep->counts[RB_FAIL] && !rep->counts[RB_WEDGED]))
+	if (!rep->counts[RB_FAIL] && !rep->counts[RB_WEDGED])
 		return 0;
 	if (trace_open(path, TRACE_CREATE, &db, msg, sizeof(msg))) {
 		fprintf(stderr, "ringside robustness: %s\n", msg);
 		return -EIO;
 	}
 	for (i = 0; i < rep->nresults && !err; i++) {
-		const struct rb_result *r = &rep->results[i];
+		struct rb_result *r = &rep->results[i];
 		struct trace_run tr;
 
 		if (r->verdict != RB_FAIL && r->verdict != RB_WEDGED)
 			continue;
 		memset(&tr, 0, sizeof(tr));
 		tr.seed = r->seed;
-		tr.source =
-			t->deterministic ? TRACE_SOURCE_SIM : TRACE_SOURCE_QEMU;
-		snprintf(tr.config, sizeof(tr.config),
-			 "robustness target=%s case=%s seed=%llu", rep->target,
-			 r->kase->id, (unsigned long long)r->seed);
-		snprintf(tr.device, sizeof(tr.device), "%.*s",
-			 (int)sizeof(tr.device) - 1, rep->target);
+		tr.source = t->deterministic ? TRACE_SOURCE_CHECK
+					     : TRACE_SOURCE_QEMU;
+		if (t->deterministic)
+			snprintf(tr.config, sizeof(tr.config),
+				 "check --robustness %.300s --only %s --seed "
+				 "%llu",
+				 rep->target, r->kase->id,
+				 (unsigned long long)rep->seed);
+		else
+			snprintf(tr.config, sizeof(tr.config),
+				 "robustness target=%.300s case=%s seed=%llu",
+				 rep->target, r->kase->id,
+				 (unsigned long long)r->seed);
+		short_name(rep->target, tr.device, sizeof(tr.device));
 		tr.failed = true;
 		snprintf(tr.oracle, sizeof(tr.oracle), "robustness-%s",
 			 r->verdict == RB_FAIL ? "fail" : "wedged");
@@ -362,11 +392,15 @@ static int record(const char *path, const struct rb_target *t,
 				r->kase->id, trace_errmsg(db));
 			err = -EIO;
 		} else {
-			fprintf(stderr, "%s recorded as run %lld in %s\n",
-				r->kase->id, (long long)tr.id, path);
+			r->run = tr.id;
 		}
 	}
 	trace_close(db);
+	if (!err)
+		fprintf(stderr,
+			"ringside robustness: FAIL and WEDGED cases recorded "
+			"in %s (ringside show %s RUN)\n",
+			path, path);
 	return err;
 }
 
@@ -417,13 +451,13 @@ int cli_robustness(int argc, char **argv)
 		rb_lib_target_close(&ip);
 	if (e)
 		return cli_usage_error(RCMD, NULL, "%s", err);
+	if (m.db_path && record(m.db_path, &t, &rep))
+		return CLI_EXIT_USAGE;
 	if (m.json)
 		print_json(&rep, seconds);
 	else
 		print_text(&rep, seconds);
 	if (m.junit && write_junit(m.junit, &rep, seconds))
-		return CLI_EXIT_USAGE;
-	if (m.db_path && record(m.db_path, &t, &rep))
 		return CLI_EXIT_USAGE;
 	return rep.counts[RB_FAIL] || rep.counts[RB_WEDGED] ? CLI_EXIT_FAIL
 							    : CLI_EXIT_OK;

@@ -621,6 +621,8 @@ static void show_header(const struct trace_args *a, const struct trace_run *r)
 	else if (r->source == TRACE_SOURCE_VHOST)
 		printf("replay: not possible, the device was a vhost-user back "
 		       "end\n");
+	else if (r->source == TRACE_SOURCE_CHECK)
+		printf("reproduce with: ringside %s\n", r->config);
 	else
 		printf("replay with: ringside replay %s %" PRId64 "\n", a->db,
 		       r->id);
@@ -681,6 +683,9 @@ int cli_show(int argc, char **argv)
 	rc = CLI_EXIT_OK;
 	if (crash_run_is(&run))
 		crash_show(&run, a.db);
+	else if (!run.has_events && run.source == TRACE_SOURCE_CHECK)
+		printf("timeline: none recorded; the evidence is the outcome "
+		       "above\n");
 	else if (!run.has_events)
 		printf("timeline: no events stored for this run (a campaign "
 		       "stores the events\nof failing runs); to get them: "

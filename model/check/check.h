@@ -25,9 +25,19 @@
  * 3. Evidence names the case (seed, mode), the step of the run and the
  *    observed and expected values; for a deterministic target (sim, lib)
  *    `ringside check TARGET --seed N --only ID` reproduces it exactly.
+ *
+ * 4. Evidence in the trace store. After the verdicts, every FAIL and WARN
+ *    can be recorded as a run of source "check" (check_record_evidence):
+ *    on a deterministic target the case that showed it is run again with
+ *    its events kept, and its last CHECK_TRAIL events become the run's
+ *    timeline, so that `ringside show RUN` displays the step, the
+ *    observed and expected values and what led to them. The run id goes
+ *    into the evidence (ev.run).
  */
 #ifndef RINGSIDE_MODEL_CHECK_H
 #define RINGSIDE_MODEL_CHECK_H
+
+#include "event_log.h"
 
 #include <linux/types.h>
 #include <stdbool.h>
@@ -37,6 +47,7 @@
 #define CHECK_CATALOGUE_VERSION 1
 #define CHECK_MAX 64 /* catalogue entries, at most */
 #define CHECK_TEXT_BYTES 256
+#define CHECK_TRAIL 512 /* events of a case kept as evidence (note 4) */
 
 enum check_level { CHECK_MUST = 0, CHECK_SHOULD };
 
@@ -87,6 +98,7 @@ struct check_evidence {
 	u64 observed, expected;
 	unsigned int queue;
 	char text[CHECK_TEXT_BYTES];
+	s64 run; /* its run in the trace store (note 4); 0: not recorded */
 };
 
 /* What one case saw, per catalogue entry (note 2). */
@@ -103,6 +115,11 @@ struct check_case {
 	/* The case's process died or hung (case_fork.h): how. */
 	bool crashed;
 	char crash[CHECK_TEXT_BYTES];
+	/* Note 4: set by the engine to keep the case's last events. */
+	bool keep_trail;
+	unsigned int trail_n;
+	u64 trail_skipped; /* events before the first one kept */
+	struct sim_event trail[CHECK_TRAIL];
 };
 
 /* Records a violation of catalogue entry index (the first one of a case
@@ -211,5 +228,18 @@ struct check_report {
  * err set (a setup error). */
 int check_run(struct check_target *t, const struct check_options *o,
 	      struct check_report *rep, char *err, size_t errlen);
+
+/* Note 4: records the evidence of result index (a FAIL or WARN) of rep;
+ * c is the case run again with its events kept, or NULL (a target that
+ * is not deterministic, or a case that did not show it again). Returns
+ * the run id (> 0), or 0 when nothing was recorded. */
+typedef s64 check_record_fn(void *ctx, const struct check_report *rep,
+			    unsigned int index, const struct check_case *c);
+/* Calls record for every FAIL and WARN of rep and keeps the run id in
+ * its evidence. Returns 0, or -errno with err set (a setup error of the
+ * target while it ran a case again). */
+int check_record_evidence(struct check_target *t, struct check_report *rep,
+			  check_record_fn *record, void *ctx, char *err,
+			  size_t errlen);
 
 #endif /* RINGSIDE_MODEL_CHECK_H */

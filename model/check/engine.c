@@ -182,3 +182,55 @@ int check_run(struct check_target *t, const struct check_options *o,
 		decide(rep, o);
 	return ret;
 }
+
+/* The case that showed result i, run again with its events kept (note 4);
+ * false when the target cannot make it again or it did not show i. */
+static bool rerun(struct check_target *t, const struct check_result *r,
+		  unsigned int i, struct check_case *c, int *ret)
+{
+	*ret = 0;
+	if (!t->kind->deterministic)
+		return false;
+	memset(c, 0, sizeof(*c));
+	c->seed = r->ev.seed;
+	c->mode = r->ev.mode;
+	c->keep_trail = true;
+	*ret = t->kind->run(t, c);
+	if (*ret)
+		return false;
+	if (c->crashed)
+		return check_index("dev.survives") == (int)i;
+	return c->violated[i];
+}
+
+int check_record_evidence(struct check_target *t, struct check_report *rep,
+			  check_record_fn *record, void *ctx, char *err,
+			  size_t errlen)
+{
+	struct check_case *c = malloc(sizeof(*c));
+	unsigned int i;
+	int ret = 0;
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < check_catalogue_size && !ret; i++) {
+		struct check_result *r = &rep->r[i];
+		bool again;
+
+		if ((r->verdict != CHECK_FAIL && r->verdict != CHECK_WARN) ||
+		    !r->has_evidence)
+			continue;
+		again = rerun(t, r, i, c, &ret);
+		if (ret) {
+			snprintf(err, errlen, "%s, seed %llu, run again: %s",
+				 mode_name(c->mode),
+				 (unsigned long long)c->seed, c->setup_error);
+			break;
+		}
+		r->ev.run = record(ctx, rep, i, again ? c : NULL);
+	}
+	free(c);
+	return ret;
+}

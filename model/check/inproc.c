@@ -35,6 +35,9 @@ struct runner {
 	struct check_watch w;
 	u32 irq_raised;
 	bool config_raised;
+	/* check.h note 4: where the fail event is in the log, once made. */
+	bool fail_marked;
+	size_t fail_at;
 };
 
 static void violation(struct runner *r, const char *id, unsigned int q,
@@ -154,6 +157,8 @@ static void device_turn(struct runner *r)
 	u32 raised;
 
 	watch_used_before(&r->w, before);
+	sim_emit(&r->env, SIM_ACTOR_WORLD, SIM_EV_STEP, 0, SIM_ACTOR_DEVICE, 0,
+		 0);
 	if (r->mk->turn)
 		r->mk->turn(r->ctx);
 	else
@@ -171,9 +176,12 @@ static void deliver(struct runner *r)
 	u32 raised = r->irq_raised;
 
 	r->irq_raised = 0;
-	for (q = 0; q < r->t.nvqs; q++)
-		if (raised & (1u << q))
-			simt_raise_queue_interrupt(&r->t, q);
+	for (q = 0; q < r->t.nvqs; q++) {
+		if (!(raised & (1u << q)))
+			continue;
+		sim_emit(&r->env, SIM_ACTOR_IRQ, SIM_EV_IRQ, (u16)q, q, 1, 0);
+		simt_raise_queue_interrupt(&r->t, q);
+	}
 	if (r->config_raised) {
 		r->config_raised = false;
 		simt_config_change(&r->t);
@@ -185,6 +193,8 @@ static void step(struct runner *r)
 {
 	unsigned int n = 1 + (unsigned int)choice_below(&r->cs, 3), i;
 
+	sim_emit(&r->env, SIM_ACTOR_WORLD, SIM_EV_STEP, 0, SIM_ACTOR_DRIVER, 0,
+		 0);
 	for (i = 0; i < n && !r->oracle.failed; i++)
 		wl_step(&r->drv);
 	r->w.step = r->env.step;
@@ -346,6 +356,23 @@ static const char *data_entry(u32 device_id)
 	}
 }
 
+/* The world's name of a virtio device type, for the run-start event. */
+static enum sim_device_type sim_type_of(u32 device_id)
+{
+	switch (device_id) {
+	case VIRTIO_ID_BLOCK:
+		return SIM_DEVICE_BLOCK;
+	case VIRTIO_ID_RNG:
+		return SIM_DEVICE_ENTROPY;
+	case VIRTIO_ID_CONSOLE:
+		return SIM_DEVICE_CONSOLE;
+	case VIRTIO_ID_NET:
+		return SIM_DEVICE_NET;
+	default:
+		return SIM_DEVICE_COUNT;
+	}
+}
+
 /* An oracle of the workload fired: the device's data, or our own bug. */
 static int oracle_outcome(struct runner *r)
 {
@@ -364,6 +391,35 @@ static int oracle_outcome(struct runner *r)
 	return -EPROTO;
 }
 
+/* The fail event of the case's first violation (check.h note 4): the
+ * timeline kept as evidence ends there. */
+static void mark_fail(struct runner *r)
+{
+	unsigned int i;
+	bool any = r->oracle.failed;
+
+	for (i = 0; i < check_catalogue_size; i++)
+		any = any || r->c->violated[i];
+	if (!any || r->fail_marked)
+		return;
+	r->fail_marked = true;
+	sim_emit(&r->env, SIM_ACTOR_WORLD, SIM_EV_FAIL, 0, r->env.step, 0, 0);
+	r->fail_at = event_log_stored(&r->log);
+}
+
+/* The last CHECK_TRAIL events up to the fail event into the case. */
+static void keep_trail(struct runner *r)
+{
+	size_t end = r->fail_marked ? r->fail_at : event_log_stored(&r->log);
+	size_t start = end > CHECK_TRAIL ? end - CHECK_TRAIL : 0, i;
+	struct check_case *c = r->c;
+
+	c->trail_n = 0;
+	c->trail_skipped = start;
+	for (i = start; i < end; i++)
+		c->trail[c->trail_n++] = *event_log_get(&r->log, i);
+}
+
 static void run_steps(struct runner *r, u64 steps)
 {
 	for (r->env.step = 1; r->env.step <= steps; r->env.step++) {
@@ -372,6 +428,7 @@ static void run_steps(struct runner *r, u64 steps)
 		if (r->w.stop || r->oracle.failed)
 			break;
 	}
+	mark_fail(r);
 	if (!r->w.stop && !r->oracle.failed && wl_bound(&r->drv)) {
 		wl_drain(&r->drv);
 		r->w.step = r->env.step;
@@ -454,7 +511,8 @@ int inproc_run_case(const struct inproc_maker *mk, u64 steps,
 	watch_init(&r->w, c, &sim_watch_ops, r);
 	choice_init_seed(&r->cs, c->seed ^ ((u64)c->mode << 56));
 	choice_set_log_limit(&r->cs, 0);
-	event_log_init(&r->log, 1);
+	/* Events are only stored for the evidence (note 4 of check.h). */
+	event_log_init(&r->log, c->keep_trail ? 0 : 1);
 	oracle_init(&r->oracle, 1ULL << 62);
 	r->env.cs = &r->cs;
 	r->env.log = &r->log;
@@ -476,6 +534,11 @@ int inproc_run_case(const struct inproc_maker *mk, u64 steps,
 		if (!r->w.stop && wl_register(&r->drv) == 0) {
 			if (register_virtio_device(&r->t.vdev) == 0) {
 				c->features = r->t.driver_features;
+				sim_emit(&r->env, SIM_ACTOR_WORLD,
+					 SIM_EV_RUN_START, 0,
+					 c->mode == CHECK_MODERN ? 2 : 1,
+					 c->features,
+					 sim_type_of(c->device_id));
 				run_steps(r,
 					  steps ? steps : INPROC_STEPS_DEFAULT);
 			}
@@ -484,6 +547,9 @@ int inproc_run_case(const struct inproc_maker *mk, u64 steps,
 	teardown(r, drv_ready);
 	if (ret == 0)
 		ret = oracle_outcome(r);
+	mark_fail(r);
+	if (c->keep_trail)
+		keep_trail(r);
 	shim_set_report_hook(NULL, NULL);
 	shim_set_log_hook(NULL, NULL);
 out:

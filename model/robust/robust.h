@@ -229,6 +229,7 @@ struct rb_result {
 	bool needs_reset;	     /* NEEDS_RESET seen after the attack */
 	unsigned int used_seen;	     /* used entries the attack got */
 	u64 event_hash;		     /* of the case's event log */
+	s64 run; /* FAIL, WEDGED: its run in the trace store; 0: none */
 };
 
 struct rb_report {

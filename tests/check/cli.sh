@@ -4,16 +4,18 @@
 # failing one (exit 1, evidence), --only, --json and --junit output that
 # parses.
 #
-# usage: cli.sh PATH/TO/ringside
+# usage: cli.sh PATH/TO/ringside [PATH/TO/rng-device-plugin.so]
 set -euo pipefail
 
-if [[ $# -ne 1 || ! -x $1 ]]; then
-	echo "usage: $0 PATH/TO/ringside" >&2
+if [[ $# -lt 1 || $# -gt 2 || ! -x $1 ]]; then
+	echo "usage: $0 PATH/TO/ringside [PATH/TO/rng-device-plugin.so]" >&2
 	exit 2
 fi
 ringside=$1
+plugin=${2:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" # the default trace file, ringside.db, goes here
 
 fail() {
 	echo "FAIL: $*" >&2
@@ -67,6 +69,34 @@ assert ev["seed"] == 1 and "len 0" in ev["text"], ev
 assert d["fail"] == 1
 PY
 python3 -c 'import sys, xml.etree.ElementTree as E; r=E.parse(sys.argv[1]).getroot(); f=[c.get("name") for c in r.iter("testcase") if c.find("failure") is not None]; assert f == ["rng.bytes-delivered"], f' "$tmp/fail.xml" || fail "junit (failing)"
+
+# The evidence is a run of the trace file: the verdict names it, and
+# ringside show prints the step, the values and the events up to it.
+run=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print([r for r in d["results"] if r["verdict"] == "FAIL"][0]["evidence"]["run"])' "$tmp/out") || fail "json: no run in the evidence"
+[[ -s ringside.db ]] || fail "no default trace file"
+run 0 show ringside.db "$run"
+grep -q "^source: check" "$tmp/out" || fail "show: source"
+grep -q "^outcome: FAILED oracle=rng.bytes-delivered step=[1-9][0-9]*: FAIL: observed 0, expected 1" "$tmp/out" || fail "show: outcome"
+grep -q "^reproduce with: ringside check sim:entropy,adv=len-zero:64 --seed 1 --seeds 1 --only rng.bytes-delivered" "$tmp/out" || fail "show: reproduce"
+grep -q "^timeline: [1-9][0-9]* events" "$tmp/out" || fail "show: timeline"
+grep -q "^>>.* device completes head .* len 0 " "$tmp/out" || fail "show: the failing step"
+grep -q "^>>.*FAIL: the oracle fired" "$tmp/out" || fail "show: the fail event"
+run 2 replay ringside.db "$run"
+grep -q "evidence of a ringside check verdict" "$tmp/err" || fail "replay of a check run"
+# A deliberately broken plug-in: the text verdict names its run too.
+if [[ -n $plugin ]]; then
+	run 1 check "lib:$plugin,fault=no-interrupt" --seeds 1 --db plug.db
+	line=$(grep "^FAIL ring.interrupt-required" "$tmp/out") || fail "plug-in FAIL"
+	prun=$(sed -n 's/.*\[run \([0-9]*\)\].*/\1/p' <<<"$line")
+	[[ -n $prun ]] || fail "the FAIL names no run: $line"
+	run 0 show plug.db "$prun"
+	grep -q "^>>.*world *step: device" "$tmp/out" || fail "plug-in timeline"
+	grep -q "no interrupt was raised" "$tmp/out" || fail "plug-in outcome"
+fi
+mkdir nodb && cd nodb
+run 1 check sim:entropy,adv=len-zero:64 --seeds 1 --no-db
+[[ ! -e ringside.db ]] || fail "--no-db"
+cd "$tmp"
 
 run 0 check sim:entropy,adv=len-zero:64 --seeds 2 --only ring.used-id-outstanding
 grep -q "^SKIP rng.bytes-delivered *not selected" "$tmp/out" || fail "--only skips the rest"

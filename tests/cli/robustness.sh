@@ -108,6 +108,14 @@ has out '^REJECT +lifecycle\.features-ok-skipped ' \
 	"the cases after the crash are reported"
 has out '^29 cases: [0-9]+ reject, [1-9][0-9]* fail, 0 wedged' \
 	"the summary counts the crash"
+has out '^ +evidence: run [0-9]+ of the trace file' "a FAIL names its run"
+rrun=$(sed -n 's/^ *evidence: run \([0-9]*\) .*/\1/p' out | head -n 1)
+run 0 show ringside.db "$rrun"
+has out '^source: check$' "the run of a plug-in's FAIL"
+has out '^outcome: FAILED oracle=robustness-fail step=0: avail\.idx-jump: .*crashed' \
+	"ringside show prints the FAIL's evidence"
+has out '^reproduce with: ringside check --robustness lib:.*,fault=crash --only avail\.idx-jump --seed 1$' \
+	"ringside show names the command that reproduces it"
 run 2 check --robustness lib:./no-such-plugin.so
 has err 'lib: cannot load' "a plug-in that cannot be loaded"
 
