@@ -70,6 +70,10 @@
 
 #include <assert.h>
 
+#ifndef RINGSIDE_PLANT_BUG
+#define RINGSIDE_PLANT_BUG 0 /* virtio_ring.c note 8: bugs 9 and 10 */
+#endif
+
 /* Indices name devices "virtio%u"; the lowest free one is taken. */
 #define VIRTIO_INDEX_MAX 4096
 static unsigned long virtio_index_used[VIRTIO_INDEX_MAX / BITS_PER_LONG];
@@ -178,7 +182,10 @@ static void virtio_negotiate(struct virtio_device *dev,
 	memset(dev->features, 0, sizeof(dev->features));
 	/* The transport bits the ring implements, whatever the device
 	 * offers and whether or not the transport filters them. */
-	for (i = VIRTIO_TRANSPORT_F_START; i < VIRTIO_TRANSPORT_F_END; i++)
+	for (i = VIRTIO_TRANSPORT_F_START;
+	     i < (RINGSIDE_PLANT_BUG == 9 ? VIRTIO_FEATURES_MAX
+					  : VIRTIO_TRANSPORT_F_END);
+	     i++)
 		if (virtio_offered(device_features, i))
 			set_bit(i, dev->features);
 	vring_transport_features(dev);
@@ -434,10 +441,16 @@ void virtio_check_driver_offered_feature(const struct virtio_device *vdev,
 
 int register_virtio_driver(struct virtio_driver *driver)
 {
+	unsigned int i;
+
 	if (WARN_ON(!driver || !driver->id_table || !driver->probe))
 		return -EINVAL;
 	if (WARN_ON(driver->feature_table_size && !driver->feature_table))
 		return -EINVAL;
+	for (i = 0; RINGSIDE_PLANT_BUG == 10 && i < driver->feature_table_size;
+	     i++)
+		if (driver->feature_table[i] >= VIRTIO_TRANSPORT_F_START)
+			return -EINVAL;
 	driver->driver.bus = &virtio_bus;
 	return driver_register(&driver->driver);
 }

@@ -61,6 +61,12 @@
  *      7  a rewritten descriptor is waited for until the device puts it
  *         back (a device that never does hangs the driver)
  *      8  no kick after 65535 adds without one
+ *      9  (virtio.c) negotiation keeps every offered bit from the
+ *         transport range on, not only the transport bits the ring knows
+ *     10  (virtio.c) register_virtio_driver refuses a driver that lists
+ *         transport feature bits in its table
+ *     11  a chain put back on the free list keeps its token in the slot
+ *         state (the teardown invariant check sees it)
  *
  * 9. Device life cycle (virtio.c notes 6 and 7). While the device is
  *    quiesced (registered, before DRIVER_OK, or reset since) vring_interrupt
@@ -712,7 +718,8 @@ static void *vring_free_chain(struct vring_virtqueue *vq, u16 head,
 	vq->free_head = head;
 	vq->vq.num_free += st->ndescs;
 	vq->outstanding--;
-	st->data = NULL;
+	if (RINGSIDE_PLANT_BUG != 11)
+		st->data = NULL;
 	st->indir = NULL;
 	st->kind = (u8)kind_after;
 	return data;

@@ -3,7 +3,12 @@
  * for. Each test plants one fault (a broken driver, device, registry or
  * ring state: world.h's plant_* switches), runs the world, and checks that
  * the run fails with exactly that oracle; the same runs without the plant
- * pass. The ring itself with planted bugs is tests/planted/.
+ * pass. The ring itself with planted bugs is tests/planted/: there, the
+ * oracles that guard the ring and the registry (missed-detection,
+ * driver-rule, features, setup, free-descriptors, semantics, registry)
+ * fire on a real bug compiled into that code, and stay quiet on the
+ * real code (planted.none). free_descriptors_fires and features_fires
+ * below only show the check itself.
  */
 #include "harness.h"
 #include "sim_runs.h"
@@ -186,7 +191,9 @@ static void driver_rule_fires(void)
 	expect_oracle(cfg, "driver-rule", SEEDS * 3 / 4);
 }
 
-/* A registry that does not mask the device's features. */
+/* The world's accept-foreign plant (ringside sim --plant) widens the
+ * negotiated features after the registry ran; the registry itself with
+ * that bug is planted.bug9. */
 static void features_fires(void)
 {
 	struct adversary adv;
