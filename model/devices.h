@@ -16,6 +16,8 @@
 #include "oracle.h"
 #include "sim_transport.h"
 
+struct scatterlist;
+
 /* Seed-API calls whose effect on the ring the device checks right after
  * the driver made them (device.h note 5). */
 enum sim_call {
@@ -36,6 +38,14 @@ struct sim_env {
 	void (*observe)(void *ctx, unsigned int q, enum sim_call call,
 			u64 result);
 	void *observe_ctx;
+	/* Optional: the buffers of a chain about to be added to queue q
+	 * (out readable entries, then in writable ones), before the ring
+	 * publishes it; with observe_ctx. A checker of a device that runs
+	 * on its own threads prepares them here, before the device can see
+	 * them. */
+	void (*before_add)(void *ctx, unsigned int q,
+			   const struct scatterlist *sg, unsigned int out,
+			   unsigned int in);
 	/* Optional: the semantics oracle (semantics.h), told of every call
 	 * by the workload driver; and the world's count of failed
 	 * allocations it needs. */
@@ -48,6 +58,14 @@ static inline void sim_observe(struct sim_env *env, unsigned int q,
 {
 	if (env->observe)
 		env->observe(env->observe_ctx, q, call, result);
+}
+
+static inline void sim_before_add(struct sim_env *env, unsigned int q,
+				  const struct scatterlist *sg,
+				  unsigned int out, unsigned int in)
+{
+	if (env->before_add)
+		env->before_add(env->observe_ctx, q, sg, out, in);
 }
 
 enum sim_actor {

@@ -332,6 +332,7 @@ static bool add_one(struct wl_driver *w, unsigned int q)
 		return false;
 	assert(out + in >= 1 && out + in <= WL_SG_MAX);
 	r->writable = sg_bytes(sg + out, in);
+	sim_before_add(w->env, q, sg, out, in);
 	sem_before(w->env, q);
 	ret = virtqueue_add_buf(w->vq[q], sg, out, in,
 				w->plant_null_token ? NULL : r, GFP_ATOMIC);

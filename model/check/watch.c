@@ -3,6 +3,7 @@
  */
 #include "watch.h"
 
+#include <linux/scatterlist.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
 #include <ringside/ring_diag.h>
@@ -191,12 +192,34 @@ static bool ensure_shadows(struct check_watch *w, unsigned int q,
 	return w->shadow[q] != NULL;
 }
 
+void watch_before_add(struct check_watch *w, unsigned int q,
+		      const struct scatterlist *sg, unsigned int out,
+		      unsigned int in)
+{
+	unsigned int i;
+	u32 off = 0, k;
+	u8 *p;
+
+	if (w->stop || q >= WATCH_QUEUES || !((w->poison_mask >> q) & 1))
+		return;
+	/* The same bytes poison() writes: offsets count through the
+	 * writable entries in chain order. */
+	for (i = out; i < out + in; i++) {
+		p = (u8 *)sg[i].buf + sg[i].offset;
+		for (k = 0; k < sg[i].length; k++)
+			p[k] = poison_byte(off++);
+	}
+	w->prepoisoned |= 1u << q;
+}
+
 static void on_add(struct check_watch *w, unsigned int q, s64 result)
 {
 	struct vring *vr = w->ops->vring(w->ctx, q);
 	struct watch_shadow *s;
+	bool prepoisoned = (w->prepoisoned >> q) & 1;
 	u16 head;
 
+	w->prepoisoned &= ~(1u << q);
 	if (result < 0 || !vr || !ensure_shadows(w, q, vr->num))
 		return;
 	head = vr->avail->ring[(u16)(vr->avail->idx - 1) % vr->num];
@@ -210,7 +233,9 @@ static void on_add(struct check_watch *w, unsigned int q, s64 result)
 	s->live = true;
 	s->sum = readable_sum(s);
 	s->poisoned = (w->poison_mask >> q) & 1;
-	if (s->poisoned)
+	/* Poisoned already: poisoning again could overwrite what the
+	 * device wrote since the chain was published. */
+	if (s->poisoned && !prepoisoned)
 		poison(s);
 }
 

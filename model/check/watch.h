@@ -5,7 +5,8 @@
  * told of the driver's calls (sim_env's observe hook) and of the
  * device's turns, and records violations into the case.
  *
- *   on add_buf      the chain's writable bytes are poisoned with a
+ *   on add_buf      the chain's writable bytes are poisoned (just
+ *                   before it, for a device on threads of its own) with a
  *                   position-dependent pattern and a checksum of its
  *                   readable bytes is kept (the device has not seen it
  *                   yet: it only acts on its turns, or QEMU only after
@@ -47,6 +48,9 @@ struct check_watch {
 	 * published clears the bit, and ring.used-len-written is not
 	 * checked there). */
 	u32 poison_mask;
+	/* Bit q: the chain being added to queue q was poisoned by
+	 * watch_before_add, before the ring published it. */
+	u32 prepoisoned;
 	u64 clamped[WATCH_QUEUES];
 	bool fault_seen[WATCH_QUEUES];
 	struct watch_shadow *shadow[WATCH_QUEUES];
@@ -56,6 +60,13 @@ struct check_watch {
 void watch_init(struct check_watch *w, struct check_case *c,
 		const struct watch_ops *ops, void *ctx);
 void watch_fini(struct check_watch *w);
+/* The writable buffers of a chain about to be added to queue q
+ * (sim_env's before_add): poisoned now, before the ring publishes the
+ * chain, for a device on its own threads that may touch a buffer the
+ * moment it is published (watch_observe then keeps this poison). */
+void watch_before_add(struct check_watch *w, unsigned int q,
+		      const struct scatterlist *sg, unsigned int out,
+		      unsigned int in);
 /* The driver's call on queue q (sim_env's observe). */
 void watch_observe(struct check_watch *w, unsigned int q, enum sim_call call,
 		   u64 result);
