@@ -8,6 +8,7 @@
 
 #include <check.h>
 #include <trace.h>
+#include <vhost_backend.h>
 
 #include <linux/errno.h>
 
@@ -638,6 +639,18 @@ int cli_check(int argc, char **argv)
 	start = cli_now();
 	ret = check_run(&t, &a.o, rep, err, sizeof(err));
 	rep->seconds = cli_now() - start;
+	if (vhb_signal()) {
+		check_target_close(&t);
+		/* A back end of ours is stopped and its files removed by
+		 * now: end as the signal would have ended us. */
+		fprintf(stderr,
+			"ringside check: interrupted by signal %d; the back "
+			"end stopped, its files removed\n",
+			vhb_signal());
+		free(rep);
+		vhb_reraise();
+		return 128 + vhb_signal();
+	}
 	if (ret) {
 		check_target_close(&t);
 		fprintf(stderr, "ringside check: %s\n", err);

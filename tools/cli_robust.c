@@ -10,6 +10,8 @@
 
 #include <robust.h>
 #include <trace.h>
+#include <vhost.h>
+#include <vhost_backend.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -368,7 +370,9 @@ static int record(const char *path, const struct rb_target *t,
 		memset(&tr, 0, sizeof(tr));
 		tr.seed = r->seed;
 		tr.source = t->deterministic ? TRACE_SOURCE_CHECK
-					     : TRACE_SOURCE_QEMU;
+			    : strncmp(rep->target, "vhost-user", 10) == 0
+				    ? TRACE_SOURCE_VHOST
+				    : TRACE_SOURCE_QEMU;
 		if (t->deterministic)
 			snprintf(tr.config, sizeof(tr.config),
 				 "check --robustness %.300s --only %s --seed "
@@ -414,8 +418,13 @@ static int make_target(const char *spec, struct rb_inproc *ip,
 		return rb_lib_target(spec, ip, t, err, n);
 	if (!strncmp(spec, "qemu:", 5))
 		return rb_qemu_target(spec, t, err, n);
+	if (!strncmp(spec, VHOST_KIND_SOCKET ":",
+		     strlen(VHOST_KIND_SOCKET) + 1) ||
+	    !strncmp(spec, VHOST_KIND_EXEC ":", strlen(VHOST_KIND_EXEC) + 1))
+		return rb_vhost_target(spec, t, err, n);
 	snprintf(err, n,
-		 "unknown target \"%s\" (sim:DEVICE, lib:PATH, qemu:DEVICE)",
+		 "unknown target \"%s\" (sim:DEVICE, lib:PATH, qemu:DEVICE, "
+		 "vhost-user:DEVICE:SOCKET, vhost-user-exec:DEVICE[:COMMAND])",
 		 spec);
 	return -EINVAL;
 }
@@ -449,6 +458,15 @@ int cli_robustness(int argc, char **argv)
 	seconds = cli_now() - t0;
 	if (!strncmp(m.target, "lib:", 4))
 		rb_lib_target_close(&ip);
+	if (vhb_signal()) {
+		/* Every back end of ours is stopped, its files removed. */
+		fprintf(stderr,
+			"ringside robustness: interrupted by signal %d; the "
+			"back end stopped, its files removed\n",
+			vhb_signal());
+		vhb_reraise();
+		return 128 + vhb_signal();
+	}
 	if (e)
 		return cli_usage_error(RCMD, NULL, "%s", err);
 	if (m.db_path && record(m.db_path, &t, &rep))

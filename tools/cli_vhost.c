@@ -34,15 +34,23 @@ void cli_vhost_usage(FILE *out)
 	      "one line per cell.\n"
 	      "\n"
 	      "  --device LIST   block,fs,net (default: all)\n"
-	      "  --target T      instead of the built-in back ends:\n"
-	      "                    vhost-user:SOCKET  a back end already "
-	      "listening\n"
-	      "                    vhost-user-exec:COMMAND  started by us; "
-	      "@SOCK@ in\n"
-	      "                    COMMAND is its socket, @DIR@ its directory\n"
-	      "                    (block: @DIR@/disk.img, 1 MiB; fs: "
-	      "@DIR@/share)\n"
-	      "                  with exactly one --device\n"
+	      "  --target T      one cell, the targets of ringside check:\n"
+	      "                    vhost-user:DEVICE:SOCKET  a back end "
+	      "already\n"
+	      "                      listening\n"
+	      "                    vhost-user-exec:DEVICE[:COMMAND]  started "
+	      "by us;\n"
+	      "                      @SOCK@ in COMMAND is its socket, @DIR@ "
+	      "its\n"
+	      "                      directory (block: @DIR@/disk.img, 1 "
+	      "MiB; fs:\n"
+	      "                      @DIR@/share); no COMMAND: the built-in "
+	      "one\n"
+	      "                  DEVICE: block, fs or net. The older "
+	      "forms\n"
+	      "                  vhost-user:SOCKET and "
+	      "vhost-user-exec:COMMAND\n"
+	      "                  take the device from one --device\n"
 	      "  --requests N    completions each cell needs (default 20)\n"
 	      "  --timeout S     seconds each cell may take (default 20)\n"
 	      "  --seed N        seed of the drivers' choices (default 1)\n"
@@ -73,6 +81,7 @@ void cli_vhost_usage(FILE *out)
 struct vhost_matrix {
 	bool device[VHOST_DEV_COUNT];
 	bool device_given;
+	bool target_device; /* the --target named the device */
 	const char *socket, *command;
 	u64 requests, timeout_s, seed;
 	bool json;
@@ -98,16 +107,37 @@ static int parse_devices(const char *s, bool *flags)
 	return 0;
 }
 
+/* vhost-user:DEVICE:SOCKET or vhost-user-exec:DEVICE[:COMMAND] (the
+ * syntax of ringside check), or the older vhost-user:SOCKET and
+ * vhost-user-exec:COMMAND with a --device. */
 static int parse_target(struct vhost_matrix *m, const char *v)
 {
 	size_t ns = strlen(TARGET_SOCKET), ne = strlen(TARGET_EXEC);
+	bool exec = strncmp(v, TARGET_EXEC, ne) == 0;
+	struct vhost_target t;
+	char err[256];
 
-	if (strncmp(v, TARGET_SOCKET, ns) == 0 && v[ns])
-		m->socket = v + ns;
-	else if (strncmp(v, TARGET_EXEC, ne) == 0 && v[ne])
+	if (!exec && strncmp(v, TARGET_SOCKET, ns) != 0)
+		return -EINVAL;
+	if (!v[exec ? ne : ns])
+		return -EINVAL;
+	if (vhost_target_parse(v + (exec ? ne : ns), exec, &t, err,
+			       sizeof(err)) == 0) {
+		memset(m->device, 0, sizeof(m->device));
+		m->device[t.device] = true;
+		m->target_device = true;
+		m->socket = t.socket;
+		m->command = t.command;
+		return 0;
+	}
+	if (vhost_device_lookup(v + (exec ? ne : ns)) != VHOST_DEV_COUNT) {
+		fprintf(stderr, "ringside vhost: %s\n", err);
+		return -EINVAL; /* a device and no socket */
+	}
+	if (exec)
 		m->command = v + ne;
 	else
-		return -EINVAL;
+		m->socket = v + ns;
 	return 0;
 }
 
@@ -195,7 +225,7 @@ static int parse_args(int argc, char **argv, struct vhost_matrix *m)
 					: "bad value '%s' for %s",
 				v, a);
 	}
-	if ((m->socket || m->command) &&
+	if ((m->socket || m->command) && !m->target_device &&
 	    (!m->device_given || devices_chosen(m) != 1))
 		return cli_usage_error(VCMD, cli_vhost_usage,
 				       "a --target needs exactly one "

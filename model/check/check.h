@@ -173,6 +173,9 @@ void check_target_close(struct check_target *t);
 extern const struct check_target_kind check_target_sim;
 extern const struct check_target_kind check_target_lib;
 extern const struct check_target_kind check_target_qemu;
+/* vhost_target.c */
+extern const struct check_target_kind check_target_vhost_user;
+extern const struct check_target_kind check_target_vhost_exec;
 
 /* The lib: loader (plugin.c), shared with the robustness suite
  * (model/robust/plugin.c): "PATH[,OPTIONS]" loaded, its symbols and ABI

@@ -17,10 +17,8 @@
 #include <string.h>
 
 const struct check_target_kind *const check_target_kinds[] = {
-	&check_target_sim,
-	&check_target_lib,
-	&check_target_qemu,
-	NULL,
+	&check_target_sim,	  &check_target_lib,	    &check_target_qemu,
+	&check_target_vhost_user, &check_target_vhost_exec, NULL,
 };
 
 int check_target_open(struct check_target *t, const char *spec, char *err,
@@ -48,8 +46,9 @@ int check_target_open(struct check_target *t, const char *spec, char *err,
 		return k->open(t, colon + 1, err, errlen);
 	}
 	snprintf(err, errlen,
-		 "unknown target kind '%.*s' (known: sim, lib, qemu)", (int)n,
-		 spec);
+		 "unknown target kind '%.*s' (known: sim, lib, qemu, "
+		 "vhost-user, vhost-user-exec)",
+		 (int)n, spec);
 	return -EINVAL;
 }
 

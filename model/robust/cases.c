@@ -379,8 +379,14 @@ static int stage_avail_head_twice(struct rb_case_ctx *c)
 
 /* --- notifications ------------------------------------------------------------ */
 
+#define NO_OTHER_QUEUE                                                         \
+	"notifications here name only queues that are set up (vhost-user: "    \
+	"one kick eventfd per queue)"
+
 static int stage_notify_absent(struct rb_case_ctx *c)
 {
+	if (c->port->notify_named_queues_only)
+		return skip(c, NO_OTHER_QUEUE);
 	rb_notify(c, c->nqueues + 3);
 	rb_notify(c, 0xffff);
 	return 0;
@@ -389,6 +395,8 @@ static int stage_notify_absent(struct rb_case_ctx *c)
 /* Initialised to DRIVER_OK without any queue set up, then kicked. */
 static int stage_notify_disabled(struct rb_case_ctx *c)
 {
+	if (c->port->notify_named_queues_only)
+		return skip(c, NO_OTHER_QUEUE);
 	rb_setup_begin(c);
 	if (rb_setup_features(c, true))
 		return skip(c, "the device refused its own features");
@@ -460,10 +468,17 @@ static int stage_net_short_header(struct rb_case_ctx *c)
 
 /* --- lifecycle ---------------------------------------------------------------- */
 
+#define NO_DEVICE_STATUS                                                       \
+	"the device has no status register (vhost-user: the status byte and "  \
+	"FEATURES_OK are the front end's; rings run once it sets them up)"
+
 static int stage_before_driver_ok(struct rb_case_ctx *c)
 {
 	unsigned int n;
 	u32 w;
+
+	if (c->port->no_device_status)
+		return skip(c, NO_DEVICE_STATUS);
 
 	rb_setup_begin(c);
 	if (rb_setup_features(c, true))
@@ -505,6 +520,9 @@ static int stage_features_ok_skipped(struct rb_case_ctx *c)
 {
 	unsigned int n;
 	u32 w;
+
+	if (c->port->no_device_status)
+		return skip(c, NO_DEVICE_STATUS);
 
 	rb_setup_begin(c);
 	rb_setup_features(c, false);

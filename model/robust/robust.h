@@ -109,6 +109,13 @@ struct rb_port {
 	u64 guest_end;		    /* first guest-physical address past RAM */
 	unsigned int settle_budget; /* run() budget after an attack */
 	unsigned int answer_budget; /* run() budget for an honest request */
+	/* Notifications can only name a queue that is set up (vhost-user:
+	 * an eventfd per queue): the cases that notify another are SKIP. */
+	bool notify_named_queues_only;
+	/* The device has no status of its own (vhost-user: the status byte
+	 * is the front end's, queues start when it sets them up): the
+	 * cases about DRIVER_OK and FEATURES_OK are SKIP. */
+	bool no_device_status;
 };
 
 struct rb_target {
@@ -315,5 +322,11 @@ void rb_lib_target_close(struct rb_inproc *ip);
  * Returns 0, -EINVAL (bad spec) or -ENOENT (QEMU not installed), with a
  * message. */
 int rb_qemu_target(const char *spec, struct rb_target *t, char *err, size_t n);
+
+/* vhost-user back ends: "vhost-user:DEVICE:SOCKET" or
+ * "vhost-user-exec:DEVICE[:COMMAND]" (vhost_target.c, the syntax of
+ * model/vhost/vhost.h). Returns 0, -EINVAL (bad spec) or -ENOENT (a
+ * built-in back end not installed), with a message. */
+int rb_vhost_target(const char *spec, struct rb_target *t, char *err, size_t n);
 
 #endif /* RINGSIDE_MODEL_ROBUST_ROBUST_H */

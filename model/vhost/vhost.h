@@ -26,6 +26,7 @@
 #ifndef RINGSIDE_MODEL_VHOST_H
 #define RINGSIDE_MODEL_VHOST_H
 
+#include "devices.h"
 #include "event_log.h"
 
 #include <linux/types.h>
@@ -40,6 +41,7 @@ enum vhost_device {
 };
 
 struct vhost_cell;
+struct vht;
 
 struct vhost_cell_config {
 	enum vhost_device device;
@@ -59,6 +61,16 @@ struct vhost_cell_config {
 	/* For tests: runs after every scheduler step. */
 	void (*on_step)(void *ctx, struct vhost_cell *cell, u64 step);
 	void *on_step_ctx;
+	/* Optional: told of every call the driver makes on a queue right
+	 * after it, and of every chain's buffers right before it is added
+	 * (sim_env's observe and before_add; ringside check watches the
+	 * rings). */
+	void (*observe)(void *ctx, struct vhost_cell *cell, unsigned int q,
+			enum sim_call call, u64 result);
+	void (*before_add)(void *ctx, struct vhost_cell *cell, unsigned int q,
+			   const struct scatterlist *sg, unsigned int out,
+			   unsigned int in);
+	void *observe_ctx;
 };
 
 struct vhost_cell_result {
@@ -79,7 +91,8 @@ struct vhost_cell_result {
 	double msg_us;		 /* mean vhost-user reply wait */
 	const char *slowest_msg; /* the request with the longest wait */
 	double slowest_us;
-	int signal; /* SIGINT/SIGTERM that ended it, 0 */
+	int signal;	   /* SIGINT/SIGTERM that ended it, 0 */
+	bool backend_died; /* a back end we started exited during the cell */
 };
 
 /* Runs one cell. Returns 0 with the verdict in result, or -EINVAL for
@@ -91,6 +104,8 @@ int vhost_run_cell(const struct vhost_cell_config *cfg,
 int vhost_cell_backend_pid(const struct vhost_cell *cell);
 /* Its directory ("" when none). */
 const char *vhost_cell_backend_dir(const struct vhost_cell *cell);
+/* The transport (queues, negotiated features), for the hooks. */
+struct vht *vhost_cell_transport(struct vhost_cell *cell);
 
 const char *vhost_device_name(enum vhost_device d);
 /* VHOST_DEV_COUNT for an unknown name. */
@@ -100,5 +115,47 @@ const char *vhost_builtin_command(enum vhost_device d);
 const char *vhost_builtin_program(enum vhost_device d);
 /* The Debian package that has it. */
 const char *vhost_builtin_package(enum vhost_device d);
+
+/*
+ * A vhost-user target as every command writes it (ringside vhost --target,
+ * ringside check, ringside check --robustness):
+ *
+ *   vhost-user:DEVICE:SOCKET          a back end someone started
+ *   vhost-user-exec:DEVICE[:COMMAND]  one we start (@SOCK@, @DIR@ as in
+ *                                     vhost_cell_config); without
+ *                                     COMMAND the built-in back end
+ *
+ * DEVICE is block, fs or net: vhost-user does not say what a back end
+ * is, so the target does.
+ */
+#define VHOST_KIND_SOCKET "vhost-user"
+#define VHOST_KIND_EXEC "vhost-user-exec"
+
+struct vhost_target {
+	enum vhost_device device;
+	const char *socket;  /* vhost-user: (points into the text parsed) */
+	const char *command; /* vhost-user-exec: NULL for the built-in */
+};
+
+/* Parses what follows "KIND:" (exec: the kind is vhost-user-exec).
+ * Returns 0, or -EINVAL with the reason in err. */
+int vhost_target_parse(const char *rest, bool exec, struct vhost_target *t,
+		       char *err, size_t errlen);
+struct vhb;
+struct vu_conn;
+/* Connects conn to the target's back end: vhost-user: connects to its
+ * socket; vhost-user-exec: starts it in b (vhost_backend.h), with the
+ * disk image (block) or shared folder (fs) its device needs, and
+ * connects. Returns 0, or a negative errno with the reason in err
+ * (nothing left behind). */
+int vhost_connect(const struct vhost_target *t, struct vhb *b,
+		  struct vu_conn *conn, unsigned int reply_ms, char *err,
+		  size_t errlen);
+/* The virtio device id of a device, and the config space it reads. */
+u32 vhost_device_virtio_id(enum vhost_device d);
+u32 vhost_device_config_len(enum vhost_device d);
+/* Whether the target can start: a built-in back end's program must be
+ * installed (-ENOENT, with the package to install, in err). */
+int vhost_target_ready(const struct vhost_target *t, char *err, size_t errlen);
 
 #endif /* RINGSIDE_MODEL_VHOST_H */

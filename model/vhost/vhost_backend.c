@@ -440,8 +440,8 @@ int vhb_start(struct vhb *b, const struct vhb_options *o, struct vu_conn *c,
 		vhb_stop(b);
 		return err;
 	}
-	/* Connected: the socket file is no longer needed. */
-	unlink(b->sock);
+	/* The socket stays until vhb_stop: a front end may connect anew
+	 * (a reset after the back end dropped the session). */
 	b->startup_ms = now_ms() - t0;
 	return 0;
 }

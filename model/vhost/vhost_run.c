@@ -15,6 +15,7 @@
 #include <linux/virtio_ids.h>
 #include <ringside/shim.h>
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -93,7 +94,8 @@ struct vhost_cell {
 	const struct vhost_device_info *dev;
 	struct vu_conn conn;
 	struct vhb backend;
-	bool started; /* a back end of ours */
+	bool started;	   /* a back end of ours */
+	bool backend_died; /* ... and it exited during the cell */
 	struct vht t;
 	bool transport_ready, memory_ready;
 	struct wl_driver drv;
@@ -130,6 +132,30 @@ int vhost_cell_backend_pid(const struct vhost_cell *cell)
 const char *vhost_cell_backend_dir(const struct vhost_cell *cell)
 {
 	return cell->started ? cell->backend.dir : "";
+}
+
+struct vht *vhost_cell_transport(struct vhost_cell *cell)
+{
+	return &cell->t;
+}
+
+static void cell_observe(void *ctx, unsigned int q, enum sim_call call,
+			 u64 result)
+{
+	struct vhost_cell *c = ctx;
+
+	if (c->cfg->observe)
+		c->cfg->observe(c->cfg->observe_ctx, c, q, call, result);
+}
+
+static void cell_before_add(void *ctx, unsigned int q,
+			    const struct scatterlist *sg, unsigned int out,
+			    unsigned int in)
+{
+	struct vhost_cell *c = ctx;
+
+	if (c->cfg->before_add)
+		c->cfg->before_add(c->cfg->observe_ctx, c, q, sg, out, in);
 }
 
 __attribute__((format(printf, 2, 3))) static void
@@ -189,6 +215,7 @@ static void backend_trouble(struct vhost_cell *c)
 	if (!dead && !vu_failed(&c->conn))
 		return;
 	if (c->started && (dead || vhb_wait_exit(&c->backend, 200))) {
+		c->backend_died = true;
 		vhb_describe_exit(&c->backend, exitmsg, sizeof(exitmsg));
 		cell_fail(c, "the back end died during the run: %s", exitmsg);
 		return;
@@ -302,23 +329,16 @@ static void run_loop(struct vhost_cell *c)
 static int connect_backend(struct vhost_cell *c)
 {
 	const struct vhost_cell_config *cfg = c->cfg;
-	struct vhb_options o;
+	struct vhost_target t = {
+		.device = cfg->device,
+		.socket = cfg->socket,
+		.command = cfg->command,
+	};
 
-	if (cfg->socket) {
-		if (vu_connect(&c->conn, cfg->socket, cfg->reply_ms) == 0)
-			return 0;
-		cell_fail(c, "%s", c->conn.error);
-		return -EIO;
-	}
-	memset(&o, 0, sizeof(o));
-	o.command = cfg->command ? cfg->command : c->dev->command;
-	o.disk_bytes =
-		c->dev->virtio_id == VIRTIO_ID_BLOCK ? CELL_DISK_BYTES : 0;
-	o.share = c->dev->virtio_id == VIRTIO_ID_FS;
-	c->started = true;
-	if (vhb_start(&c->backend, &o, &c->conn, cfg->reply_ms) == 0)
+	c->started = !cfg->socket;
+	if (vhost_connect(&t, &c->backend, &c->conn, cfg->reply_ms, c->why,
+			  sizeof(c->why)) == 0)
 		return 0;
-	cell_fail(c, "%s", c->backend.error);
 	return -EIO;
 }
 
@@ -473,6 +493,7 @@ static void fill_result(struct vhost_cell *c, struct vhost_cell_result *r,
 				 : NULL;
 	r->slowest_us = (double)c->conn.slowest_ns / 1e3;
 	r->signal = vhb_signal();
+	r->backend_died = c->backend_died;
 	if (c->oracle.failed) {
 		r->oracle = c->oracle.name;
 		snprintf(r->message, sizeof(r->message), "%s: %s",
@@ -519,6 +540,11 @@ int vhost_run_cell(const struct vhost_cell_config *cfg,
 	c->env.cs = &c->cs;
 	c->env.log = cfg->log ? cfg->log : &c->own_log;
 	c->env.oracle = &c->oracle;
+	if (cfg->observe || cfg->before_add) {
+		c->env.observe = cell_observe;
+		c->env.before_add = cell_before_add;
+		c->env.observe_ctx = c;
+	}
 	shim_set_report_hook(cell_report, c);
 	shim_set_log_hook(cell_log, c);
 	shim_set_alloc_fail_hook(NULL, NULL);
@@ -573,4 +599,91 @@ const char *vhost_builtin_program(enum vhost_device d)
 const char *vhost_builtin_package(enum vhost_device d)
 {
 	return d < VHOST_DEV_COUNT ? devices[d].package : NULL;
+}
+
+/* --- targets ---------------------------------------------------------------------- */
+
+int vhost_target_parse(const char *rest, bool exec, struct vhost_target *t,
+		       char *err, size_t errlen)
+{
+	const char *colon = strchr(rest, ':');
+	size_t n = colon ? (size_t)(colon - rest) : strlen(rest);
+	const char *kind = exec ? VHOST_KIND_EXEC : VHOST_KIND_SOCKET;
+	char name[16];
+
+	memset(t, 0, sizeof(*t));
+	snprintf(name, sizeof(name), "%.*s", (int)(n < 15 ? n : 15), rest);
+	t->device =
+		n < sizeof(name) ? vhost_device_lookup(name) : VHOST_DEV_COUNT;
+	if (t->device == VHOST_DEV_COUNT) {
+		snprintf(err, errlen,
+			 "%s: unknown device '%.*s' (block, fs or net; write "
+			 "%s:DEVICE:%s)",
+			 kind, (int)n, rest, kind, exec ? "COMMAND" : "SOCKET");
+		return -EINVAL;
+	}
+	if (colon && !colon[1]) {
+		snprintf(err, errlen, "%s: nothing after '%s:'", kind, name);
+		return -EINVAL;
+	}
+	if (exec) {
+		t->command = colon ? colon + 1 : NULL;
+		return 0;
+	}
+	if (!colon) {
+		snprintf(err, errlen,
+			 "%s: no socket (write %s:%s:SOCKET; %s:%s starts "
+			 "the built-in back end)",
+			 kind, kind, name, VHOST_KIND_EXEC, name);
+		return -EINVAL;
+	}
+	t->socket = colon + 1;
+	return 0;
+}
+
+int vhost_target_ready(const struct vhost_target *t, char *err, size_t errlen)
+{
+	if (t->socket || t->command || vhb_have(devices[t->device].program))
+		return 0;
+	snprintf(err, errlen,
+		 "%s is not installed; install it with: apt-get install -y "
+		 "--no-install-recommends %s",
+		 devices[t->device].program, devices[t->device].package);
+	return -ENOENT;
+}
+
+int vhost_connect(const struct vhost_target *t, struct vhb *b,
+		  struct vu_conn *conn, unsigned int reply_ms, char *err,
+		  size_t errlen)
+{
+	const struct vhost_device_info *dev = &devices[t->device];
+	struct vhb_options o;
+
+	assert(t->device < VHOST_DEV_COUNT);
+	if (t->socket) {
+		if (vu_connect(conn, t->socket, reply_ms) == 0)
+			return 0;
+		snprintf(err, errlen, "%s", conn->error);
+		return -EIO;
+	}
+	memset(&o, 0, sizeof(o));
+	o.command = t->command ? t->command : dev->command;
+	o.disk_bytes = dev->virtio_id == VIRTIO_ID_BLOCK ? CELL_DISK_BYTES : 0;
+	o.share = dev->virtio_id == VIRTIO_ID_FS;
+	if (vhb_start(b, &o, conn, reply_ms) == 0)
+		return 0;
+	snprintf(err, errlen, "%s", b->error);
+	return -EIO;
+}
+
+u32 vhost_device_virtio_id(enum vhost_device d)
+{
+	assert(d < VHOST_DEV_COUNT);
+	return devices[d].virtio_id;
+}
+
+u32 vhost_device_config_len(enum vhost_device d)
+{
+	assert(d < VHOST_DEV_COUNT);
+	return devices[d].config_len;
 }

@@ -57,7 +57,7 @@ static u8 vht_get_status(struct virtio_device *vdev)
 {
 	struct vht *t = vht_of(vdev);
 
-	if (vht_failed(t))
+	if (vht_failed(t) || vu_peer_closed(t->conn)) /* note 6 */
 		return VIRTIO_CONFIG_S_NEEDS_RESET;
 	return t->status;
 }
@@ -250,6 +250,23 @@ static void vht_del_vqs(struct virtio_device *vdev)
 
 /* Note 4: afterwards the back end touches no ring, and no callback
  * runs (we deliver interrupts only for queues that exist). */
+static int session_start(struct vht *t, u32 config_len);
+
+/* Note 7: a new session for a connection that failed. The queues of the
+ * old one are gone with it. */
+static void new_session(struct vht *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nvqs; i++)
+		t->queues[i].started = false;
+	t->protocol = 0;
+	t->config_len = 0;
+	if (t->reconnect(t->reconnect_ctx, t->conn) == 0 &&
+	    session_start(t, t->config_asked) == 0)
+		t->reconnects++;
+}
+
 static void vht_reset(struct virtio_device *vdev)
 {
 	struct vht *t = vht_of(vdev);
@@ -261,7 +278,17 @@ static void vht_reset(struct virtio_device *vdev)
 		stop_queue(t, i);
 	if (t->protocol & (1ULL << VU_PF_RESET_DEVICE))
 		vu_call(t->conn, VU_RESET_DEVICE, NULL, 0, NULL, 0, NULL, 0);
+	if (t->reconnect && (vht_failed(t) || vu_peer_closed(t->conn)))
+		new_session(t);
 	t->status = 0;
+}
+
+void vht_set_reconnect(struct vht *t,
+		       int (*reconnect)(void *ctx, struct vu_conn *conn),
+		       void *ctx)
+{
+	t->reconnect = reconnect;
+	t->reconnect_ctx = ctx;
 }
 
 /* --- interrupts -------------------------------------------------------------- */
@@ -391,7 +418,8 @@ static int session_start(struct vht *t, u32 config_len)
 	if (vu_get_u64(c, VU_GET_FEATURES, &f))
 		return -EIO;
 	t->has_protocol = f & (1ULL << VU_F_PROTOCOL_FEATURES);
-	t->offered = f & ~(1ULL << VU_F_PROTOCOL_FEATURES);
+	t->offered = f & ~(1ULL << VU_F_PROTOCOL_FEATURES |
+			   1ULL << VU_F_LOG_ALL); /* note 2 */
 	if (negotiate_protocol(t) || vu_set_owner(c))
 		return -EIO;
 	if (config_len && (t->protocol & (1ULL << VU_PF_CONFIG))) {
@@ -437,6 +465,7 @@ int vht_init(struct vht *t, struct vu_conn *conn, u32 virtio_id, u32 config_len,
 	r = make_memory(t, err, errlen);
 	if (r)
 		return r;
+	t->config_asked = config_len;
 	if (session_start(t, config_len)) {
 		snprintf(err, errlen, "%s", conn->error);
 		return -EIO;

@@ -12,9 +12,11 @@
  *    the user address). Buffers are named by guest-physical address,
  *    rings by that user address, as the protocol wants.
  * 2. vhost-user has no status register: the status byte is ours. The
- *    features are the back end's (GET_FEATURES), less bit 30 (protocol
- *    features, a transport matter) which we take when offered; SET_
- *    FEATURES carries what the driver negotiated (and bit 30).
+ *    features are the back end's (GET_FEATURES), less the vhost bits a
+ *    front end keeps to itself, as QEMU does: 30 (protocol features),
+ *    which we take when offered, and 26 (LOG_ALL, dirty logging for
+ *    migration), which we never take. SET_FEATURES carries what the
+ *    driver negotiated (and bit 30).
  * 3. find_vqs starts every queue the driver asks for: SET_VRING_NUM,
  *    BASE 0, ADDR, KICK (an eventfd), CALL (an eventfd), and ENABLE when
  *    protocol features were negotiated (rings start disabled then).
@@ -29,10 +31,16 @@
  *    CONFIG protocol feature, read once at init and then from the cache
  *    (vhost-user has no config generation); without it the space reads
  *    as zeros, as a device without config space.
- * 6. Any protocol error latches (vhost_user.h note 2): afterwards the
- *    status reads DEVICE_NEEDS_RESET, features read 0, and find_vqs
- *    fails, so the registry and driver see a broken device, never a
- *    hang. The caller checks vht_failed.
+ * 6. Any protocol error latches (vhost_user.h note 2), and so does a
+ *    back end that closed the connection (noticed when the status is
+ *    read): afterwards the status reads DEVICE_NEEDS_RESET, features
+ *    read 0, and find_vqs fails, so the registry and driver see a broken
+ *    device, never a hang. The caller checks vht_failed.
+ * 7. With a reconnect function (vht_set_reconnect), a reset of a failed
+ *    connection makes a new session instead, as QEMU reconnects to a
+ *    back end that dropped it: the function connects the connection
+ *    anew, and the start of the session (vht_init's) is done again;
+ *    the memory table follows at finalize_features as always.
  */
 #ifndef RINGSIDE_MODEL_VHOST_TRANSPORT_H
 #define RINGSIDE_MODEL_VHOST_TRANSPORT_H
@@ -67,7 +75,7 @@ struct vht {
 	struct vu_conn *conn;
 	int mem_fd;
 	void *mem;
-	u64 offered;		 /* GET_FEATURES, bit 30 removed */
+	u64 offered;		 /* GET_FEATURES, bits 30 and 26 removed */
 	u64 protocol;		 /* negotiated protocol features */
 	bool has_protocol;	 /* bit 30 was offered and is taken */
 	u16 queue_size;		 /* ring size of every queue */
@@ -80,6 +88,11 @@ struct vht {
 	u64 kicks, queue_interrupts, resets;
 	double setup_ms; /* connect to ready (features, memory, config) */
 	char bus_name[16];
+	/* Note 7: connects conn anew (0) after a failure; NULL: none. */
+	int (*reconnect)(void *ctx, struct vu_conn *conn);
+	void *reconnect_ctx;
+	u32 config_asked; /* config_len of vht_init, for a new session */
+	u64 reconnects;
 };
 
 /*
@@ -92,6 +105,10 @@ struct vht {
  */
 int vht_init(struct vht *t, struct vu_conn *conn, u32 virtio_id, u32 config_len,
 	     u16 queue_size, char *err, size_t errlen);
+/* Note 7. */
+void vht_set_reconnect(struct vht *t,
+		       int (*reconnect)(void *ctx, struct vu_conn *conn),
+		       void *ctx);
 /* Unregisters t if registered, stops and frees every queue. */
 void vht_destroy(struct vht *t);
 /* Detaches the arena and frees guest memory (after the run's leak check;

@@ -119,6 +119,23 @@ int vu_connect(struct vu_conn *c, const char *path, unsigned int timeout_ms)
 	return err == ENOENT || err == ECONNREFUSED ? -ETIMEDOUT : -err;
 }
 
+bool vu_peer_closed(struct vu_conn *c)
+{
+	struct pollfd p = { .fd = c->fd, .events = POLLIN | POLLRDHUP };
+	char byte;
+
+	if (c->failed || c->fd < 0)
+		return c->failed;
+	if (poll(&p, 1, 0) <= 0)
+		return false;
+	/* Readable with nothing to read is the end of the stream; bytes
+	 * nobody asked for stay for the next reply's checks. */
+	if ((p.revents & (POLLHUP | POLLRDHUP | POLLERR)) ||
+	    recv(c->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+		vu_fail(c, "the back end closed the connection");
+	return c->failed;
+}
+
 void vu_close(struct vu_conn *c)
 {
 	if (c->fd >= 0)

@@ -62,6 +62,9 @@ enum vu_request {
 
 /* Feature bit 30: the back end speaks protocol features. */
 #define VU_F_PROTOCOL_FEATURES 30
+/* Feature bit 26 (VHOST_F_LOG_ALL): the back end can log its writes to
+ * guest memory for migration; a vhost matter, never a device feature. */
+#define VU_F_LOG_ALL 26
 /* Protocol feature bits. */
 #define VU_PF_MQ 0
 #define VU_PF_REPLY_ACK 3
@@ -112,6 +115,11 @@ static inline bool vu_failed(const struct vu_conn *c)
 {
 	return c->failed;
 }
+
+/* True (and latched, note 2) once the back end has closed its end of
+ * the connection; never waits. A back end that finds a ring it cannot
+ * serve may drop the session: vhost-user's way of saying NEEDS_RESET. */
+bool vu_peer_closed(struct vu_conn *c);
 
 /*
  * One request and, when reply is not NULL, its reply of exactly
