@@ -325,13 +325,21 @@ static void check_read(struct wl_driver *w, const struct wl_req *r)
 static void check_id(struct wl_driver *w, const struct wl_req *r)
 {
 	const char *id = w->block_serial ? w->block_serial : blk_id;
+	const u8 *got = (const u8 *)r->mem + BLK_HDR;
 	u8 want[BLK_ID_BYTES] = { 0 };
+	unsigned int i;
 
 	memcpy(want, id, min_t(size_t, strlen(id), BLK_ID_BYTES));
-	if (memcmp((const u8 *)r->mem + BLK_HDR, want, BLK_ID_BYTES) != 0) {
-		wl_data_fail(w, "GET_ID returned another serial");
-		return;
-	}
+	for (i = 0; i < BLK_ID_BYTES; i++)
+		if (got[i] != want[i]) {
+			/* The first byte that differs: a serial not padded
+			 * with NULs shows where the device stopped. */
+			wl_data_fail(w,
+				     "GET_ID returned another serial: byte %u "
+				     "is 0x%02x, not 0x%02x",
+				     i, got[i], want[i]);
+			return;
+		}
 	w->data_checked++;
 }
 

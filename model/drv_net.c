@@ -308,9 +308,9 @@ static bool net_check_hdr(struct wl_driver *w, const u8 *buf)
 							 << 8;
 	if (num_buffers > 1) {
 		wl_data_fail(w,
-			     "received num_buffers %u without MRG_RXBUF "
-			     "(1 expected)",
-			     num_buffers);
+			     "received num_buffers %u (%#x) without "
+			     "MRG_RXBUF (1 expected)",
+			     num_buffers, num_buffers);
 		return false;
 	}
 	return true;
