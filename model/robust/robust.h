@@ -73,7 +73,10 @@ enum rb_verdict { RB_REJECT = 0, RB_FAIL, RB_WEDGED, RB_SKIP, RB_VERDICTS };
 #define RB_DEV_BLOCK (1u << 1)
 #define RB_DEV_CONSOLE (1u << 2)
 #define RB_DEV_ENTROPY (1u << 3)
-#define RB_DEV_ALL (RB_DEV_NET | RB_DEV_BLOCK | RB_DEV_CONSOLE | RB_DEV_ENTROPY)
+#define RB_DEV_FS (1u << 4) /* virtio-fs (type 26): vhost-user back ends */
+#define RB_DEV_ALL                                                             \
+	(RB_DEV_NET | RB_DEV_BLOCK | RB_DEV_CONSOLE | RB_DEV_ENTROPY |         \
+	 RB_DEV_FS)
 
 /* What a case needs of the device. */
 #define RB_NEED_INDIRECT (1u << 0) /* INDIRECT_DESC offered */
@@ -212,8 +215,8 @@ void rb_submit(struct rb_case_ctx *c, u16 head);
 void rb_notify(struct rb_case_ctx *c, unsigned int q);
 /* The request of this device type, well formed, as descriptors from
  * first (first .. first + n - 1, chained), writable bytes out; returns
- * the number of descriptors (block: 3, others: 1), 0 when out of
- * scratch. Fields: the block type and sector. */
+ * the number of descriptors (block: 3, virtio-fs: 2, a FUSE INIT; others:
+ * 1), 0 when out of scratch. Fields: the block type and sector. */
 unsigned int rb_honest_chain(struct rb_case_ctx *c, u16 first, u32 *writable);
 /* Setup pieces for lifecycle cases (note 2). */
 void rb_setup_begin(struct rb_case_ctx *c);	       /* reset, ACK, DRIVER */

@@ -28,6 +28,12 @@
 #define RB_ENTROPY_BYTES 64u
 #define RB_CONSOLE_BYTES 16u
 #define RB_HONEST_SECTOR 1u
+#define RB_VIRTIO_ID_FS 26u
+#define RB_FUSE_INIT 26u
+#define RB_FUSE_IN_HDR 40u
+#define RB_FUSE_INIT_IN 16u
+#define RB_FUSE_OUT_HDR 16u
+#define RB_FUSE_INIT_REPLY (RB_FUSE_OUT_HDR + 64u)
 
 /* --- the case's memory ---------------------------------------------------- */
 
@@ -165,17 +171,22 @@ u32 rb_device_bit(u32 virtio_id)
 		return RB_DEV_CONSOLE;
 	case VIRTIO_ID_RNG:
 		return RB_DEV_ENTROPY;
+	case RB_VIRTIO_ID_FS:
+		return RB_DEV_FS;
 	default:
 		return 0;
 	}
 }
 
 /* Requests go to transmit queues (1) for net and console: they need no
- * data from outside to complete. */
+ * data from outside to complete; virtio-fs's go to its request queue
+ * (1; 0 is hiprio). */
 unsigned int rb_request_queue(u32 virtio_id)
 {
-	return virtio_id == VIRTIO_ID_NET || virtio_id == VIRTIO_ID_CONSOLE ? 1
-									    : 0;
+	return virtio_id == VIRTIO_ID_NET || virtio_id == VIRTIO_ID_CONSOLE ||
+			       virtio_id == RB_VIRTIO_ID_FS
+		       ? 1
+		       : 0;
 }
 
 static unsigned int queues_of(u32 virtio_id)
@@ -226,6 +237,33 @@ unsigned int rb_block_chain(struct rb_case_ctx *c, u16 first, u32 type,
 	return (unsigned int)(i - first + 1);
 }
 
+/* virtio-fs: FUSE_INIT (a server takes it again at any time, as after a
+ * guest's reboot): the in header and fuse_init_in readable, the out
+ * header and fuse_init_out writable. */
+static unsigned int fs_init_chain(struct rb_case_ctx *c, u16 first,
+				  u32 *writable)
+{
+	u32 in_len = RB_FUSE_IN_HDR + RB_FUSE_INIT_IN;
+	u64 in = rb_buf(c, in_len, false, 0);
+	u64 out = rb_buf(c, RB_FUSE_INIT_REPLY, true, 0);
+	u8 *h;
+
+	if (!in || !out)
+		return 0;
+	h = rb_ptr(c, in);
+	put_le(h, in_len, 4);		       /* len */
+	put_le(h + 4, RB_FUSE_INIT, 4);	       /* opcode */
+	put_le(h + 8, 0x5253, 8);	       /* unique */
+	put_le(h + RB_FUSE_IN_HDR, 7, 4);      /* major */
+	put_le(h + RB_FUSE_IN_HDR + 4, 31, 4); /* minor */
+	rr_desc(&c->ring, first, in, in_len, VRING_DESC_F_NEXT,
+		(u16)(first + 1));
+	rr_desc(&c->ring, (u16)(first + 1), out, RB_FUSE_INIT_REPLY,
+		VRING_DESC_F_WRITE, 0);
+	*writable = RB_FUSE_INIT_REPLY;
+	return 2;
+}
+
 unsigned int rb_honest_chain(struct rb_case_ctx *c, u16 first, u32 *writable)
 {
 	u32 id = c->port->device_id;
@@ -235,6 +273,8 @@ unsigned int rb_honest_chain(struct rb_case_ctx *c, u16 first, u32 *writable)
 	if (id == VIRTIO_ID_BLOCK)
 		return rb_block_chain(c, first, RB_BLK_T_OUT, RB_HONEST_SECTOR,
 				      0x3c, writable);
+	if (id == RB_VIRTIO_ID_FS)
+		return fs_init_chain(c, first, writable);
 	if (id == VIRTIO_ID_RNG) {
 		len = RB_ENTROPY_BYTES;
 		buf = rb_buf(c, len, true, 0);
@@ -623,6 +663,36 @@ static enum honest_outcome honest_block(struct rb_case_run *run, u16 first,
 	return read_sector(run, first, RB_HONEST_SECTOR, 0x3c, why);
 }
 
+static u32 get_le32(const u8 *p)
+{
+	return (u32)p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24;
+}
+
+/* virtio-fs: the INIT at first is answered, and with success: the out
+ * header names its unique, error 0, and a length within the reply. */
+static enum honest_outcome honest_fs(struct rb_case_run *run, u16 first,
+				     u32 writable, char *why)
+{
+	struct rb_case_ctx *c = &run->c;
+	u64 out = c->ranges[c->nranges - 1].phys;
+	enum honest_outcome o;
+	const u8 *h;
+
+	o = submit_honest(run, first, writable, 0, why);
+	if (o != HONEST_OK)
+		return o;
+	h = rb_ptr(c, out);
+	if (get_le32(h + 4) != 0 || get_le32(h) < RB_FUSE_OUT_HDR ||
+	    get_le32(h) > RB_FUSE_INIT_REPLY || get_le32(h + 8) != 0x5253) {
+		set_why(why,
+			"a well-formed FUSE_INIT got len %u, error %d, "
+			"unique %#x",
+			get_le32(h), (int)get_le32(h + 4), get_le32(h + 8));
+		return HONEST_BAD;
+	}
+	return HONEST_OK;
+}
+
 static enum honest_outcome honest(struct rb_case_run *run, bool fresh,
 				  char *why)
 {
@@ -641,6 +711,8 @@ static enum honest_outcome honest(struct rb_case_run *run, bool fresh,
 		return honest_block(run, first, why);
 	if (!rb_honest_chain(c, first, &writable))
 		return HONEST_BAD;
+	if (c->port->device_id == RB_VIRTIO_ID_FS)
+		return honest_fs(run, first, writable, why);
 	return submit_honest(run, first, writable, 0, why);
 }
 
@@ -911,7 +983,7 @@ const char *rb_verdict_name(enum rb_verdict v)
 const char *rb_device_names(u32 devices, char *buf, size_t n)
 {
 	static const char *const names[] = { "net", "block", "console",
-					     "entropy" };
+					     "entropy", "fs" };
 	size_t used = 0;
 	unsigned int i;
 
