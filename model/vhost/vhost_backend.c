@@ -24,6 +24,7 @@
  * kernel headers that the ring's linux/ shadows. */
 #define VHB_PR_SET_PDEATHSIG 1
 #define VHB_STDERR_TAIL 600
+#define VHB_STDERR_LINES 2 /* of the tail, in an exit's description */
 #define VHB_POLL_MS 2
 
 static volatile sig_atomic_t caught_signal;
@@ -323,7 +324,8 @@ bool vhb_wait_exit(struct vhb *b, unsigned int ms)
 static void stderr_tail(const struct vhb *b, char *buf, size_t n)
 {
 	char path[VHB_PATH_BYTES + 16], tail[VHB_STDERR_TAIL + 1];
-	size_t got, i;
+	size_t got, i, start;
+	unsigned int lines;
 	FILE *f;
 	long size;
 
@@ -338,12 +340,19 @@ static void stderr_tail(const struct vhb *b, char *buf, size_t n)
 	got = fread(tail, 1, VHB_STDERR_TAIL, f);
 	fclose(f);
 	tail[got] = '\0';
-	for (i = 0; i < got; i++)
-		if (tail[i] == '\n' || tail[i] == '\r')
-			tail[i] = ' ';
-	while (got && tail[got - 1] == ' ')
+	while (got && (tail[got - 1] == '\n' || tail[got - 1] == '\r' ||
+		       tail[got - 1] == ' '))
 		tail[--got] = '\0';
-	snprintf(buf, n, "%s", tail);
+	/* The last lines say why it ended (a panic, an assertion): they
+	 * come first, as short reports cut the rest. */
+	for (i = got, lines = 0; i > 0; i--)
+		if (tail[i - 1] == '\n' && ++lines == VHB_STDERR_LINES)
+			break;
+	start = i;
+	for (i = start; i < got; i++)
+		if (tail[i] == '\n' || tail[i] == '\r')
+			tail[i] = '|';
+	snprintf(buf, n, "%s", tail + start);
 }
 
 void vhb_describe_exit(struct vhb *b, char *buf, size_t n)
