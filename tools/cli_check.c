@@ -71,8 +71,9 @@ void cli_check_usage(FILE *out)
 	      "  --robustness    the malicious-driver suite instead: one "
 	      "broken\n"
 	      "                  driver rule at a time against TARGET (sim:,\n"
-	      "                  lib:, qemu:); its options and exit statuses "
-	      "are\n"
+	      "                  lib:, qemu:, vhost-user:, vhost-user-exec:); "
+	      "its\n"
+	      "                  options and exit statuses are\n"
 	      "                  in `ringside check --robustness --help`\n"
 	      "                  (`ringside robustness` is the same command)\n"
 	      "\n"
@@ -84,9 +85,17 @@ void cli_check_usage(FILE *out)
 	      "  ringside check TARGET --seed N --seeds 1 --only ID\n"
 	      "reproduces it exactly.\n"
 	      "\n"
+	      "A vhost-user back end we start (vhost-user-exec:) runs once "
+	      "per case\n"
+	      "and is stopped, its files removed, after it, and on SIGINT "
+	      "or\n"
+	      "SIGTERM; vhost-user:SOCKET connects anew for every case.\n"
+	      "\n"
 	      "Exit status: 0 no FAIL, 1 a requirement FAILed, 2 usage or "
 	      "setup\n"
-	      "error (a target that cannot start is a setup error).\n",
+	      "error (a target that cannot start is a setup error), 130/143 "
+	      "on\n"
+	      "SIGINT/SIGTERM.\n",
 	      out);
 }
 

@@ -50,6 +50,21 @@ void cli_robustness_usage(FILE *out)
 	      "process\n"
 	      "  qemu:DEVICE[,legacy|modern]  QEMU's virtio-pci device over "
 	      "qtest\n"
+	      "  vhost-user:DEVICE:SOCKET     a vhost-user back end someone "
+	      "started\n"
+	      "                               (DEVICE: block, fs, net), a "
+	      "session\n"
+	      "                               per case\n"
+	      "  vhost-user-exec:DEVICE[:COMMAND]\n"
+	      "                               a back end started per case "
+	      "and\n"
+	      "                               stopped after it (@SOCK@, "
+	      "@DIR@ in\n"
+	      "                               COMMAND); no COMMAND: the "
+	      "built-in\n"
+	      "                               qemu-storage-daemon, "
+	      "virtiofsd or\n"
+	      "                               dpdk-testpmd\n"
 	      "\n"
 	      "Verdicts: REJECT (refused cleanly, still works), FAIL "
 	      "(crashed, wrote\n"
@@ -83,7 +98,9 @@ void cli_robustness_usage(FILE *out)
 	      "\n"
 	      "Exit status: 0 no FAIL or WEDGED, 1 some, 2 usage error or a "
 	      "target\n"
-	      "that cannot start.\n",
+	      "that cannot start, 130/143 on SIGINT/SIGTERM (a back end we "
+	      "started\n"
+	      "is stopped and its files removed first).\n",
 	      out);
 }
 
