@@ -1,7 +1,7 @@
 /*
  * watch.h - the checks that watch a device through the rings of our own
- * driver, whatever the transport: simulated (inproc.c) or QEMU's PCI
- * (qemu_target.c). The transport says where its queues are; the watch is
+ * driver, whatever the transport: simulated (inproc.c), QEMU's PCI
+ * (qemu_target.c) or vhost-user (vhost_target.c). The transport says where its queues are; the watch is
  * told of the driver's calls (sim_env's observe hook) and of the
  * device's turns, and records violations into the case.
  *
