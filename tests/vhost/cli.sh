@@ -31,7 +31,7 @@ command -v qemu-storage-daemon >/dev/null ||
 
 # --- the conformance catalogue ---------------------------------------------
 status=0
-"$ringside" check vhost-user-exec:block --json >"$tmp/out" 2>"$tmp/err" || status=$?
+"$ringside" check vhost-user-exec:block --no-db --json >"$tmp/out" 2>"$tmp/err" || status=$?
 [[ $status -eq 1 ]] || fail "check vhost-user-exec:block: exit $status, expected 1"
 python3 - "$tmp/out" <<'PY' || fail "check report"
 import json, sys
@@ -109,8 +109,8 @@ signalled() {
 	! kill -0 "$backend" 2>/dev/null || fail "$*: back end $backend left running"
 	[[ -z $(ls -A "$TMPDIR") ]] || fail "$*: files left: $(ls -A "$TMPDIR")"
 }
-signalled TERM 143 check vhost-user-exec:block --seeds 500
-signalled INT 130 check vhost-user-exec:block --seeds 500
+signalled TERM 143 check vhost-user-exec:block --seeds 500 --no-db
+signalled INT 130 check vhost-user-exec:block --seeds 500 --no-db
 signalled TERM 143 check --robustness vhost-user-exec:block --no-db
 signalled INT 130 check --robustness vhost-user-exec:block --no-db
 echo "vhost cli: ok"
