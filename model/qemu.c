@@ -166,65 +166,6 @@ static int make_ram(struct qemu *qm)
 	return 0;
 }
 
-/* Removes dir and the files in it (no subfolders are made). */
-static void remove_tree(const char *dir)
-{
-	char path[QEMU_PATH_BYTES * 2];
-	struct dirent *e;
-	DIR *d = opendir(dir);
-
-	if (d) {
-		while ((e = readdir(d)) != NULL) {
-			if (strcmp(e->d_name, ".") == 0 ||
-			    strcmp(e->d_name, "..") == 0)
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-			unlink(path);
-		}
-		closedir(d);
-	}
-	rmdir(dir);
-}
-
-/*
- * The janitor: a small child, in a session of its own (a terminal's ^C
- * does not reach it), that waits until the pipe to us closes, which
- * happens however we end, SIGKILL included, and then removes the
- * instance's directory. qemu_stop removes it first on ordinary paths.
- */
-static int start_janitor(struct qemu *qm)
-{
-	int fds[2], fd;
-	pid_t pid;
-	char c;
-
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return -errno;
-	}
-	if (pid == 0) {
-		setsid();
-		signal(SIGINT, SIG_IGN);
-		signal(SIGTERM, SIG_IGN);
-		signal(SIGHUP, SIG_IGN);
-		for (fd = 3; fd < 1024; fd++)
-			if (fd != fds[0])
-				close(fd);
-		while (read(fds[0], &c, 1) < 0 && errno == EINTR)
-			;
-		remove_tree(qm->dir);
-		_exit(0);
-	}
-	close(fds[0]);
-	qm->janitor_fd = fds[1];
-	qm->janitor = pid;
-	return 0;
-}
-
 /* One argument with every @DIR@ replaced; in a buffer of its own. */
 static char *expand(const struct qemu *qm, const char *arg)
 {
@@ -467,6 +408,7 @@ static int spawn(struct qemu *qm, const struct qemu_options *o)
 	if (pid < 0)
 		return -errno;
 	qm->pid = pid;
+	janitor_watch(&qm->janitor, pid);
 	return 0;
 }
 
@@ -515,7 +457,8 @@ int qemu_start(struct qemu *qm, const struct qemu_options *o)
 
 	memset(qm, 0, sizeof(*qm));
 	qm->listen_fd = qm->console_listen_fd = qm->console_fd = -1;
-	qm->ram_fd = qm->janitor_fd = -1;
+	qm->ram_fd = -1;
+	qm->janitor.fd = -1;
 	qm->qt.fd = -1;
 	if (!qemu_installed()) {
 		snprintf(qm->error, sizeof(qm->error),
@@ -534,7 +477,8 @@ int qemu_start(struct qemu *qm, const struct qemu_options *o)
 			 strerror(-err));
 		return err;
 	}
-	err = start_janitor(qm);
+	/* Started before QEMU: however we end, the directory goes. */
+	err = janitor_start(&qm->janitor, qm->dir);
 	if (!err)
 		err = write_bios(qm);
 	if (!err && o->disk_bytes)
@@ -589,14 +533,10 @@ static void close_fd(int *fd)
 static void remove_dir(struct qemu *qm)
 {
 	if (qm->dir[0])
-		remove_tree(qm->dir);
+		janitor_remove_tree(qm->dir);
 	qm->dir[0] = '\0';
 	/* the janitor finds nothing left and exits */
-	close_fd(&qm->janitor_fd);
-	if (qm->janitor > 0)
-		while (waitpid(qm->janitor, NULL, 0) < 0 && errno == EINTR)
-			;
-	qm->janitor = 0;
+	janitor_stop(&qm->janitor);
 }
 
 void qemu_stop(struct qemu *qm)

@@ -26,6 +26,7 @@
 
 #include "devices.h"
 #include "event_log.h"
+#include "janitor.h"
 #include "qtest.h"
 
 #include <sys/types.h>
@@ -60,9 +61,8 @@ struct qemu {
 	int status; /* wait status once reaped */
 	bool reaped;
 	char dir[QEMU_PATH_BYTES];
-	int ram_fd; /* the guest RAM memfd */
-	pid_t janitor;
-	int janitor_fd; /* its pipe: closing it (or dying) wakes it */
+	int ram_fd;		/* the guest RAM memfd */
+	struct janitor janitor; /* removes dir when we are gone */
 	int listen_fd, console_listen_fd;
 	int console_fd; /* the chardev's connection, -1 without one */
 	void *mem;	/* guest RAM, QEMU_RAM_BYTES, MAP_SHARED */

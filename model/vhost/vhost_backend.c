@@ -9,7 +9,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,16 +115,6 @@ static const char *tmp_dir(void)
 	return !tmp || !tmp[0] || strlen(tmp) > 60 ? "/tmp" : tmp;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-			struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
 /* The directories of runs that were killed (SIGKILL leaves no chance to
  * clean up; their back ends died with them): named by a pid that no
  * longer exists. */
@@ -149,7 +138,7 @@ static void remove_stale_dirs(void)
 		    errno != ESRCH)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", tmp, e->d_name);
-		nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		janitor_remove_tree(path);
 	}
 	closedir(d);
 }
@@ -168,6 +157,15 @@ static int make_dir(struct vhb *b)
 		return -errno;
 	}
 	snprintf(b->sock, sizeof(b->sock), "%s/vhost.sock", b->dir);
+	/* Before anything is in it: however we end, the directory goes. */
+	if (janitor_start(&b->janitor, b->dir) < 0) {
+		snprintf(b->error, sizeof(b->error),
+			 "cannot start the janitor of %s: %s", b->dir,
+			 strerror(errno));
+		janitor_remove_tree(b->dir);
+		b->dir[0] = '\0';
+		return -EAGAIN;
+	}
 	return 0;
 }
 
@@ -203,10 +201,10 @@ static int make_files(struct vhb *b, const struct vhb_options *o)
 
 static void remove_dir(struct vhb *b)
 {
-	if (!b->dir[0])
-		return;
-	nftw(b->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	janitor_remove_tree(b->dir);
 	b->dir[0] = '\0';
+	/* it finds nothing left and exits */
+	janitor_stop(&b->janitor);
 }
 
 /* The command with @SOCK@ and @DIR@ replaced, after "exec ". */
@@ -289,6 +287,7 @@ static int spawn(struct vhb *b, const char *cmd)
 	if (b->pid == 0)
 		exec_child(b, cmd, p[0], parent);
 	setpgid(b->pid, b->pid); /* either side may win the race */
+	janitor_watch(&b->janitor, b->pid);
 	close(p[0]);
 	b->stdin_fd = p[1];
 	return 0;
@@ -426,6 +425,7 @@ int vhb_start(struct vhb *b, const struct vhb_options *o, struct vu_conn *c,
 
 	memset(b, 0, sizeof(*b));
 	b->stdin_fd = -1;
+	b->janitor.fd = -1;
 	vu_adopt(c, -1, reply_timeout_ms);
 	catch_signals();
 	remove_stale_dirs();

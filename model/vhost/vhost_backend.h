@@ -17,13 +17,16 @@
  * (SIGTERM, SIGKILL after a grace period), reaps it and removes the
  * directory and everything in it. SIGINT and SIGTERM are caught while a
  * back end runs (vhb_signal says which came), so that the caller ends its
- * run and cleans up; it then re-raises the signal (vhb_reraise). Only
- * SIGKILL leaves the directory behind (the back end still dies with us):
- * the next start removes the directories of pids that no longer exist.
+ * run and cleans up; it then re-raises the signal (vhb_reraise). When we
+ * are killed (SIGKILL), the back end dies with us and a janitor child
+ * (janitor.h) removes the directory once it is gone; should the janitor
+ * be killed too, the next start removes the directories of pids that no
+ * longer exist.
  */
 #ifndef RINGSIDE_MODEL_VHOST_BACKEND_H
 #define RINGSIDE_MODEL_VHOST_BACKEND_H
 
+#include "janitor.h"
 #include "vhost_user.h"
 
 #include <sys/types.h>
@@ -48,6 +51,7 @@ struct vhb {
 	bool reaped;
 	int stdin_fd; /* our end of its stdin, -1 */
 	char dir[VHB_PATH_BYTES];
+	struct janitor janitor; /* removes dir when we are gone */
 	char sock[VHB_PATH_BYTES + 16];
 	double startup_ms; /* exec to connected */
 	char error[VHB_ERROR_BYTES];

@@ -3,8 +3,8 @@
 # back end we start (vhost-user-exec:block, qemu-storage-daemon), end to
 # end: the verdicts written down in model/vhost/README.md, the target
 # syntax errors, and the exit paths: SIGTERM and SIGINT in the middle of
-# a run leave no back-end process and no file (the back end's directory
-# lives in a TMPDIR of this test, so every file is seen).
+# a run, and SIGKILL, leave no back-end process and no file (the back
+# end's directory lives in a TMPDIR of this test, so every file is seen).
 # qemu-storage-daemon is required (tools/lib/deps.sh installs it).
 #
 # usage: cli.sh PATH/TO/ringside
@@ -109,6 +109,29 @@ signalled() {
 	! kill -0 "$backend" 2>/dev/null || fail "$*: back end $backend left running"
 	[[ -z $(ls -A "$TMPDIR") ]] || fail "$*: files left: $(ls -A "$TMPDIR")"
 }
+# SIGKILL: the back end dies with ringside (parent-death signal) and the
+# janitor removes its directory once it is gone.
+killed() {
+	local pid backend i
+	"$ringside" "$@" >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	backend=
+	for i in $(seq 1 500); do
+		backend=$(pgrep -P "$pid" qemu-storage || true)
+		[[ -n $backend ]] && break
+		sleep 0.02
+	done
+	[[ -n $backend ]] || fail "$*: no back end started"
+	kill -KILL "$pid"
+	wait "$pid" || true
+	for i in $(seq 1 250); do
+		! kill -0 "$backend" 2>/dev/null && [[ -z $(ls -A "$TMPDIR") ]] && return 0
+		sleep 0.02
+	done
+	fail "$* on SIGKILL: back end or files left: $(ls -A "$TMPDIR")"
+}
+killed check vhost-user-exec:block --seeds 500 --no-db
+killed check --robustness vhost-user-exec:block --no-db
 signalled TERM 143 check vhost-user-exec:block --seeds 500 --no-db
 signalled INT 130 check vhost-user-exec:block --seeds 500 --no-db
 signalled TERM 143 check --robustness vhost-user-exec:block --no-db

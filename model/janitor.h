@@ -1,0 +1,41 @@
+/*
+ * janitor.h - a directory that goes when its owner goes, however the
+ * owner ends (SIGKILL included): the files of a third-party process we
+ * start (QEMU, a vhost-user back end) must not outlive us.
+ *
+ * The janitor is a small child in a session of its own (a terminal's ^C
+ * does not reach it) holding the read end of a pipe whose write end only
+ * the owner has. When the pipe closes, which happens however the owner
+ * ends, it waits (bounded) for the processes it was told of to be gone,
+ * so that nothing writes into the directory any more, and removes the
+ * directory and everything in it. On ordinary paths the owner removes
+ * the directory itself and then stops the janitor (janitor_stop), which
+ * finds nothing left and exits; the owner reaps it. Not thread-safe.
+ */
+#ifndef RINGSIDE_MODEL_JANITOR_H
+#define RINGSIDE_MODEL_JANITOR_H
+
+#include <sys/types.h>
+
+/* How long the janitor waits for a watched process before it removes
+ * the directory anyway. */
+#define JANITOR_WAIT_MS 3000
+
+struct janitor {
+	pid_t pid; /* 0: none */
+	int fd;	   /* the write end of its pipe, -1 */
+};
+
+/* Starts the janitor of dir (a path that must stay valid only until
+ * this returns). Returns 0 or a negative errno; j is then empty. */
+int janitor_start(struct janitor *j, const char *dir);
+/* Tells it of a process that writes into the directory (a child of the
+ * owner, dying with it by its parent-death signal). */
+void janitor_watch(struct janitor *j, pid_t pid);
+/* Stops and reaps it (the owner has removed the directory, or wants it
+ * removed now); idempotent. */
+void janitor_stop(struct janitor *j);
+/* Removes dir and everything below it (subfolders too). */
+void janitor_remove_tree(const char *dir);
+
+#endif /* RINGSIDE_MODEL_JANITOR_H */
