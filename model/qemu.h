@@ -155,6 +155,20 @@ struct qemu_cell_result {
 	double qtest_us; /* mean qtest round trip */
 };
 
+/* One device's arguments, as every cell and every robustness case makes
+ * them: the device in mode, block on a 1 MiB raw DIR/disk.img with
+ * serial ringside-blk, console a virtconsole on DIR/console.sock (we
+ * listen), net on a datagram socket that sends to itself. The strings
+ * live in args, which must outlive the start. Returns 0 or -E2BIG. */
+#define QEMU_DEVICE_ARGS 3
+#define QEMU_DEVICE_ARG_BYTES 512
+#define QEMU_DEVICE_DISK_BYTES (1u << 20)
+struct qemu_device_args {
+	char arg[QEMU_DEVICE_ARGS][QEMU_DEVICE_ARG_BYTES];
+};
+int qemu_device_options(enum qemu_device device, enum qemu_mode mode,
+			struct qemu_device_args *args, struct qemu_options *o);
+
 /* The running cell, for the on_step hook: its QEMU. */
 struct qemu *qemu_cell_qemu(struct qemu_cell *cell);
 /* ... and its transport (queues, negotiated features). */

@@ -41,9 +41,7 @@
 #define CELL_REQUESTS_DEFAULT 20
 #define CELL_TIMEOUT_MS_DEFAULT 20000
 #define CELL_REQUEST_MS_DEFAULT 3000
-#define CELL_DISK_BYTES (1u << 20)
 #define CELL_ECHO_BYTES (64u << 10)
-#define CELL_ARG_BYTES 512
 /* Longest idle wait between steps while requests are out. */
 #define CELL_IDLE_WAIT_US 200
 
@@ -60,7 +58,7 @@ struct qemu_cell {
 	struct event_log own_log;
 	struct oracle oracle;
 	struct sim_env env;
-	char args[6][CELL_ARG_BYTES];
+	struct qemu_device_args args;
 	u8 echo[CELL_ECHO_BYTES]; /* console bytes read, not yet written back */
 	size_t echo_len;
 	u64 echoed;
@@ -164,54 +162,55 @@ static int opt(struct qemu_options *o, const char *a)
 	return qemu_opt_add(o, a);
 }
 
-/* The device's arguments for this cell (one device per QEMU). */
-static int device_args(struct qemu_cell *c, struct qemu_options *o)
+int qemu_device_options(enum qemu_device device, enum qemu_mode m,
+			struct qemu_device_args *args, struct qemu_options *o)
 {
-	const struct qemu_cell_config *cfg = c->cfg;
-	const char *mode = cfg->mode == QEMU_MODE_MODERN ? "disable-legacy=on"
-							 : "disable-modern=on";
+	char(*arg)[QEMU_DEVICE_ARG_BYTES] = args->arg;
+	const char *mode = m == QEMU_MODE_MODERN ? "disable-legacy=on"
+						 : "disable-modern=on";
 	int err = 0;
 
-	switch (cfg->device) {
+	switch (device) {
 	case QEMU_DEV_ENTROPY:
-		snprintf(c->args[0], CELL_ARG_BYTES, "virtio-rng-pci,%s", mode);
-		err |= opt(o, "-device") | opt(o, c->args[0]);
+		snprintf(arg[0], QEMU_DEVICE_ARG_BYTES, "virtio-rng-pci,%s",
+			 mode);
+		err |= opt(o, "-device") | opt(o, arg[0]);
 		break;
 	case QEMU_DEV_BLOCK:
-		o->disk_bytes = CELL_DISK_BYTES;
-		snprintf(c->args[0], CELL_ARG_BYTES,
+		o->disk_bytes = QEMU_DEVICE_DISK_BYTES;
+		snprintf(arg[0], QEMU_DEVICE_ARG_BYTES,
 			 "if=none,id=d0,file=@DIR@/disk.img,format=raw");
-		snprintf(c->args[1], CELL_ARG_BYTES,
+		snprintf(arg[1], QEMU_DEVICE_ARG_BYTES,
 			 "virtio-blk-pci,drive=d0,serial=ringside-blk,%s",
 			 mode);
-		err |= opt(o, "-drive") | opt(o, c->args[0]);
-		err |= opt(o, "-device") | opt(o, c->args[1]);
+		err |= opt(o, "-drive") | opt(o, arg[0]);
+		err |= opt(o, "-device") | opt(o, arg[1]);
 		break;
 	case QEMU_DEV_CONSOLE:
 		/* We listen; QEMU connects its chardev at start-up. */
 		o->console_socket = true;
-		snprintf(c->args[0], CELL_ARG_BYTES,
+		snprintf(arg[0], QEMU_DEVICE_ARG_BYTES,
 			 "socket,id=c0,path=@DIR@/console.sock");
-		snprintf(c->args[1], CELL_ARG_BYTES,
+		snprintf(arg[1], QEMU_DEVICE_ARG_BYTES,
 			 "virtio-serial-pci,id=vs0,%s", mode);
-		snprintf(c->args[2], CELL_ARG_BYTES,
+		snprintf(arg[2], QEMU_DEVICE_ARG_BYTES,
 			 "virtconsole,chardev=c0,bus=vs0.0");
-		err |= opt(o, "-chardev") | opt(o, c->args[0]);
-		err |= opt(o, "-device") | opt(o, c->args[1]);
-		err |= opt(o, "-device") | opt(o, c->args[2]);
+		err |= opt(o, "-chardev") | opt(o, arg[0]);
+		err |= opt(o, "-device") | opt(o, arg[1]);
+		err |= opt(o, "-device") | opt(o, arg[2]);
 		break;
 	default:
 		/* A datagram socket sending to itself: every frame comes
 		 * back to the NIC that sent it. */
-		snprintf(c->args[0], CELL_ARG_BYTES,
+		snprintf(arg[0], QEMU_DEVICE_ARG_BYTES,
 			 "dgram,id=n0,local.type=unix,local.path=@DIR@/net."
 			 "sock,remote.type=unix,remote.path=@DIR@/net.sock");
-		snprintf(c->args[1], CELL_ARG_BYTES,
+		snprintf(arg[1], QEMU_DEVICE_ARG_BYTES,
 			 "virtio-net-pci,netdev=n0,romfile=,mac=52:54:00:12:"
 			 "34:56,%s",
 			 mode);
-		err |= opt(o, "-netdev") | opt(o, c->args[0]);
-		err |= opt(o, "-device") | opt(o, c->args[1]);
+		err |= opt(o, "-netdev") | opt(o, arg[0]);
+		err |= opt(o, "-device") | opt(o, arg[1]);
 		break;
 	}
 	return err ? -E2BIG : 0;
@@ -224,7 +223,8 @@ static int build_options(struct qemu_cell *c, struct qemu_options *o)
 	memset(o, 0, sizeof(*o));
 	o->timeout_ms = 5000;
 	if (!a)
-		return device_args(c, o);
+		return qemu_device_options(c->cfg->device, c->cfg->mode,
+					   &c->args, o);
 	for (; *a; a++)
 		if (qemu_opt_add(o, *a))
 			return -E2BIG;

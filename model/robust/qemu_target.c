@@ -27,8 +27,6 @@
 #define QT_SETTLE_MS 150
 #define QT_ANSWER_MS 1000
 #define QT_POLL_US 200
-#define QT_ARG_BYTES 256
-#define QT_DISK_BYTES (1u << 20)
 
 struct qt_desc {
 	enum qemu_device device;
@@ -40,7 +38,7 @@ struct qt_state {
 	struct qemu qm;
 	struct vpci t;
 	bool vpci_ready;
-	char args[3][QT_ARG_BYTES];
+	struct qemu_device_args args;
 };
 
 static struct qt_state qstate;
@@ -134,59 +132,14 @@ static const struct rb_port_ops qt_ops = {
 	.alive = qt_alive,
 };
 
-static int add(struct qemu_options *o, const char *a)
-{
-	return qemu_opt_add(o, a);
-}
-
 /* The same devices as the smoke cells (qemu_run.c). */
 static int device_args(struct qt_state *s, struct qemu_options *o)
 {
-	const char *mode =
-		s->desc->modern ? "disable-legacy=on" : "disable-modern=on";
-	int err = 0;
-
 	memset(o, 0, sizeof(*o)); /* the default timeouts of qemu.h */
-	switch (s->desc->device) {
-	case QEMU_DEV_ENTROPY:
-		snprintf(s->args[0], QT_ARG_BYTES, "virtio-rng-pci,%s", mode);
-		err |= add(o, "-device") | add(o, s->args[0]);
-		break;
-	case QEMU_DEV_BLOCK:
-		o->disk_bytes = QT_DISK_BYTES;
-		snprintf(s->args[0], QT_ARG_BYTES,
-			 "if=none,id=d0,file=@DIR@/disk.img,format=raw");
-		snprintf(s->args[1], QT_ARG_BYTES,
-			 "virtio-blk-pci,drive=d0,serial=ringside-blk,%s",
-			 mode);
-		err |= add(o, "-drive") | add(o, s->args[0]);
-		err |= add(o, "-device") | add(o, s->args[1]);
-		break;
-	case QEMU_DEV_CONSOLE:
-		o->console_socket = true;
-		snprintf(s->args[0], QT_ARG_BYTES,
-			 "socket,id=c0,path=@DIR@/console.sock");
-		snprintf(s->args[1], QT_ARG_BYTES,
-			 "virtio-serial-pci,id=vs0,%s", mode);
-		snprintf(s->args[2], QT_ARG_BYTES,
-			 "virtconsole,chardev=c0,bus=vs0.0");
-		err |= add(o, "-chardev") | add(o, s->args[0]);
-		err |= add(o, "-device") | add(o, s->args[1]);
-		err |= add(o, "-device") | add(o, s->args[2]);
-		break;
-	default:
-		snprintf(s->args[0], QT_ARG_BYTES,
-			 "dgram,id=n0,local.type=unix,local.path=@DIR@/net."
-			 "sock,remote.type=unix,remote.path=@DIR@/net.sock");
-		snprintf(s->args[1], QT_ARG_BYTES,
-			 "virtio-net-pci,netdev=n0,romfile=,mac=52:54:00:12:"
-			 "34:56,%s",
-			 mode);
-		err |= add(o, "-netdev") | add(o, s->args[0]);
-		err |= add(o, "-device") | add(o, s->args[1]);
-		break;
-	}
-	return err ? -E2BIG : 0;
+	return qemu_device_options(s->desc->device,
+				   s->desc->modern ? QEMU_MODE_MODERN
+						   : QEMU_MODE_LEGACY,
+				   &s->args, o);
 }
 
 static void qt_free(struct qt_state *s)
