@@ -7,20 +7,53 @@
 
 #define REG "registry"
 
-static u8 expected_bound_status(const struct simt_transport *t)
+/* The status the driver's probe must find: acknowledged, a driver
+ * found, and the features read back where the mode has that step. */
+static u8 expected_probe_status(const struct simt_transport *t)
 {
-	u8 s = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
-	       VIRTIO_CONFIG_S_DRIVER_OK;
+	u8 s = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER;
 
 	if (t->driver_features & (1ULL << VIRTIO_F_VERSION_1))
 		s |= VIRTIO_CONFIG_S_FEATURES_OK;
 	return s;
 }
 
+static u8 expected_bound_status(const struct simt_transport *t)
+{
+	return expected_probe_status(t) | VIRTIO_CONFIG_S_DRIVER_OK;
+}
+
+static u8 device_status(const struct simt_transport *t)
+{
+	return t->status & (u8)~VIRTIO_CONFIG_S_NEEDS_RESET;
+}
+
+void registry_check_probe(struct oracle *o, struct simt_transport *t)
+{
+	u8 status = device_status(t);
+
+	if (status != expected_probe_status(t))
+		oracle_fail(o, REG,
+			    "the driver's probe began with status 0x%02x, "
+			    "expected 0x%02x",
+			    status, expected_probe_status(t));
+}
+
+void registry_check_removed(struct oracle *o, struct simt_transport *t)
+{
+	u8 status = device_status(t);
+
+	if (status != VIRTIO_CONFIG_S_ACKNOWLEDGE)
+		oracle_fail(o, REG,
+			    "after remove the status is 0x%02x, expected "
+			    "ACKNOWLEDGE (reset, then acknowledged again)",
+			    status);
+}
+
 void registry_check_plug(struct oracle *o, struct simt_transport *t, int err,
 			 bool bound, u64 offered)
 {
-	u8 status = t->status & (u8)~VIRTIO_CONFIG_S_NEEDS_RESET;
+	u8 status = device_status(t);
 
 	if (err) {
 		oracle_fail(o, REG, "register_virtio_device failed (%d)", err);

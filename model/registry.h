@@ -12,6 +12,13 @@
  *             it back); not bound: FAILED set (the world's driver matches
  *             its device, so a device without a driver is a failed probe)
  *   features  a bound device's features are within what the device offered
+ *   probe     when the driver's probe starts, the status is exactly
+ *             ACKNOWLEDGE and DRIVER, and FEATURES_OK when VERSION_1 was
+ *             negotiated: features read back, no DRIVER_OK before the
+ *             driver set up its queues, no FAILED
+ *   remove    after a bound device was unbound (the driver unregistered,
+ *             or the device unplugged), its status is exactly ACKNOWLEDGE:
+ *             the remove reset it (0) and acknowledged it again
  *
  * DEVICE_NEEDS_RESET is the device's own bit and is ignored.
  */
@@ -24,5 +31,9 @@
 /* Right after register_virtio_device returned err for t's device. */
 void registry_check_plug(struct oracle *o, struct simt_transport *t, int err,
 			 bool bound, u64 offered);
+/* When the driver's probe of t's device begins. */
+void registry_check_probe(struct oracle *o, struct simt_transport *t);
+/* Right after a device that was bound to the driver was unbound. */
+void registry_check_removed(struct oracle *o, struct simt_transport *t);
 
 #endif /* RINGSIDE_MODEL_REGISTRY_H */
