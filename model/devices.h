@@ -51,6 +51,12 @@ struct sim_env {
 	 * allocations it needs. */
 	struct sem_model *sem;
 	u64 alloc_fails;
+	/* Optional: the config oracle (config_oracle.h), told of every
+	 * virtio_cread_bytes of the workload driver (wl_config_read). */
+	struct cfg_oracle *config;
+	/* Optional: called with observe_ctx when the workload driver's probe
+	 * begins (the registry oracle checks the status it finds). */
+	void (*probing)(void *ctx);
 };
 
 static inline void sim_observe(struct sim_env *env, unsigned int q,

@@ -4,6 +4,8 @@
  */
 #include "driver.h"
 
+#include "config_oracle.h"
+
 #include "semantics.h"
 
 #include <assert.h>
@@ -180,6 +182,8 @@ static int wl_probe(struct virtio_device *vdev)
 	int err;
 
 	w->probes++;
+	if (w->env->probing)
+		w->env->probing(w->env->observe_ctx);
 	for (i = 0; i < n; i++) {
 		callbacks[i] = wl_callback;
 		names[i] = w->cls->queue_names[i];
@@ -238,7 +242,23 @@ static void wl_remove(struct virtio_device *vdev)
 
 static void wl_config_changed(struct virtio_device *vdev)
 {
-	wl_of(vdev)->config_changes++;
+	struct wl_driver *w = wl_of(vdev);
+
+	w->config_changes++;
+	if (w->cls->config_changed && wl_bound(w))
+		w->cls->config_changed(w);
+}
+
+void wl_config_read(struct wl_driver *w, unsigned int offset, void *buf,
+		    unsigned int len)
+{
+	struct cfg_oracle *c = w->env->config;
+
+	if (c)
+		cfgo_read_begin(c);
+	virtio_cread_bytes(w->vdev, offset, buf, len);
+	if (c)
+		cfgo_read_end(c, offset, buf, len);
 }
 
 int wl_init(struct wl_driver *w, const struct wl_class *cls,

@@ -56,6 +56,8 @@ struct wl_class {
 	void (*fini)(struct wl_driver *w);
 	/* After the queues exist: read config, reset per-device state. */
 	void (*probe)(struct wl_driver *w);
+	/* Optional: the device said its config changed (read it again). */
+	void (*config_changed)(struct wl_driver *w);
 	/*
 	 * Builds one request for queue q into r (r->mem, r->tag) and its
 	 * scatterlist (readable entries first): *out readable and *in
@@ -115,6 +117,10 @@ void wl_drain(struct wl_driver *w);
 unsigned int wl_outstanding(const struct wl_driver *w);
 bool wl_bound(const struct wl_driver *w);
 
+/* For classes: reads len bytes of config at offset with
+ * virtio_cread_bytes, told to the config oracle (config_oracle.h). */
+void wl_config_read(struct wl_driver *w, unsigned int offset, void *buf,
+		    unsigned int len);
 /* For classes: the data-integrity oracle (skipped when the device lied). */
 __attribute__((format(printf, 2, 3))) void wl_data_fail(struct wl_driver *w,
 							const char *fmt, ...);

@@ -141,8 +141,10 @@ static void block_probe(struct wl_driver *w)
 {
 	struct blk_wl *b = w->priv;
 	unsigned int s;
+	u64 capacity;
 
-	b->capacity = virtio_cread64(w->vdev, 0);
+	wl_config_read(w, 0, &capacity, sizeof(capacity));
+	b->capacity = capacity;
 	b->nsect = b->capacity < BLK_SECTORS_MAX ? (u32)b->capacity
 						 : BLK_SECTORS_MAX;
 	for (s = 0; s < BLK_SECTORS_MAX; s++) {

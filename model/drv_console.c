@@ -24,6 +24,7 @@
 #include <assert.h>
 #include <linux/errno.h>
 #include <linux/slab.h>
+#include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
 #include <linux/virtio_ring.h>
 #include <stdint.h>
@@ -39,6 +40,11 @@
 /* Bytes sent and not yet received at most; far below the device's FIFO. */
 #define CONSOLE_TX_WINDOW (16u << 10)
 
+/* struct virtio_console_config: cols and rows (le16 each) at 0 with
+ * F_SIZE. */
+#define CONSOLE_F_SIZE 0
+#define CONSOLE_SIZE_BYTES 4u
+
 /* r->tag[] of a request. */
 enum { TAG_GEN, TAG_OFFSET, TAG_SIZE };
 
@@ -51,6 +57,7 @@ struct console_drv {
 	u64 echoed_bytes;	 /* bytes of verified messages */
 	u8 msg[CONSOLE_MSG_MAX]; /* the message being reassembled */
 	u32 msg_len;
+	u8 size[CONSOLE_SIZE_BYTES]; /* cols, rows: the terminal's size */
 };
 
 static const struct virtio_device_id console_ids[] = {
@@ -59,6 +66,7 @@ static const struct virtio_device_id console_ids[] = {
 };
 
 static const unsigned int console_features[] = {
+	CONSOLE_F_SIZE,
 	VIRTIO_RING_F_INDIRECT_DESC,
 	VIRTIO_RING_F_EVENT_IDX,
 };
@@ -297,6 +305,14 @@ static void console_cancel(struct wl_driver *w, struct wl_req *r)
 	}
 }
 
+/* cols and rows in one read: a pair of one generation (a console that
+ * was resized must not be shown half of each size). */
+static void console_read_size(struct wl_driver *w)
+{
+	if (virtio_has_feature(w->vdev, CONSOLE_F_SIZE))
+		wl_config_read(w, 0, con_of(w)->size, CONSOLE_SIZE_BYTES);
+}
+
 /* A new binding: the device was reset, its FIFO is empty. */
 static void console_probe(struct wl_driver *w)
 {
@@ -306,6 +322,7 @@ static void console_probe(struct wl_driver *w)
 	memset(s, 0, sizeof(*s));
 	s->gen = gen;
 	s->key = choice_range(w->env->cs, 0, ~0ULL);
+	console_read_size(w);
 }
 
 static int console_init(struct wl_driver *w)
@@ -330,6 +347,7 @@ const struct wl_class wl_console_class = {
 	.init = console_init,
 	.fini = console_fini,
 	.probe = console_probe,
+	.config_changed = console_read_size,
 	.prepare = console_prepare,
 	.complete = console_complete,
 	.cancel = console_cancel,

@@ -56,6 +56,19 @@ static bool simt_config_range(struct simt_transport *t, unsigned int offset,
 	return true;
 }
 
+/* Note 6: one byte at a time, the device may change its config before
+ * each. */
+static void simt_get_bytewise(struct simt_transport *t, unsigned int offset,
+			      u8 *buf, unsigned int len)
+{
+	unsigned int i;
+
+	for (i = 0; i < len; i++) {
+		t->mid_read(t->mid_read_ctx);
+		t->ops->config_read(t->ctx, offset + i, buf + i, 1);
+	}
+}
+
 static void simt_get(struct virtio_device *vdev, unsigned offset, void *buf,
 		     unsigned len)
 {
@@ -66,10 +79,15 @@ static void simt_get(struct virtio_device *vdev, unsigned offset, void *buf,
 		memset(buf, 0xff, len);
 		return;
 	}
-	if (t->ops->config_read)
-		t->ops->config_read(t->ctx, offset, buf, len);
-	else
+	if (!t->ops->config_read) {
 		memset(buf, 0, len);
+		return;
+	}
+	if (!t->mid_read) {
+		t->ops->config_read(t->ctx, offset, buf, len);
+		return;
+	}
+	simt_get_bytewise(t, offset, buf, len);
 }
 
 static void simt_set(struct virtio_device *vdev, unsigned offset,

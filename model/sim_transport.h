@@ -39,6 +39,14 @@
  *    ignored, and are counted. The generation counter belongs to the
  *    transport and moves only on simt_config_change().
  *
+ * 6. Config changes inside a read. A device may change its config while
+ *    the driver reads it; only the generation tells the driver. When the
+ *    user of the transport sets mid_read, a config read is made one byte
+ *    at a time (as a bus narrower than the field does) and mid_read is
+ *    called before each byte: it may change the config and move the
+ *    generation (simt_config_change), and must do nothing else (no
+ *    interrupt, no queue: the driver is inside its read).
+ *
  * Every limit is fixed: at most SIMT_MAX_QUEUES queues per device.
  */
 #ifndef RINGSIDE_SIM_TRANSPORT_H
@@ -108,6 +116,9 @@ struct simt_transport {
 	struct simt_queue queues[SIMT_MAX_QUEUES];
 	struct simt_counters counters;
 	char bus_name[SIMT_BUS_NAME_BYTES];
+	/* Note 6: set by the transport's user after simt_init. */
+	void (*mid_read)(void *ctx);
+	void *mid_read_ctx;
 };
 
 /* Prepares t (not registered: call register_virtio_device(&t->vdev)).

@@ -3,6 +3,7 @@
  */
 #include "world.h"
 
+#include "config_oracle.h"
 #include "device.h"
 #include "driver.h"
 #include "registry.h"
@@ -49,6 +50,7 @@ struct sim_world {
 	struct sim_device dev;
 	struct wl_driver drv;
 	struct sem_model sem;
+	struct cfg_oracle cfgo;
 	const struct sim_config *cfg;
 	enum sim_device_type type;
 	enum simt_mode mode;
@@ -62,6 +64,7 @@ struct sim_world {
 	bool wrap_tried;   /* index-wrap had its one chance in this run */
 	u64 checks, check_fault[VRING_FAULT_COUNT], check_clamped;
 	u64 features; /* negotiated at the last successful probe */
+	bool config_irq_owed; /* config changed inside a driver's read */
 };
 
 void sim_emit(struct sim_env *env, u16 actor, u16 kind, u16 queue, u64 a, u64 b,
@@ -204,6 +207,44 @@ static void check_expectations(struct sim_world *w, unsigned int q)
 	dq->expect_clamp = false;
 }
 
+/* --- the registry and config oracles' hooks -------------------------------- */
+
+static void world_probing(void *ctx)
+{
+	struct sim_world *w = ctx;
+
+	registry_check_probe(&w->oracle, &w->t);
+}
+
+/* sim_transport.h note 6: with config-storm on, the device changes its
+ * config between the bytes of a driver's read, at most CFGO_IMAGES - 1
+ * times a read (so that an honest reader settles). The interrupt that
+ * announces the change waits for the end of the step. */
+static void config_mid_read(void *ctx)
+{
+	struct sim_world *w = ctx;
+	struct choice_source *cs = w->env.cs;
+
+	if (!adv_enabled(&w->adv, ADV_CONFIG_STORM) ||
+	    !cfgo_may_change(&w->cfgo) || !choice_chance(cs, 1, 4))
+		return;
+	adv_count(&w->adv, ADV_CONFIG_STORM);
+	sim_device_config_change(&w->dev);
+	cfgo_changed(&w->cfgo);
+	w->config_irq_owed = true;
+	sim_emit(&w->env, SIM_ACTOR_CONFIG, SIM_EV_CONFIG_CHANGE, 0,
+		 w->t.config_generation, 1, 1);
+}
+
+static void raise_owed_config_irq(struct sim_world *w)
+{
+	if (!w->config_irq_owed)
+		return;
+	w->config_irq_owed = false;
+	if (w->plugged)
+		simt_raise_config_interrupt(&w->t);
+}
+
 /* --- plugging ------------------------------------------------------------ */
 
 static void plug(struct sim_world *w)
@@ -215,6 +256,8 @@ static void plug(struct sim_world *w)
 		oracle_fail(&w->oracle, "setup", "cannot set up the transport");
 		return;
 	}
+	w->t.mid_read = config_mid_read;
+	w->t.mid_read_ctx = w;
 	err = register_virtio_device(&w->t.vdev);
 	w->plugged = err == 0;
 	sim_emit(&w->env, SIM_ACTOR_WORLD, SIM_EV_PROBE, 0, w->t.status,
@@ -230,9 +273,13 @@ static void plug(struct sim_world *w)
 
 static void unplug(struct sim_world *w, unsigned int away_steps)
 {
+	bool bound = wl_bound(&w->drv);
+
 	sim_emit(&w->env, SIM_ACTOR_WORLD, SIM_EV_UNPLUG, 0,
 		 wl_outstanding(&w->drv), away_steps, 0);
 	simt_destroy(&w->t);
+	if (bound)
+		registry_check_removed(&w->oracle, &w->t);
 	w->plugged = false;
 	w->unplugs++;
 	w->replug_at = w->env.step + away_steps;
@@ -594,6 +641,7 @@ static void world_step(struct sim_world *w)
 		world_turn(w);
 		break;
 	}
+	raise_owed_config_irq(w);
 	recover_needs_reset(w);
 	plant_faults(w);
 	check_false_alarm(w);
@@ -646,6 +694,9 @@ static bool world_setup(struct sim_world *w)
 	w->drv.device_lied = &w->dev.lied;
 	sem_init(&w->sem, &w->t, &w->dev, &w->oracle, &w->env.alloc_fails);
 	w->env.sem = &w->sem;
+	cfgo_init(&w->cfgo, &w->t, &w->oracle);
+	w->env.config = &w->cfgo;
+	w->env.probing = world_probing;
 	sim_emit(&w->env, SIM_ACTOR_WORLD, SIM_EV_RUN_START, 0, w->mode,
 		 w->dev.ops.features, w->type);
 	if (wl_register(&w->drv) != 0) {
@@ -671,8 +722,13 @@ static void world_teardown(struct sim_world *w)
 				1 + (unsigned int)choice_below(w->env.cs, 3));
 		check_false_alarm(w);
 	}
-	if (w->class_ready)
+	if (w->class_ready) {
+		bool bound = wl_bound(&w->drv);
+
 		wl_unregister(&w->drv);
+		if (bound && w->plugged)
+			registry_check_removed(&w->oracle, &w->t);
+	}
 	oracle_tokens_finish(&w->oracle);
 	simt_destroy(&w->t);
 	sem_fini(&w->sem);
@@ -717,6 +773,8 @@ static void fill_result(const struct sim_world *w, struct sim_result *r)
 	r->events = event_log_count(log);
 	r->event_hash = event_log_hash(log);
 	r->semantics_checks = w->sem.checks;
+	r->config_checks = w->cfgo.checks;
+	r->config_mid_read_changes = w->cfgo.mid_read_changes;
 	r->choices = choice_draws(w->env.cs);
 	r->tokens_added = w->oracle.added;
 	r->tokens_got = w->oracle.got;

@@ -45,7 +45,12 @@
  *   features              a feature outside the driver's table was
  *                         negotiated
  *   registry              the bus's index, status or features after a
- *                         registration break its rules (registry.h)
+ *                         registration, the status the driver's probe
+ *                         finds, or the status after remove break its
+ *                         rules (registry.h)
+ *   config                a config read through virtio_cread_bytes
+ *                         returned bytes of no one generation of the
+ *                         device's config (config_oracle.h)
  *   semantics             an answer of the seed API differs from the
  *                         reference model's (semantics.h)
  *   leak                  arena blocks still live after teardown
@@ -138,6 +143,8 @@ struct sim_result {
 	u64 completed, bytes; /* driver: tokens back by get_buf, their len */
 	u64 data_checked;     /* completions whose data was verified */
 	u64 semantics_checks; /* answers the semantics oracle compared */
+	u64 config_checks;    /* config reads the config oracle judged */
+	u64 config_mid_read_changes; /* config changed inside a read */
 	u64 device_stalls;    /* stalls the device caused (not failures) */
 	u64 probes, unplugs;
 	bool driver_bound; /* a probe succeeded */
