@@ -689,6 +689,54 @@ static unsigned int pick_held(struct devq *q, struct vring *vr, bool in_slot)
 	return q->nheld;
 }
 
+/* The descriptors of the chain at head as the table links them now (the
+ * device's own view; an indirect chain has only its head in the table).
+ * Returns how many, at most vr->num. */
+static unsigned int chain_descs(const struct vring *vr, u16 head, u16 *descs)
+{
+	unsigned int n = 0;
+	u16 i = head;
+
+	for (;;) {
+		u16 flags = READ_ONCE(vr->desc[i].flags);
+
+		descs[n++] = i;
+		if (!(flags & VRING_DESC_F_NEXT) || n == vr->num)
+			return n;
+		i = READ_ONCE(vr->desc[i].next) % vr->num;
+	}
+}
+
+/* One field of one descriptor of the chain at head, changed (note 4 of
+ * adversary.h: the head and the last descriptor at the edges). The ring
+ * must compare every descriptor of a chain, not only the head, and every
+ * field, next and flags included. */
+static void rewrite_desc(struct sim_device *d, const struct vring *vr,
+			 u16 head)
+{
+	static u16 descs[DEV_QSIZE_MAX];
+	struct choice_source *cs = d->env->cs;
+	unsigned int n = chain_descs(vr, head, descs);
+	struct vring_desc *desc = &vr->desc[descs[adv_value(
+		cs, 0, n - 1, (const u64[]){ 0, n - 1 }, 2)]];
+
+	switch (choice_below(cs, 4)) {
+	case 0:
+		WRITE_ONCE(desc->addr, READ_ONCE(desc->addr) ^ 0x1000);
+		break;
+	case 1:
+		WRITE_ONCE(desc->len, READ_ONCE(desc->len) ^ 0x100);
+		break;
+	case 2:
+		WRITE_ONCE(desc->flags,
+			   READ_ONCE(desc->flags) ^ VRING_DESC_F_WRITE);
+		break;
+	default:
+		WRITE_ONCE(desc->next, (u16)(READ_ONCE(desc->next) + 1));
+		break;
+	}
+}
+
 /* Rewrites driver-owned memory of a held chain, then completes it. */
 static bool rewrite_and_complete(struct sim_device *d, unsigned int qi,
 				 struct vring *vr, bool avail)
@@ -705,8 +753,7 @@ static bool rewrite_and_complete(struct sim_device *d, unsigned int qi,
 
 		WRITE_ONCE(vr->avail->ring[slot], (u16)(c->head ^ 1));
 	} else {
-		WRITE_ONCE(vr->desc[c->head].len,
-			   READ_ONCE(vr->desc[c->head].len) ^ 0x100);
+		rewrite_desc(d, vr, c->head);
 	}
 	used_push(d, qi, vr, c->head, 0);
 	remember(q, c->head);
@@ -814,6 +861,21 @@ static void maybe_illegal(struct sim_device *d, unsigned int qi,
 
 /* --- the device's turn ----------------------------------------------------- */
 
+/* How many held chains to complete in one turn: 1 .. nheld. Where the
+ * device reorders, the edge nheld (adversary.h note 4) in half the draws:
+ * once everything is fetched, that moves used idx ahead of the driver by
+ * exactly the buffers outstanding, the most the ring must accept. */
+static unsigned int completions_wanted(struct sim_device *d,
+				       const struct devq *q)
+{
+	struct choice_source *cs = d->env->cs;
+
+	if (adv_enabled(d->adv, ADV_OUT_OF_ORDER))
+		return (unsigned int)adv_value(cs, 1, q->nheld,
+					       (const u64[]){ q->nheld }, 1);
+	return 1 + (unsigned int)choice_below(cs, q->nheld);
+}
+
 static void queue_step(struct sim_device *d, unsigned int qi)
 {
 	struct vring *vr = simt_vring(d->t, qi);
@@ -831,7 +893,7 @@ static void queue_step(struct sim_device *d, unsigned int qi)
 	old = q->used_idx;
 	if (q->nheld && !d->plant_stall) {
 		/* 0 completes one, the oldest: the quiet world is in order. */
-		want = 1 + (unsigned int)choice_below(d->env->cs, q->nheld);
+		want = completions_wanted(d, q);
 		for (n = 0; n < want; n++) {
 			unsigned int pick = pick_chain(d, q);
 
