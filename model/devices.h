@@ -86,7 +86,9 @@ enum sim_actor {
 
 enum sim_event_kind {
 	SIM_EV_RUN_START = 0, /* a = mode, b = features offered, c = device */
-	SIM_EV_PROBE,	      /* a = status after registration, b = bound */
+	SIM_EV_PROBE,	      /* a = status after registration, b = bound,
+			       * c = error; queue: 0 the world's device,
+			       * 1 + n its bystander n (world.c) */
 	SIM_EV_STEP,	      /* a = actor chosen, b = forced by fairness */
 	SIM_EV_ADD,	      /* a = token, b = bytes, c = add_buf's result */
 	SIM_EV_ADD_NOMEM,     /* a = bytes the buffer would have had */
@@ -106,7 +108,9 @@ enum sim_event_kind {
 	SIM_EV_FAIL,		  /* an oracle fired */
 	SIM_EV_RUN_END,		  /* a = tokens added, b = got, c = detached */
 	SIM_EV_ADVERSARY,   /* a = behaviour (adversary.h), b, c: detail */
-	SIM_EV_UNPLUG,	    /* a = tokens outstanding */
+	SIM_EV_UNPLUG,	    /* a = tokens outstanding, b = steps away;
+			     * c = 1: the driver left, not the device;
+			     * queue 1 + n: bystander n left */
 	SIM_EV_REPLUG,	    /* a = status after registration */
 	SIM_EV_CHECK,	    /* a = fault seen, b = expected mask */
 	SIM_EV_DRIVER_RULE, /* a = head, b = rules broken so far (device.h

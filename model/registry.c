@@ -28,9 +28,22 @@ static u8 device_status(const struct simt_transport *t)
 	return t->status & (u8)~VIRTIO_CONFIG_S_NEEDS_RESET;
 }
 
-void registry_check_probe(struct oracle *o, struct simt_transport *t)
+/* The status, without the bits the device or an earlier failed probe
+ * may have left. */
+static u8 device_status_since(const struct simt_transport *t,
+			      bool failed_before)
 {
 	u8 status = device_status(t);
+
+	if (failed_before)
+		status &= (u8)~VIRTIO_CONFIG_S_FAILED;
+	return status;
+}
+
+void registry_check_probe(struct oracle *o, struct simt_transport *t,
+			  bool failed_before)
+{
+	u8 status = device_status_since(t, failed_before);
 
 	if (status != expected_probe_status(t))
 		oracle_fail(o, REG,
@@ -50,22 +63,47 @@ void registry_check_removed(struct oracle *o, struct simt_transport *t)
 			    status);
 }
 
-void registry_check_plug(struct oracle *o, struct simt_transport *t, int err,
-			 bool bound, u64 offered)
+/* False (and failed) when the registration went wrong or took another
+ * index than the smallest free one. */
+static bool registered_at(struct oracle *o, const struct simt_transport *t,
+			  int err, int expect_index)
+{
+	if (err) {
+		oracle_fail(o, REG, "register_virtio_device failed (%d)", err);
+		return false;
+	}
+	if (expect_index >= 0 && t->vdev.index != expect_index) {
+		oracle_fail(o, REG,
+			    "a device took index %d, not the smallest free "
+			    "one (%d)",
+			    t->vdev.index, expect_index);
+		return false;
+	}
+	return true;
+}
+
+void registry_check_unmatched(struct oracle *o, struct simt_transport *t,
+			      int err, int expect_index)
 {
 	u8 status = device_status(t);
 
-	if (err) {
-		oracle_fail(o, REG, "register_virtio_device failed (%d)", err);
+	if (!registered_at(o, t, err, expect_index))
 		return;
-	}
-	if (t->vdev.index != 0) {
+	if (status != VIRTIO_CONFIG_S_ACKNOWLEDGE)
 		oracle_fail(o, REG,
-			    "the only device took index %d, not the smallest "
-			    "free one (0)",
-			    t->vdev.index);
+			    "a device no driver matches has status 0x%02x, "
+			    "expected ACKNOWLEDGE",
+			    status);
+}
+
+void registry_check_plug(struct oracle *o, struct simt_transport *t, int err,
+			 bool bound, const struct registry_expect *e)
+{
+	u8 status = device_status_since(t, e->failed_before && bound);
+	u64 offered = e->offered;
+
+	if (!registered_at(o, t, err, e->index))
 		return;
-	}
 	if (bound && status != expected_bound_status(t)) {
 		oracle_fail(o, REG,
 			    "bound device has status 0x%02x, expected 0x%02x",

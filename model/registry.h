@@ -3,19 +3,21 @@
  * 3.7.1 documents it (VIRTIO-FACTS.md, "Bus registry"), checked after
  * every registration of the world's device.
  *
- *   index     a registered device takes the smallest free index; the
- *             world's device is the only one registered, so it is 0 every
- *             time, also after an unplug and replug (freed, reused, as
- *             Linux's ida does)
+ *   index     a registered device takes the smallest index no other
+ *             registered device holds (freed at unregister and reused, as
+ *             Linux's ida does); the world knows which it registered
  *   status    bound: exactly ACKNOWLEDGE, DRIVER, DRIVER_OK, and
  *             FEATURES_OK when VERSION_1 was negotiated (the device read
  *             it back); not bound: FAILED set (the world's driver matches
- *             its device, so a device without a driver is a failed probe)
+ *             its device, so a device without a driver is a failed probe);
+ *             a device no driver matches: exactly ACKNOWLEDGE
  *   features  a bound device's features are within what the device offered
  *   probe     when the driver's probe starts, the status is exactly
  *             ACKNOWLEDGE and DRIVER, and FEATURES_OK when VERSION_1 was
  *             negotiated: features read back, no DRIVER_OK before the
- *             driver set up its queues, no FAILED
+ *             driver set up its queues, no FAILED unless an earlier probe
+ *             of the same registration failed (Linux resets a device at
+ *             registration only, so FAILED stays until then)
  *   remove    after a bound device was unbound (the driver unregistered,
  *             or the device unplugged), its status is exactly ACKNOWLEDGE:
  *             the remove reset it (0) and acknowledged it again
@@ -28,11 +30,26 @@
 #include "oracle.h"
 #include "sim_transport.h"
 
-/* Right after register_virtio_device returned err for t's device. */
+/* What the world knows of a registration. */
+struct registry_expect {
+	int index;	    /* the smallest free one before it; -1: the
+			     * device was registered before (a driver came) */
+	u64 offered;	    /* the features the device offered */
+	bool failed_before; /* a probe of this registration failed before:
+			     * FAILED may still be set (no reset between) */
+};
+
+/* Right after register_virtio_device returned err for t's device (or
+ * the driver was registered while t's device was), which the world's
+ * driver matches. */
 void registry_check_plug(struct oracle *o, struct simt_transport *t, int err,
-			 bool bound, u64 offered);
+			 bool bound, const struct registry_expect *e);
+/* Right after register_virtio_device for a device no driver matches. */
+void registry_check_unmatched(struct oracle *o, struct simt_transport *t,
+			      int err, int expect_index);
 /* When the driver's probe of t's device begins. */
-void registry_check_probe(struct oracle *o, struct simt_transport *t);
+void registry_check_probe(struct oracle *o, struct simt_transport *t,
+			  bool failed_before);
 /* Right after a device that was bound to the driver was unbound. */
 void registry_check_removed(struct oracle *o, struct simt_transport *t);
 

@@ -14,6 +14,7 @@
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/virtio_config.h>
+#include <linux/virtio_ids.h>
 #include <linux/virtio_ring.h>
 #include <ringside/ring_diag.h>
 #include <ringside/shim.h>
@@ -38,6 +39,9 @@ static const struct sim_pair pairs[SIM_DEVICE_COUNT] = {
 
 /* Steps an unplugged device stays away, at most. */
 #define SIM_UNPLUG_STEPS_MAX 64
+/* Devices no driver matches that the world may register beside its own
+ * (registration order and device indices, registry.h). */
+#define SIM_BYSTANDERS 2
 /* Config changes in one storm, at most. */
 #define SIM_STORM_MAX 64
 
@@ -65,6 +69,10 @@ struct sim_world {
 	u64 checks, check_fault[VRING_FAULT_COUNT], check_clamped;
 	u64 features; /* negotiated at the last successful probe */
 	bool config_irq_owed; /* config changed inside a driver's read */
+	bool driver_away;     /* the driver was unregistered, comes back */
+	bool failed_probe;    /* a probe of the device's registration failed */
+	struct simt_transport bystander[SIM_BYSTANDERS];
+	bool bystander_on[SIM_BYSTANDERS]; /* registered */
 };
 
 void sim_emit(struct sim_env *env, u16 actor, u16 kind, u16 queue, u64 a, u64 b,
@@ -213,7 +221,7 @@ static void world_probing(void *ctx)
 {
 	struct sim_world *w = ctx;
 
-	registry_check_probe(&w->oracle, &w->t);
+	registry_check_probe(&w->oracle, &w->t, w->failed_probe);
 }
 
 /* sim_transport.h note 6: with config-storm on, the device changes its
@@ -247,9 +255,52 @@ static void raise_owed_config_irq(struct sim_world *w)
 
 /* --- plugging ------------------------------------------------------------ */
 
+/* Whether a device the world registered holds index i. */
+static bool index_taken(const struct sim_world *w, int i)
+{
+	unsigned int b;
+
+	if (w->plugged && w->t.vdev.index == i)
+		return true;
+	for (b = 0; b < SIM_BYSTANDERS; b++)
+		if (w->bystander_on[b] && w->bystander[b].vdev.index == i)
+			return true;
+	return false;
+}
+
+/* The index the next registration must take (registry.h). */
+static int smallest_free_index(const struct sim_world *w)
+{
+	int i = 0;
+
+	while (index_taken(w, i))
+		i++;
+	return i;
+}
+
+/* The driver is bound (or its probe failed): the registry's state, and
+ * what the driver negotiated. */
+static void after_binding(struct sim_world *w, int err, int expect_index)
+{
+	struct registry_expect e = {
+		.index = expect_index,
+		.offered = simt_offered_features(&w->t),
+		.failed_before = w->failed_probe,
+	};
+
+	registry_check_plug(&w->oracle, &w->t, err, wl_bound(&w->drv), &e);
+	if (!wl_bound(&w->drv))
+		w->failed_probe = true;
+	if (w->cfg->plant_accept_foreign) /* a registry that forgot to mask */
+		w->t.driver_features |= w->dev.ops.features;
+	if (wl_bound(&w->drv))
+		w->features = w->t.driver_features;
+	check_features(w);
+}
+
 static void plug(struct sim_world *w)
 {
-	int err;
+	int err, expect_index = smallest_free_index(w);
 
 	sim_device_forget(&w->dev);
 	if (simt_init(&w->t, &w->dev.ops, &w->dev, w->mode) != 0) {
@@ -258,17 +309,99 @@ static void plug(struct sim_world *w)
 	}
 	w->t.mid_read = config_mid_read;
 	w->t.mid_read_ctx = w;
+	w->failed_probe = false; /* registration resets the device */
 	err = register_virtio_device(&w->t.vdev);
 	w->plugged = err == 0;
 	sim_emit(&w->env, SIM_ACTOR_WORLD, SIM_EV_PROBE, 0, w->t.status,
 		 wl_bound(&w->drv), (u64)(s64)err);
-	registry_check_plug(&w->oracle, &w->t, err, wl_bound(&w->drv),
-			    simt_offered_features(&w->t));
-	if (w->cfg->plant_accept_foreign) /* a registry that forgot to mask */
-		w->t.driver_features |= w->dev.ops.features;
-	if (wl_bound(&w->drv))
-		w->features = w->t.driver_features;
-	check_features(w);
+	if (w->driver_away) {
+		/* Nothing to bind to: the device waits, acknowledged. */
+		registry_check_unmatched(&w->oracle, &w->t, err, expect_index);
+		return;
+	}
+	after_binding(w, err, expect_index);
+}
+
+/* A bound device's driver was removed: reset, acknowledged again, and
+ * FAILED of an earlier probe gone with the reset. */
+static void device_removed(struct sim_world *w)
+{
+	registry_check_removed(&w->oracle, &w->t);
+	w->failed_probe = false;
+}
+
+/* The driver is unregistered with its device present: remove runs with
+ * buffers outstanding, and the device must be acknowledged again. */
+static void driver_leaves(struct sim_world *w, unsigned int away_steps)
+{
+	bool bound = wl_bound(&w->drv);
+
+	sim_emit(&w->env, SIM_ACTOR_WORLD, SIM_EV_UNPLUG, 0,
+		 wl_outstanding(&w->drv), away_steps, 1);
+	wl_unregister(&w->drv);
+	if (bound)
+		device_removed(w);
+	w->driver_away = true;
+	w->replug_at = w->env.step + away_steps;
+}
+
+/* The driver registers again; a device present binds to it now. */
+static void driver_returns(struct sim_world *w)
+{
+	int err = wl_register(&w->drv);
+
+	w->driver_away = false;
+	sim_emit(&w->env, SIM_ACTOR_WORLD, SIM_EV_PROBE, 0, w->t.status,
+		 wl_bound(&w->drv), (u64)(s64)err);
+	if (err) {
+		oracle_fail(&w->oracle, "setup", "cannot register the driver");
+		return;
+	}
+	if (w->plugged)
+		after_binding(w, 0, -1);
+}
+
+/* A device of a type no driver of the world matches (a balloon). */
+static const struct ringside_dm_ops bystander_ops = {
+	.abi_version = RINGSIDE_DM_ABI_VERSION,
+	.name = "bystander",
+	.device_id = VIRTIO_ID_BALLOON,
+	.vendor_id = DEV_VENDOR_ID,
+};
+
+/* Registers bystander b, or unregisters it: indices taken and freed
+ * around the world's device, in every order. */
+static void toggle_bystander(struct sim_world *w, unsigned int b)
+{
+	struct simt_transport *t = &w->bystander[b];
+	int err, expect_index;
+
+	if (w->bystander_on[b]) {
+		simt_destroy(t);
+		w->bystander_on[b] = false;
+		sim_emit(&w->env, SIM_ACTOR_WORLD, SIM_EV_UNPLUG,
+			 (u16)(1 + b), 0, 0, 0);
+		return;
+	}
+	expect_index = smallest_free_index(w);
+	if (simt_init(t, &bystander_ops, NULL, w->mode) != 0) {
+		oracle_fail(&w->oracle, "setup", "cannot set up a transport");
+		return;
+	}
+	err = register_virtio_device(&t->vdev);
+	w->bystander_on[b] = err == 0;
+	sim_emit(&w->env, SIM_ACTOR_WORLD, SIM_EV_PROBE, (u16)(1 + b),
+		 t->status, 0, (u64)(s64)err);
+	registry_check_unmatched(&w->oracle, t, err, expect_index);
+}
+
+static void bystanders_leave(struct sim_world *w)
+{
+	unsigned int b;
+
+	for (b = 0; b < SIM_BYSTANDERS; b++)
+		if (w->bystander_on[b])
+			toggle_bystander(w, b);
 }
 
 static void unplug(struct sim_world *w, unsigned int away_steps)
@@ -427,6 +560,33 @@ static void index_wrap(struct sim_world *w)
 		 ADV_INDEX_WRAP, b.done, w->t.kicks[b.q] - kicks);
 }
 
+/* hot-unplug: the device goes (half the time), or the driver does, or a
+ * device no driver matches comes or goes; whatever went comes back, in
+ * either order when both did (come_back). */
+static void vary_registration(struct sim_world *w)
+{
+	struct choice_source *cs = w->env.cs;
+	unsigned int away =
+		1 + (unsigned int)choice_below(cs, SIM_UNPLUG_STEPS_MAX);
+
+	switch (choice_below(cs, 4)) {
+	case 0:
+	case 1:
+		unplug(w, away);
+		break;
+	case 2:
+		if (w->driver_away)
+			unplug(w, away); /* the driver is away already */
+		else
+			driver_leaves(w, away);
+		break;
+	default:
+		toggle_bystander(
+			w, (unsigned int)choice_below(cs, SIM_BYSTANDERS));
+		break;
+	}
+}
+
 static void world_turn(struct sim_world *w)
 {
 	struct choice_source *cs = w->env.cs;
@@ -447,8 +607,7 @@ static void world_turn(struct sim_world *w)
 		}
 	}
 	if (adv_fires(&w->adv, cs, ADV_HOT_UNPLUG)) {
-		unplug(w, 1 + (unsigned int)choice_below(cs,
-							 SIM_UNPLUG_STEPS_MAX));
+		vary_registration(w);
 	} else if (adv_fires(&w->adv, cs, ADV_RESET_IN_FLIGHT)) {
 		/* The device loses its requests; the driver recovers by
 		 * rebinding, which resets and detaches. */
@@ -613,6 +772,27 @@ static void plant_faults(struct sim_world *w)
 			   (u16)(vr->num + 1));
 }
 
+/* What vary_registration or an unplug took away returns when its time
+ * is up: the device, the driver, or both in a drawn order (device first:
+ * the driver's registration binds it; driver first: the device's). */
+static void come_back(struct sim_world *w)
+{
+	bool driver_first;
+
+	if (w->env.step < w->replug_at || (w->plugged && !w->driver_away))
+		return;
+	if (w->plugged) {
+		driver_returns(w);
+		return;
+	}
+	driver_first = w->driver_away && choice_chance(w->env.cs, 1, 2);
+	if (driver_first)
+		driver_returns(w);
+	plug(w);
+	if (w->driver_away && !w->oracle.failed)
+		driver_returns(w);
+}
+
 static void world_step(struct sim_world *w)
 {
 	bool forced;
@@ -621,8 +801,7 @@ static void world_step(struct sim_world *w)
 
 	w->oracle.step = w->env.step; /* a failure in this step is of it */
 	sim_emit(&w->env, SIM_ACTOR_WORLD, SIM_EV_STEP, 0, actor, forced, 0);
-	if (!w->plugged && w->env.step >= w->replug_at)
-		plug(w);
+	come_back(w);
 	switch (actor) {
 	case SIM_ACTOR_DRIVER:
 		wl_step(&w->drv);
@@ -730,6 +909,7 @@ static void world_teardown(struct sim_world *w)
 			registry_check_removed(&w->oracle, &w->t);
 	}
 	oracle_tokens_finish(&w->oracle);
+	bystanders_leave(w);
 	simt_destroy(&w->t);
 	sem_fini(&w->sem);
 	w->env.sem = NULL;

@@ -1,19 +1,15 @@
 /*
- * test_config_oracle.c - the config oracle (model/config_oracle.h) and the
- * registry oracle's status checks (model/registry.h): each fires on a
- * broken answer and stays quiet on the right one, and the world with the
- * honest ring never trips them while its device changes its config inside
- * the driver's reads. That they fire on a broken ring is tests/planted/
- * (config-read-no-retry, no-acknowledge-after-remove,
- * driver-ok-before-probe).
+ * test_config_oracle.c - the config oracle (model/config_oracle.h) fires
+ * on a torn read and stays quiet on a read of one generation, and the
+ * world with the honest ring never trips it while its device changes its
+ * config inside the driver's reads. That it fires on a broken ring is
+ * tests/planted/ (config-read-no-retry).
  */
 #include "harness.h"
 #include "sim_runs.h"
 
 #include <adversary.h>
 #include <config_oracle.h>
-#include <linux/virtio_config.h>
-#include <registry.h>
 #include <sim_transport.h>
 #include <string.h>
 #include <world.h>
@@ -23,8 +19,6 @@
 	X(read_of_a_later_generation_is_quiet)                                 \
 	X(torn_read_fires)                                                     \
 	X(broken_device_is_not_judged)                                         \
-	X(probe_status_checked)                                                \
-	X(status_after_remove_checked)                                         \
 	X(honest_ring_quiet_with_mid_read_changes)                             \
 	X(honest_ring_quiet_in_swarm)
 TESTS(HARNESS_DECLARE)
@@ -122,43 +116,6 @@ static void broken_device_is_not_judged(void)
 	cfgo_read_end(&f.c, 0, got, 4);
 	CHECK(!f.o.failed);
 	CHECK_EQ(0, f.c.checks);
-}
-
-static void probe_status_checked(void)
-{
-	struct fixture f;
-
-	fixture_init(&f);
-	f.t.driver_features = 1ULL << VIRTIO_F_VERSION_1;
-	f.t.status = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
-		     VIRTIO_CONFIG_S_FEATURES_OK;
-	registry_check_probe(&f.o, &f.t);
-	CHECK(!f.o.failed);
-	/* DRIVER_OK before the driver set up its queues. */
-	f.t.status |= VIRTIO_CONFIG_S_DRIVER_OK;
-	registry_check_probe(&f.o, &f.t);
-	CHECK(f.o.failed && strcmp(f.o.name, "registry") == 0);
-	/* Legacy: no FEATURES_OK step; a status that has it is wrong. */
-	fixture_init(&f);
-	f.t.status = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER;
-	registry_check_probe(&f.o, &f.t);
-	CHECK(!f.o.failed);
-	f.t.status |= VIRTIO_CONFIG_S_FEATURES_OK;
-	registry_check_probe(&f.o, &f.t);
-	CHECK(f.o.failed);
-}
-
-static void status_after_remove_checked(void)
-{
-	struct fixture f;
-
-	fixture_init(&f);
-	f.t.status = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_NEEDS_RESET;
-	registry_check_removed(&f.o, &f.t);
-	CHECK(!f.o.failed);
-	f.t.status = 0; /* reset, never acknowledged again */
-	registry_check_removed(&f.o, &f.t);
-	CHECK(f.o.failed && strcmp(f.o.name, "registry") == 0);
 }
 
 /* The console reads its size at probe and at each config change; with
