@@ -71,7 +71,7 @@
 	X(WRITE_READABLE, "write-readable", false, ADV_EXPECT_UNSEEN,          \
 	  "writes into device-readable buffers after using them")              \
 	X(REWRITE_DESC, "rewrite-desc", false, ADV_EXPECT_DESC,                \
-	  "rewrites a descriptor of a chain it holds, then completes it")      \
+	  "rewrites a field of any descriptor of a held chain, completes it")  \
 	X(REWRITE_AVAIL, "rewrite-avail", false, ADV_EXPECT_AVAIL,             \
 	  "rewrites the avail ring slot of a chain, then completes it")        \
 	X(HOSTILE_SUPPRESS, "hostile-suppress", true, ADV_EXPECT_HEALTHY,      \
@@ -81,7 +81,7 @@
 	X(NEEDS_RESET, "needs-reset", true, ADV_EXPECT_HEALTHY,                \
 	  "sets DEVICE_NEEDS_RESET and raises a config interrupt")             \
 	X(CONFIG_STORM, "config-storm", true, ADV_EXPECT_HEALTHY,              \
-	  "changes its config and interrupts many times in a row")             \
+	  "changes its config many times in a row, and inside driver reads")   \
 	X(REFUSE_FEATURES, "refuse-features", true, ADV_EXPECT_HEALTHY,        \
 	  "offers features, then clears FEATURES_OK (1.x: probe fails)")       \
 	X(FOREIGN_FEATURES, "foreign-features", true, ADV_EXPECT_HEALTHY,      \
@@ -89,7 +89,7 @@
 	X(BAD_QUEUE_SIZE, "bad-queue-size", false, ADV_EXPECT_UNSEEN,          \
 	  "offers a queue size of 0, not a power of two, or above 32768")      \
 	X(HOT_UNPLUG, "hot-unplug", true, ADV_EXPECT_HEALTHY,                  \
-	  "is unplugged with buffers outstanding, then plugged back")          \
+	  "is unplugged (or its driver, or an unmatched device), then back")   \
 	X(ALLOC_FAIL, "alloc-fail", true, ADV_EXPECT_HEALTHY,                  \
 	  "an allocation in the guest fails")                                  \
 	X(INDEX_WRAP, "index-wrap", true, ADV_EXPECT_HEALTHY,                  \

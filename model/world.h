@@ -12,7 +12,8 @@
  * Each step the scheduler picks one actor: the driver (adds, kicks, polls,
  * switches callbacks), the device (fetches, completes, misbehaves), queue
  * interrupt delivery, a spurious interrupt, or the world (config changes,
- * hot unplug and replug, device resets). Fairness: a device with work, or
+ * hot unplug and replug of the device or the driver, in either order, and
+ * of devices no driver matches; device resets). Fairness: a device with work, or
  * an interrupt pending, waits at most SIM_FAIR_STEPS steps before the
  * scheduler forces its turn, so any choice sequence (even all zeros) makes
  * progress with an honest device.
@@ -44,10 +45,12 @@
  *   driver-rule           the device saw a chain our ring should never make
  *   features              a feature outside the driver's table was
  *                         negotiated
- *   registry              the bus's index, status or features after a
- *                         registration, the status the driver's probe
- *                         finds, or the status after remove break its
- *                         rules (registry.h)
+ *   registry              the bus's state machine (registry.h): the
+ *                         index (the smallest free one, beside devices
+ *                         no driver matches), the status after each
+ *                         registration of device or driver, at the start
+ *                         of the driver's probe and after remove, and the
+ *                         features
  *   config                a config read through virtio_cread_bytes
  *                         returned bytes of no one generation of the
  *                         device's config (config_oracle.h)
