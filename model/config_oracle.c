@@ -9,8 +9,7 @@
 
 #define CFG "config"
 
-void cfgo_init(struct cfg_oracle *c, struct simt_transport *t,
-	       struct oracle *o)
+void cfgo_init(struct cfg_oracle *c, struct simt_transport *t, struct oracle *o)
 {
 	memset(c, 0, sizeof(*c));
 	c->t = t;

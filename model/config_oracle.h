@@ -40,7 +40,7 @@ struct cfg_oracle {
 	unsigned int nimages;
 	u32 gen[CFGO_IMAGES];
 	u8 image[CFGO_IMAGES][CFGO_IMAGE_BYTES];
-	u64 checks;	     /* reads judged */
+	u64 checks;	      /* reads judged */
 	u64 mid_read_changes; /* config changes made inside a read */
 };
 

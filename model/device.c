@@ -711,8 +711,7 @@ static unsigned int chain_descs(const struct vring *vr, u16 head, u16 *descs)
  * adversary.h: the head and the last descriptor at the edges). The ring
  * must compare every descriptor of a chain, not only the head, and every
  * field, next and flags included. */
-static void rewrite_desc(struct sim_device *d, const struct vring *vr,
-			 u16 head)
+static void rewrite_desc(struct sim_device *d, const struct vring *vr, u16 head)
 {
 	static u16 descs[DEV_QSIZE_MAX];
 	struct choice_source *cs = d->env->cs;

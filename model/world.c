@@ -67,7 +67,7 @@ struct sim_world {
 	u64 dev_completed; /* the device's completions at the last tick */
 	bool wrap_tried;   /* index-wrap had its one chance in this run */
 	u64 checks, check_fault[VRING_FAULT_COUNT], check_clamped;
-	u64 features; /* negotiated at the last successful probe */
+	u64 features;	      /* negotiated at the last successful probe */
 	bool config_irq_owed; /* config changed inside a driver's read */
 	bool driver_away;     /* the driver was unregistered, comes back */
 	bool failed_probe;    /* a probe of the device's registration failed */
@@ -379,8 +379,8 @@ static void toggle_bystander(struct sim_world *w, unsigned int b)
 	if (w->bystander_on[b]) {
 		simt_destroy(t);
 		w->bystander_on[b] = false;
-		sim_emit(&w->env, SIM_ACTOR_WORLD, SIM_EV_UNPLUG,
-			 (u16)(1 + b), 0, 0, 0);
+		sim_emit(&w->env, SIM_ACTOR_WORLD, SIM_EV_UNPLUG, (u16)(1 + b),
+			 0, 0, 0);
 		return;
 	}
 	expect_index = smallest_free_index(w);

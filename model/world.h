@@ -148,7 +148,7 @@ struct sim_result {
 	u64 semantics_checks; /* answers the semantics oracle compared */
 	u64 config_checks;    /* config reads the config oracle judged */
 	u64 config_mid_read_changes; /* config changed inside a read */
-	u64 device_stalls;    /* stalls the device caused (not failures) */
+	u64 device_stalls; /* stalls the device caused (not failures) */
 	u64 probes, unplugs;
 	bool driver_bound; /* a probe succeeded */
 	bool device_lied;  /* an illegal behaviour fired */
