@@ -11,11 +11,12 @@
 #include <minimise.h>
 #include <replay.h>
 
-/* Fails at teardown, after 5000 steps, with one token lost; with seed 13
- * on the block device. */
+/* Fails at teardown, after 5000 steps, with one token lost; with seed 23
+ * on the entropy device (13 until the world varied registration and
+ * config reads). */
 #define LOST_TOKEN                                                             \
 	"device=any steps=5000 stall=256 adversary=swarm plants=lost-token"
-#define LOST_TOKEN_SEED 13
+#define LOST_TOKEN_SEED 23
 /* Seed 8 of this fails on the net device (a buffer leaked by the
  * workload); the zero world runs another device, so the shrinker must
  * keep the choices that lead there. */
