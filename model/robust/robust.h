@@ -41,6 +41,7 @@
  *              the request ignored, or completed harmlessly; the honest
  *              workload then worked (at once or after a reset).
  *      FAIL    it crashed or aborted, wrote where it must not (note 2),
+ *              leaked memory outside the request into a reply (note 4),
  *              published an impossible used entry, or the honest workload
  *              came back wrong (corrupted data, a bad used entry).
  *      WEDGED  it is alive but the honest workload gets no answer, not
@@ -48,7 +49,17 @@
  *      SKIP    the case does not apply (device type, mode, a feature the
  *              device does not offer), with the reason.
  *
- * 4. Deterministic targets (sim, in-process plug-ins) give the same
+ * 4. Canaries. Every byte of the case's memory that is not a buffer (the
+ *    guard gaps around every buffer, and the rest) holds 8-byte canary
+ *    units: a magic and the unit's own index, so a unit names where it
+ *    was written. The payloads of the honest console and net requests
+ *    carry them too. Any writable buffer that comes back holding a unit
+ *    from anywhere but a readable buffer of its own request is FAIL: the
+ *    device read outside the request's buffers, or another request's
+ *    memory, and leaked it into a reply. Every device type is checked
+ *    (block's disk besides: sector 0 must still read zeros).
+ *
+ * 5. Deterministic targets (sim, in-process plug-ins) give the same
  *    report for the same seed: nothing here reads the clock; a target's
  *    run() counts steps. Third-party targets (QEMU) run on their own
  *    clock: their adapter turns the budget into a wall-clock wait.
@@ -162,6 +173,7 @@ struct rb_range {
 	u64 phys;
 	u32 len;
 	bool writable;
+	unsigned int request; /* rb_case_ctx.request when it was made */
 };
 
 struct rb_case_ctx {
@@ -181,6 +193,7 @@ struct rb_case_ctx {
 	unsigned int head_count[RB_MAX_HEADS]; /* answers still allowed */
 	unsigned int nheads;
 	unsigned int exposed; /* answers expected in all */
+	unsigned int request; /* 0: the attack; each honest request one more */
 	bool notified;
 	bool setup_done; /* the case did its own setup (lifecycle cases) */
 	char why[RB_WHY_BYTES];
@@ -192,6 +205,9 @@ struct rb_case_ctx {
  * guest-physical address, or 0 when scratch is full. */
 u64 rb_buf(struct rb_case_ctx *c, u32 len, bool writable, u8 fill);
 void *rb_ptr(struct rb_case_ctx *c, u64 phys);
+/* Canary units (note 4) over the whole units inside [phys, phys + len):
+ * payload whose bytes the device must not copy into another request. */
+void rb_canary_fill(struct rb_case_ctx *c, u64 phys, u32 len);
 /* The buffer at phys is from now on one the device must not write. */
 void rb_range_readable(struct rb_case_ctx *c, u64 phys);
 /* A head the device may answer, with the writable bytes of its chain

@@ -11,6 +11,7 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,9 @@
 #define RB_SCRATCH_BYTES (64u << 10)
 #define RB_GUARD 16u
 #define RB_POISON 0xa5
-#define RB_GUARD_FILL 0xc3
+/* Canary units (note 4 of robust.h): the magic, then the unit's index. */
+#define RB_CANARY_MAGIC 0x4b4c4352u /* "RCLK" */
+#define RB_CANARY_UNIT 8u
 #define RB_BLK_SECTOR 512u
 #define RB_BLK_HDR 16u
 #define RB_BLK_T_IN 0u
@@ -82,8 +85,32 @@ u64 rb_buf(struct rb_case_ctx *c, u32 len, bool writable, u8 fill)
 	c->ranges[c->nranges].phys = phys;
 	c->ranges[c->nranges].len = len;
 	c->ranges[c->nranges].writable = writable;
+	c->ranges[c->nranges].request = c->request;
 	c->nranges++;
 	return phys;
+}
+
+/* The canary unit at scratch offset at (a multiple of RB_CANARY_UNIT). */
+static void put_canary(u8 *p, size_t at)
+{
+	u32 index = (u32)(at / RB_CANARY_UNIT);
+	unsigned int i;
+
+	assert(at % RB_CANARY_UNIT == 0);
+	for (i = 0; i < 4; i++) {
+		p[i] = (u8)(RB_CANARY_MAGIC >> (8 * i));
+		p[4 + i] = (u8)(index >> (8 * i));
+	}
+}
+
+void rb_canary_fill(struct rb_case_ctx *c, u64 phys, u32 len)
+{
+	size_t from = (size_t)(phys - c->scratch_phys), at;
+
+	assert(phys >= c->scratch_phys && from + len <= c->scratch_bytes);
+	at = (from + RB_CANARY_UNIT - 1) & ~(size_t)(RB_CANARY_UNIT - 1);
+	for (; at + RB_CANARY_UNIT <= from + len; at += RB_CANARY_UNIT)
+		put_canary(c->scratch + at, at);
 }
 
 void rb_range_readable(struct rb_case_ctx *c, u64 phys)
@@ -282,12 +309,18 @@ unsigned int rb_honest_chain(struct rb_case_ctx *c, u16 first, u32 *writable)
 	} else if (id == VIRTIO_ID_NET) {
 		len = rb_net_hdr_len(c) + RB_NET_FRAME;
 		buf = rb_buf(c, len, false, 0);
-		if (buf) /* a broadcast frame after a zeroed header */
-			memset(rb_ptr(c, buf + rb_net_hdr_len(c)), 0xff, 6);
+		if (buf) { /* a broadcast frame after a zeroed header */
+			u64 frame = buf + rb_net_hdr_len(c);
+
+			memset(rb_ptr(c, frame), 0xff, 6);
+			rb_canary_fill(c, frame + 6, RB_NET_FRAME - 6);
+		}
 		*writable = 0;
 	} else {
 		len = RB_CONSOLE_BYTES;
 		buf = rb_buf(c, len, false, 'r');
+		if (buf)
+			rb_canary_fill(c, buf, len);
 		*writable = 0;
 	}
 	if (!buf)
@@ -481,6 +514,73 @@ static bool check_shadow(struct rb_case_run *run, char *why)
 	return true;
 }
 
+static u32 get_le32(const u8 *p)
+{
+	return (u32)p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24;
+}
+
+/* The range holding scratch offset at, or NULL (a guard gap). */
+static const struct rb_range *range_at(const struct rb_case_ctx *c, size_t at)
+{
+	u64 phys = c->scratch_phys + at;
+	unsigned int i;
+
+	for (i = 0; i < c->nranges; i++)
+		if (phys >= c->ranges[i].phys &&
+		    phys - c->ranges[i].phys < c->ranges[i].len)
+			return &c->ranges[i];
+	return NULL;
+}
+
+/* A canary unit at p, read back: the scratch offset it was written at,
+ * or SIZE_MAX when p holds none. */
+static size_t canary_source(const struct rb_case_ctx *c, const u8 *p)
+{
+	u32 index;
+
+	if (get_le32(p) != RB_CANARY_MAGIC)
+		return SIZE_MAX;
+	index = get_le32(p + 4);
+	if (index >= c->scratch_bytes / RB_CANARY_UNIT)
+		return SIZE_MAX;
+	return (size_t)index * RB_CANARY_UNIT;
+}
+
+/* A writable buffer holding a canary the device copied from anywhere but
+ * the readable buffers of its own request: guest memory around a buffer
+ * or another request's payload leaked into it (note 4 of robust.h). */
+static bool check_leaks(const struct rb_case_ctx *c, char *why)
+{
+	unsigned int i;
+	u32 k;
+
+	for (i = 0; i < c->nranges; i++) {
+		const struct rb_range *w = &c->ranges[i];
+		const u8 *p = rb_ptr((struct rb_case_ctx *)c, w->phys);
+
+		for (k = 0; w->writable && k + RB_CANARY_UNIT <= w->len; k++) {
+			size_t at = canary_source(c, p + k);
+			const struct rb_range *src;
+
+			if (at == SIZE_MAX)
+				continue;
+			src = range_at(c, at);
+			if (src && !src->writable && src->request == w->request)
+				continue; /* its own request's payload */
+			set_why(why,
+				"leaked guest memory into a reply: byte %u "
+				"of the writable buffer at 0x%llx holds the "
+				"canary of 0x%llx (%s)",
+				k, (unsigned long long)w->phys,
+				(unsigned long long)(c->scratch_phys + at),
+				src ? "another request's buffer"
+				    : "outside every buffer");
+			return false;
+		}
+	}
+	return true;
+}
+
 /* Used entries since the last look: each names an exposed head (no more
  * often than exposed) with a len within its writable bytes. */
 static bool check_used(struct rb_case_run *run, unsigned int *seen, char *why)
@@ -538,6 +638,7 @@ enum honest_outcome { HONEST_OK, HONEST_SILENT, HONEST_BAD };
 static void new_phase(struct rb_case_run *run)
 {
 	run->shadow.taken = false;
+	run->c.request++;
 }
 
 void rb_forget(struct rb_case_ctx *c)
@@ -582,7 +683,8 @@ static enum honest_outcome submit_honest(struct rb_case_run *run, u16 first,
 			  &hw);
 	if (!target_alive(c, why))
 		return HONEST_BAD;
-	if (!check_shadow(run, why) || !check_used(run, &seen, why))
+	if (!check_shadow(run, why) || !check_leaks(c, why) ||
+	    !check_used(run, &seen, why))
 		return HONEST_BAD;
 	if (!head_was_answered(c, first)) {
 		set_why(why, "a well-formed request got no answer");
@@ -663,11 +765,6 @@ static enum honest_outcome honest_block(struct rb_case_run *run, u16 first,
 	return read_sector(run, first, RB_HONEST_SECTOR, 0x3c, why);
 }
 
-static u32 get_le32(const u8 *p)
-{
-	return (u32)p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24;
-}
-
 /* virtio-fs: the INIT at first is answered, and with success: the out
  * header names its unique, error 0, and a length within the reply. */
 static enum honest_outcome honest_fs(struct rb_case_run *run, u16 first,
@@ -736,9 +833,9 @@ static int ctx_init(struct rb_case_run *run, struct rb_port *port,
 	if (!c->scratch || !run->shadow.scratch || !run->shadow.desc ||
 	    !run->shadow.avail)
 		return -ENOMEM;
-	/* Guard bytes everywhere a buffer is not. */
-	memset(c->scratch, RB_GUARD_FILL, c->scratch_bytes);
+	/* Canaries everywhere a buffer is not (note 4 of robust.h). */
 	c->scratch_phys = virt_to_phys(c->scratch);
+	rb_canary_fill(c, c->scratch_phys, (u32)c->scratch_bytes);
 	return 0;
 }
 
@@ -805,7 +902,7 @@ static bool attack(struct rb_case_run *run, struct rb_result *r)
 
 	run_device(c, c->port->settle_budget, (u16)c->exposed);
 	if (!target_alive(c, r->why) || !check_shadow(run, r->why) ||
-	    !check_used(run, &seen, r->why)) {
+	    !check_leaks(c, r->why) || !check_used(run, &seen, r->why)) {
 		r->verdict = RB_FAIL;
 		return false;
 	}

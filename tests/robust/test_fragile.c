@@ -13,6 +13,11 @@
  *                                     is FAIL or WEDGED (each case in a
  *                                     child process: crashes and spins
  *                                     are part of the proof)
+ *   each_leak_is_caught               a reply that carries memory outside
+ *                                     the request's buffers (an over-read
+ *                                     of the buffer or of the block
+ *                                     header) is FAIL on an honest
+ *                                     request, whatever the case
  *
  * The weak reactions are the classic ones: following a chain without a
  * bound (spins), asserting on driver input (aborts), trusting a length
@@ -35,7 +40,8 @@
 #define TESTS(X)                                                               \
 	X(every_case_has_a_proof)                                              \
 	X(careful_device_rejects_or_skips)                                     \
-	X(each_weakness_is_caught)
+	X(each_weakness_is_caught)                                             \
+	X(each_leak_is_caught)
 TESTS(HARNESS_DECLARE)
 
 /* Crashes are expected here: a sanitizer's report without symbols takes
@@ -288,6 +294,14 @@ static u32 fr_entropy(struct fragile *f)
 	u32 total = any ? f->readable + f->writable : f->writable, i;
 	u8 b[64];
 
+	if (weak(f, "leak.over-read") && f->nseg) {
+		/* "random" bytes from a pool it keeps right after the
+		 * buffer: whatever lies there in guest memory */
+		struct fr_seg *s = &f->seg[f->nseg - 1];
+
+		memmove(s->p, s->p + s->len, s->len);
+		return f->writable;
+	}
 	for (i = 0; i < total; i += sizeof(b)) {
 		memset(b, (u8)(0x40 + i), sizeof(b));
 		fr_write(f, any, i, b,
@@ -319,14 +333,21 @@ static u8 fr_block_rw(struct fragile *f, u32 type, u64 sector, u8 *hdr_seg)
 	u64 off = sector * 512;
 	bool ok = sector <= FR_SECTORS && bytes / 512 <= FR_SECTORS - sector;
 
-	(void)hdr_seg;
 	if (weak(f, "block.sector-wraps")) /* the product, not the sector */
 		ok = off + bytes <= sizeof(f->disk);
 	if (sector == ~0ull && weak(f, "block.sector-max"))
 		abort();
 	if (!ok || bytes % 512)
 		return 1;
-	if (type == 0) {
+	if (type == 0 && weak(f, "leak.header-over-read")) {
+		/* the data read from where the header is, the header's
+		 * length never looked at (through a bounce buffer) */
+		u8 bounce[512];
+
+		memcpy(bounce, hdr_seg, sizeof(bounce));
+		fr_write(f, false, 0, bounce,
+			 bytes < sizeof(bounce) ? bytes : sizeof(bounce));
+	} else if (type == 0) {
 		fr_write(f, false, 0, f->disk + off, bytes);
 	} else {
 		/* OUT: the data segment follows the 16-byte header. */
@@ -671,6 +692,30 @@ static void each_weakness_is_caught(void)
 			missed++;
 	}
 	CHECK_EQ(0, missed);
+}
+
+/* Weaknesses that no case needs: any honest request shows them. */
+static void each_leak_is_caught(void)
+{
+	static const struct proof leaks[] = {
+		{ "leak.over-read", VIRTIO_ID_RNG },
+		{ "leak.header-over-read", VIRTIO_ID_BLOCK },
+	};
+	static struct rb_report rep;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(leaks) / sizeof(leaks[0]); i++) {
+		const struct rb_result *r;
+
+		run_fragile(leaks[i].type, leaks[i].id, true, "desc.loop",
+			    &rep);
+		CHECK_EQ(1, rep.nresults);
+		r = &rep.results[0];
+		printf("  %-30s %-6s %s\n", leaks[i].id,
+		       rb_verdict_name(r->verdict), r->why);
+		CHECK_EQ(RB_FAIL, r->verdict);
+		CHECK(strstr(r->why, "leaked guest memory") != NULL);
+	}
 }
 
 HARNESS_MAIN(TESTS)
