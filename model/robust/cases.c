@@ -3,7 +3,14 @@
  * entry per driver rule broken, each with the function that stages it
  * through the raw ring writer.
  *
- * Sections are those of the virtio 1.2 specification. Every stage starts
+ * Sections are those of the virtio 1.2 specification, each checked
+ * against its text: the driver requirement where the specification
+ * states one (2.7.4.2, 2.7.5.2, 2.7.5.3.1, 3.1.1, 5.2.6.1, 5.4.6.1), else
+ * the section that defines the field the case breaks (2.7.5: next, addr
+ * and len; 2.7.5.3: an indirect table is len / 16 descriptors; 2.7.6:
+ * avail entries name chain heads; 2.7.13: a buffer made available takes
+ * free descriptors, so avail idx never runs more than the queue size
+ * ahead). Every stage starts
  * from the device's own well-formed request (rb_honest_chain: descriptors
  * from 0) and breaks one thing in it, so that a device that refuses the
  * request refuses it for that one reason.
@@ -594,8 +601,9 @@ const struct rb_case rb_cases[] = {
 	{ "indirect.len-not-multiple", "2.7.5.3",
 	  "an indirect table's length is a multiple of 16", ALLOW_REFUSE,
 	  RB_DEV_ALL, RB_NEED_INDIRECT, false, stage_indirect_len_odd },
-	{ "avail.idx-jump", "2.7.6",
-	  "avail idx runs at most the queue size ahead of the device",
+	{ "avail.idx-jump", "2.7.13",
+	  "avail idx runs at most the queue size ahead of the device (only "
+	  "free descriptors are made available)",
 	  ALLOW_REFUSE, RB_DEV_ALL, 0, false, stage_avail_jump },
 	{ "avail.head-out-of-range", "2.7.6",
 	  "an avail entry names a descriptor of the table", ALLOW_REFUSE,
