@@ -112,9 +112,12 @@ int sim_device_init(struct sim_device *d, const struct sim_device_class *cls,
 	d->t = t;
 	for (i = 0; i < cls->nqueues; i++)
 		d->q[i].size = (u16)(8u << choice_below(cs, 6)); /* 8..256 */
-	if (adv_fires(adv, cs, ADV_BAD_QUEUE_SIZE))
-		d->q[choice_below(cs, cls->nqueues)].size =
-			hostile_queue_size(cs);
+	if (adv_fires(adv, cs, ADV_BAD_QUEUE_SIZE)) {
+		/* The queue, then its size: in one assignment the order of
+		 * the two draws is the compiler's (gcc and clang differ). */
+		i = (unsigned int)choice_below(cs, cls->nqueues);
+		d->q[i].size = hostile_queue_size(cs);
+	}
 	d->refuse_features = adv_fires(adv, cs, ADV_REFUSE_FEATURES);
 	d->ops.abi_version = RINGSIDE_DM_ABI_VERSION;
 	d->ops.name = cls->name;
