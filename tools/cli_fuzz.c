@@ -93,7 +93,9 @@ enum fuzz_engine { ENGINE_LIBFUZZER, ENGINE_AFL };
 struct fuzz_opts {
 	const char *target;
 	enum fuzz_engine engine;
-	u64 seconds;
+	u64 seconds; /* 0: no time bound (--runs without --time) */
+	u64 runs;    /* executions in all; 0: no bound */
+	bool time_given;
 	unsigned int jobs;
 	const char *db;
 	const char *corpus;
@@ -101,6 +103,7 @@ struct fuzz_opts {
 	const char *build_dir;
 	const char *reproduce;
 	unsigned int plant;
+	bool until_finding; /* stop at the first finding (canaries) */
 	bool json;
 };
 
@@ -136,11 +139,11 @@ void cli_fuzz_usage(FILE *out)
 	fprintf(out,
 		"usage: ringside fuzz --target ring|bus|world|trace|shim "
 		"[--engine libfuzzer|afl]\n"
-		"                     [--time DURATION] [--jobs N] [--db FILE] "
-		"[--corpus DIR]\n"
-		"                     [--out DIR] [--build-dir DIR] [--plant "
-		"N] "
-		"[--json]\n"
+		"                     [--time DURATION] [--runs N] [--jobs N] "
+		"[--db FILE]\n"
+		"                     [--corpus DIR] "
+		"[--out DIR] [--build-dir DIR] [--plant N]\n"
+		"                     [--until-finding] [--json]\n"
 		"       ringside fuzz --reproduce FILE [--target T] "
 		"[--engine E] [--build-dir DIR]\n"
 		"\n"
@@ -169,7 +172,16 @@ void cli_fuzz_usage(FILE *out)
 		"(fuzz/README.md)\n"
 		"  --engine E       libfuzzer (default) or afl\n"
 		"  --time DURATION  how long: 30s, 10m, 1h, or seconds "
-		"(default 10m)\n"
+		"(default 10m;\n"
+		"                   none with --runs alone)\n"
+		"  --runs N         stop after about N executions in all "
+		"(libFuzzer -runs,\n"
+		"                   AFL++ -E shared by the instances); with "
+		"--time, the\n"
+		"                   first bound reached ends the campaign\n"
+		"  --until-finding  stop at the first finding (a canary's "
+		"proof that the\n"
+		"                   engine finds a planted bug)\n"
 		"  --jobs N         fuzzer processes (default 1, at most %d)\n"
 		"  --db FILE        the trace file (default %s)\n"
 		"  --corpus DIR     seeds (default corpus/<target> of the "
@@ -322,6 +334,11 @@ static int take_option(struct fuzz_opts *o, const char *name, const char *v)
 			return usage_error("bad duration '%s' (e.g. 30s, 10m, "
 					   "1h)",
 					   v);
+		o->time_given = true;
+	} else if (strcmp(name, "--runs") == 0) {
+		if (cli_parse_u64(v, &n) != 0 || n == 0 || n > INT64_MAX)
+			return usage_error("bad execution count '%s'", v);
+		o->runs = n;
 	} else if (strcmp(name, "--jobs") == 0) {
 		if (cli_parse_u64(v, &n) != 0 || n == 0 || n > FUZZ_JOBS_MAX)
 			return usage_error("bad job count '%s' (1 to 64)", v);
@@ -345,7 +362,7 @@ static int take_option(struct fuzz_opts *o, const char *name, const char *v)
 }
 
 static const char *const value_options[] = {
-	"--target", "--engine", "--time",      "--jobs",  "--db",
+	"--target", "--engine", "--time",      "--runs",  "--jobs",	 "--db",
 	"--corpus", "--out",	"--build-dir", "--plant", "--reproduce",
 };
 
@@ -370,6 +387,10 @@ static int parse_opts(struct fuzz_opts *o, int argc, char **argv)
 		}
 		if (strcmp(argv[i], "--json") == 0) {
 			o->json = true;
+			continue;
+		}
+		if (strcmp(argv[i], "--until-finding") == 0) {
+			o->until_finding = true;
 			continue;
 		}
 		for (k = 0; k < sizeof(value_options) / sizeof(char *); k++) {
@@ -399,6 +420,8 @@ static int parse_opts(struct fuzz_opts *o, int argc, char **argv)
 					 "trace or shim)");
 	if (!o->target)
 		o->target = "world";
+	if (o->runs && !o->time_given)
+		o->seconds = 0;
 	return 0;
 }
 
@@ -1324,23 +1347,27 @@ static void print_progress(struct fuzz_campaign *c, double elapsed)
 {
 	struct fuzz_progress p = { 0 };
 	size_t found = scan_findings(c, false);
+	char when[64];
 
+	if (c->o->seconds)
+		fmtbuf(when, sizeof(when), "%3.0fs/%" PRIu64 "s", elapsed,
+		       c->o->seconds);
+	else
+		fmtbuf(when, sizeof(when), "%3.0fs", elapsed);
 	if (c->o->engine == ENGINE_LIBFUZZER)
 		progress_libfuzzer(c, &p);
 	else
 		progress_afl(c, &p);
 	if (!p.have) {
-		fprintf(stderr,
-			"ringside fuzz: %3.0fs/%" PRIu64 "s starting, "
-			"findings %zu\n",
-			elapsed, c->o->seconds, found);
+		fprintf(stderr, "ringside fuzz: %s starting, findings %zu\n",
+			when, found);
 		return;
 	}
 	fprintf(stderr,
-		"ringside fuzz: %3.0fs/%" PRIu64 "s exec/s %.0f, coverage "
+		"ringside fuzz: %s exec/s %.0f, coverage "
 		"%.*f%s, corpus %.0f, findings %zu\n",
-		elapsed, c->o->seconds, p.execs_per_sec,
-		c->o->engine == ENGINE_AFL ? 2 : 0, p.coverage,
+		when, p.execs_per_sec, c->o->engine == ENGINE_AFL ? 2 : 0,
+		p.coverage,
 		c->o->engine == ENGINE_AFL ? "% of the map" : " edges",
 		p.corpus, found);
 }
@@ -1429,13 +1456,14 @@ static int start_libfuzzer(struct fuzz_campaign *c)
 {
 	const struct fuzz_opts *o = c->o;
 	char bin[FUZZ_PATH_BYTES], fork_opt[32], time_opt[48], dict[5000];
-	char art[5000], log[FUZZ_PATH_BYTES + 16], timeout[48];
+	char art[5000], log[FUZZ_PATH_BYTES + 16], timeout[48], runs_opt[48];
 	const char *argv[] = { bin,
 			       fork_opt,
 			       "-ignore_crashes=1",
 			       "-ignore_timeouts=1",
 			       "-ignore_ooms=1",
 			       time_opt,
+			       runs_opt,
 			       timeout,
 			       "-rss_limit_mb=2048",
 			       "-print_final_stats=1",
@@ -1447,8 +1475,13 @@ static int start_libfuzzer(struct fuzz_campaign *c)
 
 	fmtbuf(bin, sizeof(bin), "%s/fuzz_%s", c->build, o->target);
 	fmtbuf(fork_opt, sizeof(fork_opt), "-fork=%u", o->jobs);
+	/* 0 and -1: no bound (fork mode counts its jobs' executions). */
 	fmtbuf(time_opt, sizeof(time_opt), "-max_total_time=%" PRIu64,
 	       o->seconds);
+	if (o->runs)
+		fmtbuf(runs_opt, sizeof(runs_opt), "-runs=%" PRIu64, o->runs);
+	else
+		fmtbuf(runs_opt, sizeof(runs_opt), "-runs=-1");
 	fmtbuf(timeout, sizeof(timeout), "-timeout=%d", FUZZ_INPUT_SECONDS);
 	fmtbuf(dict, sizeof(dict), "-dict=%s", c->dict);
 	fmtbuf(art, sizeof(art), "-artifact_prefix=%s/artifacts/", c->dir);
@@ -1465,21 +1498,36 @@ static int start_afl(struct fuzz_campaign *c)
 	const struct fuzz_opts *o = c->o;
 	char bin[FUZZ_PATH_BYTES], outdir[FUZZ_PATH_BYTES + 8];
 	char secs[32], role[8], name[32], log[FUZZ_PATH_BYTES + 32];
-	char timeout[32];
+	char timeout[32], execs[32];
 	static char e1[] = "AFL_NO_UI=1", e2[] = "AFL_SKIP_CPUFREQ=1",
 		    e3[] = "AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1",
 		    e4[] = "AFL_NO_AFFINITY=1", e5[] = "AFL_SKIP_CRASHES=1",
 		    e6[] = "AFL_NO_WARN_INSTABILITY=1";
 	char *env[] = { e1, e2, e3, e4, e5, e6, NULL };
-	const char *argv[] = { "afl-fuzz", role, name,	  "-i", c->corpus, "-o",
-			       outdir,	   "-x", c->dict, "-V", secs,	   "-t",
-			       timeout,	   "--", bin,	  NULL };
-	unsigned int k;
+	const char *argv[20] = { "afl-fuzz", role,   name, "-i",   c->corpus,
+				 "-o",	     outdir, "-x", c->dict };
+	unsigned int k, n = 9;
 	pid_t pid;
 
+	/* The bounds: -V seconds, -E executions of each instance. */
+	if (o->seconds) {
+		argv[n++] = "-V";
+		argv[n++] = secs;
+	}
+	if (o->runs) {
+		argv[n++] = "-E";
+		argv[n++] = execs;
+	}
+	argv[n++] = "-t";
+	argv[n++] = timeout;
+	argv[n++] = "--";
+	argv[n++] = bin;
+	argv[n] = NULL;
 	fmtbuf(bin, sizeof(bin), "%s/fuzz_%s", c->build, o->target);
 	fmtbuf(outdir, sizeof(outdir), "%s/afl", c->dir);
 	fmtbuf(secs, sizeof(secs), "%" PRIu64, o->seconds);
+	fmtbuf(execs, sizeof(execs), "%" PRIu64,
+	       (o->runs + o->jobs - 1) / o->jobs);
 	fmtbuf(timeout, sizeof(timeout), "%d", FUZZ_INPUT_SECONDS * 1000);
 	for (k = 0; k < o->jobs; k++) {
 		fmtbuf(role, sizeof(role), "%s", k == 0 ? "-M" : "-S");
@@ -1561,11 +1609,27 @@ static void fuzzer_ended(struct fuzz_campaign *c, unsigned int k, int status)
 		log);
 }
 
-/* Waits for the fuzzers, prints progress, stops them at the deadline or
- * on a signal (note 2). Returns true when interrupted. */
+/* With --until-finding: true once a finding file has been there for a
+ * second (time for the fuzzer to finish writing it). */
+static bool first_finding_kept(struct fuzz_campaign *c, double now,
+			       double *seen)
+{
+	if (!c->o->until_finding)
+		return false;
+	if (*seen == 0) {
+		if (scan_findings(c, false))
+			*seen = now;
+		return false;
+	}
+	return now - *seen >= 1;
+}
+
+/* Waits for the fuzzers, prints progress, stops them at the deadline, at
+ * the first finding (--until-finding) or on a signal (note 2). Returns
+ * true when interrupted. */
 static bool watch(struct fuzz_campaign *c)
 {
-	double start = c->start, last = start;
+	double start = c->start, last = start, seen = 0;
 	unsigned int k, running = c->npids;
 
 	while (running > 0) {
@@ -1579,7 +1643,10 @@ static bool watch(struct fuzz_campaign *c)
 			stop_all(c);
 			return true;
 		}
-		if (now - start > (double)c->o->seconds + FUZZ_DEADLINE_GRACE) {
+		if ((c->o->seconds &&
+		     now - start >
+			     (double)c->o->seconds + FUZZ_DEADLINE_GRACE) ||
+		    first_finding_kept(c, now, &seen)) {
 			stop_all(c);
 			return false;
 		}
@@ -1718,10 +1785,15 @@ static int campaign(const struct fuzz_opts *o)
 		catch_stop_signals(false);
 		return rc;
 	}
-	fprintf(stderr,
-		"ringside fuzz: %s on %s for %" PRIu64 " s, %u job%s, in %s\n",
-		engine_name(o->engine), o->target, o->seconds, o->jobs,
-		o->jobs == 1 ? "" : "s", c.dir);
+	fprintf(stderr, "ringside fuzz: %s on %s", engine_name(o->engine),
+		o->target);
+	if (o->seconds)
+		fprintf(stderr, " for %" PRIu64 " s", o->seconds);
+	if (o->runs)
+		fprintf(stderr, "%s %" PRIu64 " executions",
+			o->seconds ? " or" : " for", o->runs);
+	fprintf(stderr, ", %u job%s, in %s\n", o->jobs, o->jobs == 1 ? "" : "s",
+		c.dir);
 	c.start = cli_now();
 	rc = o->engine == ENGINE_LIBFUZZER ? start_libfuzzer(&c)
 					   : start_afl(&c);
