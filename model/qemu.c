@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 
 #include "qemu.h"
+#include "proc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -28,14 +29,6 @@
 #define QEMU_BIOS_BYTES 0x10000u
 #define QEMU_STDERR_TAIL 600
 #define QEMU_ARGV_MAX (QEMU_ARGS_MAX + 32)
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static void sleep_ms(unsigned int ms)
 {
@@ -285,29 +278,12 @@ static void exec_child(const struct qemu *qm, struct argv_buf *a, pid_t parent)
 
 bool qemu_alive(struct qemu *qm)
 {
-	pid_t r;
-
-	if (!qm->pid || qm->reaped)
-		return false;
-	do
-		r = waitpid(qm->pid, &qm->status, WNOHANG);
-	while (r < 0 && errno == EINTR);
-	if (r == 0)
-		return true;
-	qm->reaped = true;
-	return false;
+	return proc_alive(qm->pid, &qm->status, &qm->reaped);
 }
 
 bool qemu_wait_exit(struct qemu *qm, unsigned int ms)
 {
-	double deadline = now_ms() + ms;
-
-	while (qemu_alive(qm)) {
-		if (now_ms() >= deadline)
-			return false;
-		sleep_ms(2);
-	}
-	return qm->pid != 0;
+	return proc_wait_exit(qm->pid, &qm->status, &qm->reaped, ms, 2);
 }
 
 /* The last lines QEMU wrote to its stderr, on one line. */
@@ -371,7 +347,7 @@ static int accept_from_qemu(struct qemu *qm, int fd, double deadline,
 				 "QEMU exited early: %s", why);
 			return -ECHILD;
 		}
-		if (now_ms() >= deadline) {
+		if (proc_now_ms() >= deadline) {
 			snprintf(qm->error, sizeof(qm->error),
 				 "QEMU did not connect its %s within the "
 				 "start-up timeout",
@@ -446,7 +422,7 @@ static int connect_qemu(struct qemu *qm, const struct qemu_options *o,
 		snprintf(qm->error, sizeof(qm->error), "%s", qm->qt.error);
 		return -EIO;
 	}
-	qm->startup_ms = now_ms() - t0;
+	qm->startup_ms = proc_now_ms() - t0;
 	return 0;
 }
 
@@ -490,7 +466,7 @@ int qemu_start(struct qemu *qm, const struct qemu_options *o)
 	if (err >= 0 && o->console_socket)
 		err = qm->console_listen_fd = listen_unix(qm, "console.sock");
 	if (err >= 0) {
-		t0 = now_ms();
+		t0 = proc_now_ms();
 		err = spawn(qm, o);
 	}
 	if (err < 0 && !qm->error[0])
@@ -512,8 +488,8 @@ static void terminate(struct qemu *qm)
 	if (!qemu_alive(qm))
 		return;
 	kill(qm->pid, SIGTERM);
-	deadline = now_ms() + QEMU_STOP_GRACE_MS;
-	while (qemu_alive(qm) && now_ms() < deadline)
+	deadline = proc_now_ms() + QEMU_STOP_GRACE_MS;
+	while (qemu_alive(qm) && proc_now_ms() < deadline)
 		sleep_ms(2);
 	if (!qm->reaped) {
 		kill(qm->pid, SIGKILL);

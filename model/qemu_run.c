@@ -21,6 +21,7 @@
 #define _GNU_SOURCE
 
 #include "driver.h"
+#include "proc.h"
 #include "qemu.h"
 #include "vpci.h"
 #include "world.h"
@@ -86,14 +87,6 @@ static const u32 virtio_ids[QEMU_DEV_COUNT] = { VIRTIO_ID_RNG, VIRTIO_ID_BLOCK,
 static const struct wl_class *const classes[QEMU_DEV_COUNT] = {
 	&wl_entropy_class, &wl_block_class, &wl_console_class, &wl_net_class
 };
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 struct qemu *qemu_cell_qemu(struct qemu_cell *cell)
 {
@@ -304,7 +297,7 @@ static void interrupts(struct qemu_cell *c)
  * the device's next used entry on it. */
 static void measure(struct qemu_cell *c)
 {
-	double t = now_ms();
+	double t = proc_now_ms();
 	unsigned int q;
 	u16 used;
 
@@ -376,7 +369,7 @@ static void check_progress(struct qemu_cell *c)
 						: CELL_REQUEST_MS_DEFAULT;
 	unsigned int cell_limit = c->cfg->timeout_ms ? c->cfg->timeout_ms
 						     : CELL_TIMEOUT_MS_DEFAULT;
-	double t = now_ms();
+	double t = proc_now_ms();
 	char qs[128];
 
 	if (c->drv.completed != c->last_completed || !wl_outstanding(&c->drv)) {
@@ -428,7 +421,7 @@ static void run_loop(struct qemu_cell *c)
 {
 	u64 before;
 
-	c->t0 = c->last_progress = now_ms();
+	c->t0 = c->last_progress = proc_now_ms();
 	for (c->env.step = 1; !cell_failed(c); c->env.step++) {
 		c->oracle.step = c->env.step;
 		before = c->drv.completed;
@@ -538,8 +531,8 @@ static void fill_result(struct qemu_cell *c, struct qemu_cell_result *r,
 	r->kicks = c->t.kicks;
 	r->interrupts = c->interrupts;
 	r->startup_ms = c->qm.startup_ms;
-	r->run_ms = c->t0 > 0 ? now_ms() - c->t0 : 0;
-	r->total_ms = now_ms() - t_start;
+	r->run_ms = c->t0 > 0 ? proc_now_ms() - c->t0 : 0;
+	r->total_ms = proc_now_ms() - t_start;
 	r->rtt_samples = c->rtt_n;
 	r->rtt_us = c->rtt_n ? c->rtt_sum_us / (double)c->rtt_n : 0;
 	r->qtest_requests = c->qm.qt.requests;
@@ -591,7 +584,7 @@ int qemu_run_cell(const struct qemu_cell_config *cfg,
 {
 	static struct qemu_cell cell;
 	struct qemu_cell *c = &cell;
-	double t_start = now_ms();
+	double t_start = proc_now_ms();
 
 	if (!cfg || !result || cfg->device >= QEMU_DEV_COUNT ||
 	    cfg->mode >= QEMU_MODE_COUNT || cfg->irq >= QEMU_IRQ_COUNT)

@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 
+#include "proc.h"
 #include "robust.h"
 
 #include "qemu.h"
@@ -47,14 +48,6 @@ static struct qt_desc qdescs[QEMU_DEV_COUNT][2];
 static const u32 virtio_ids[QEMU_DEV_COUNT] = { VIRTIO_ID_RNG, VIRTIO_ID_BLOCK,
 						VIRTIO_ID_CONSOLE,
 						VIRTIO_ID_NET };
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static struct vring *qt_vring(void *ctx, unsigned int q)
 {
@@ -97,13 +90,13 @@ static void qt_run(void *ctx, unsigned int budget, bool (*done)(void *),
 		   void *arg)
 {
 	struct qt_state *s = ctx;
-	double end = now_ms() + budget;
+	double end = proc_now_ms() + budget;
 
 	for (;;) {
 		drain_console(s);
 		if (done && done(arg))
 			return;
-		if (now_ms() >= end || !qemu_alive(&s->qm) ||
+		if (proc_now_ms() >= end || !qemu_alive(&s->qm) ||
 		    qtest_failed(&s->qm.qt))
 			return;
 		/* Asynchronous qtest lines (IRQs) are consumed meanwhile. */

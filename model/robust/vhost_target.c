@@ -25,6 +25,7 @@
  */
 #define _GNU_SOURCE
 
+#include "proc.h"
 #include "robust.h"
 
 #include "vhost.h"
@@ -60,14 +61,6 @@ struct vt_state {
 static struct vt_state vstate;
 static struct vt_desc vdesc;
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static struct vring *vt_vring(void *ctx, unsigned int q)
 {
 	struct vt_state *s = ctx;
@@ -93,7 +86,7 @@ static void vt_run(void *ctx, unsigned int budget, bool (*done)(void *),
 		   void *arg)
 {
 	struct vt_state *s = ctx;
-	double end = now_ms() + budget;
+	double end = proc_now_ms() + budget;
 
 	for (;;) {
 		/* The raw writer asks for no interrupt: calls are drained
@@ -101,7 +94,7 @@ static void vt_run(void *ctx, unsigned int budget, bool (*done)(void *),
 		vht_poll_calls(&s->t);
 		if (done && done(arg))
 			return;
-		if (now_ms() >= end || vhb_signal() ||
+		if (proc_now_ms() >= end || vhb_signal() ||
 		    (s->started && !vhb_alive(&s->backend)))
 			return;
 		vht_wait_calls(&s->t, VT_WAIT_US, -1);

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 
 #include "vhost_backend.h"
+#include "proc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -28,14 +29,6 @@
 
 static volatile sig_atomic_t caught_signal;
 static bool handlers_installed;
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static void sleep_ms(unsigned int ms)
 {
@@ -295,29 +288,12 @@ static int spawn(struct vhb *b, const char *cmd)
 
 bool vhb_alive(struct vhb *b)
 {
-	pid_t r;
-
-	if (!b->pid || b->reaped)
-		return false;
-	do
-		r = waitpid(b->pid, &b->status, WNOHANG);
-	while (r < 0 && errno == EINTR);
-	if (r == 0)
-		return true;
-	b->reaped = true;
-	return false;
+	return proc_alive(b->pid, &b->status, &b->reaped);
 }
 
 bool vhb_wait_exit(struct vhb *b, unsigned int ms)
 {
-	double deadline = now_ms() + ms;
-
-	while (vhb_alive(b)) {
-		if (now_ms() >= deadline)
-			return false;
-		sleep_ms(VHB_POLL_MS);
-	}
-	return b->pid != 0;
+	return proc_wait_exit(b->pid, &b->status, &b->reaped, ms, VHB_POLL_MS);
 }
 
 static void stderr_tail(const struct vhb *b, char *buf, size_t n)
@@ -383,7 +359,7 @@ void vhb_describe_exit(struct vhb *b, char *buf, size_t n)
 static int wait_socket(struct vhb *b, struct vu_conn *c, unsigned int ms,
 		       unsigned int reply_ms)
 {
-	double deadline = now_ms() + ms;
+	double deadline = proc_now_ms() + ms;
 	char why[VHB_ERROR_BYTES - 64];
 
 	for (;;) {
@@ -405,7 +381,7 @@ static int wait_socket(struct vhb *b, struct vu_conn *c, unsigned int ms,
 				 "interrupted by signal %d", caught_signal);
 			return -EINTR;
 		}
-		if (now_ms() >= deadline) {
+		if (proc_now_ms() >= deadline) {
 			snprintf(b->error, sizeof(b->error),
 				 "the back end made no socket at %s within "
 				 "%u ms (%s)",
@@ -420,7 +396,7 @@ int vhb_start(struct vhb *b, const struct vhb_options *o, struct vu_conn *c,
 	      unsigned int reply_timeout_ms)
 {
 	char cmd[VHB_COMMAND_BYTES];
-	double t0 = now_ms();
+	double t0 = proc_now_ms();
 	int err;
 
 	memset(b, 0, sizeof(*b));
@@ -451,7 +427,7 @@ int vhb_start(struct vhb *b, const struct vhb_options *o, struct vu_conn *c,
 	}
 	/* The socket stays until vhb_stop: a front end may connect anew
 	 * (a reset after the back end dropped the session). */
-	b->startup_ms = now_ms() - t0;
+	b->startup_ms = proc_now_ms() - t0;
 	return 0;
 }
 

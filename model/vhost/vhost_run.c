@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 
+#include "proc.h"
 #include "vhost.h"
 #include "vhost_backend.h"
 #include "vhost_transport.h"
@@ -115,14 +116,6 @@ struct vhost_cell {
 	char last_log[160];
 	char why[VHOST_ERROR_BYTES];
 };
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 int vhost_cell_backend_pid(const struct vhost_cell *cell)
 {
@@ -242,7 +235,7 @@ static void interrupts(struct vhost_cell *c)
 
 static void measure(struct vhost_cell *c)
 {
-	double t = now_ms();
+	double t = proc_now_ms();
 	unsigned int q;
 	u16 used;
 
@@ -280,7 +273,7 @@ static void check_progress(struct vhost_cell *c)
 						: CELL_REQUEST_MS_DEFAULT;
 	unsigned int cell_limit = c->cfg->timeout_ms ? c->cfg->timeout_ms
 						     : CELL_TIMEOUT_MS_DEFAULT;
-	double t = now_ms();
+	double t = proc_now_ms();
 
 	if (c->drv.completed != c->last_completed || !wl_outstanding(&c->drv)) {
 		c->last_completed = c->drv.completed;
@@ -304,7 +297,7 @@ static void run_loop(struct vhost_cell *c)
 {
 	u64 before;
 
-	c->t0 = c->last_progress = now_ms();
+	c->t0 = c->last_progress = proc_now_ms();
 	for (c->env.step = 1; !cell_failed(c); c->env.step++) {
 		c->oracle.step = c->env.step;
 		before = c->drv.completed;
@@ -480,8 +473,8 @@ static void fill_result(struct vhost_cell *c, struct vhost_cell_result *r,
 	r->protocol_features = c->t.protocol;
 	r->startup_ms = c->started ? c->backend.startup_ms : 0;
 	r->setup_ms = c->t.setup_ms;
-	r->run_ms = c->t0 > 0 ? now_ms() - c->t0 : 0;
-	r->total_ms = now_ms() - t_start;
+	r->run_ms = c->t0 > 0 ? proc_now_ms() - c->t0 : 0;
+	r->total_ms = proc_now_ms() - t_start;
 	r->rtt_samples = c->rtt_n;
 	r->rtt_us = c->rtt_n ? c->rtt_sum_us / (double)c->rtt_n : 0;
 	r->messages = c->conn.requests;
@@ -525,7 +518,7 @@ int vhost_run_cell(const struct vhost_cell_config *cfg,
 {
 	static struct vhost_cell cell;
 	struct vhost_cell *c = &cell;
-	double t_start = now_ms();
+	double t_start = proc_now_ms();
 
 	if (!cfg || !result || cfg->device >= VHOST_DEV_COUNT)
 		return -EINVAL;

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 
 #include "vhost_transport.h"
+#include "proc.h"
 
 #include <linux/bitops.h>
 #include <linux/errno.h>
@@ -430,18 +431,10 @@ static int session_start(struct vht *t, u32 config_len)
 	return 0;
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 int vht_init(struct vht *t, struct vu_conn *conn, u32 virtio_id, u32 config_len,
 	     u16 queue_size, char *err, size_t errlen)
 {
-	double t0 = now_ms();
+	double t0 = proc_now_ms();
 	unsigned int i;
 	int r;
 
@@ -470,7 +463,7 @@ int vht_init(struct vht *t, struct vu_conn *conn, u32 virtio_id, u32 config_len,
 		snprintf(err, errlen, "%s", conn->error);
 		return -EIO;
 	}
-	t->setup_ms = now_ms() - t0;
+	t->setup_ms = proc_now_ms() - t0;
 	return 0;
 }
 

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 
 #include "vhost_user.h"
+#include "proc.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -44,14 +45,6 @@ const char *vu_request_name(u32 req)
 	if (req < VU_REQUEST_MAX && request_names[req])
 		return request_names[req];
 	return "an unknown request";
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 /* The first error latches (note 2). */
@@ -96,7 +89,7 @@ int vu_connect(struct vu_conn *c, const char *path, unsigned int timeout_ms)
 		return -ENAMETOOLONG;
 	}
 	strcpy(sa.sun_path, path);
-	deadline = now_ms() + c->timeout_ms;
+	deadline = proc_now_ms() + c->timeout_ms;
 	for (;;) {
 		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0) {
@@ -110,7 +103,7 @@ int vu_connect(struct vu_conn *c, const char *path, unsigned int timeout_ms)
 		err = errno;
 		close(fd);
 		if ((err != ENOENT && err != ECONNREFUSED) ||
-		    now_ms() >= deadline)
+		    proc_now_ms() >= deadline)
 			break;
 		usleep(VU_CONNECT_RETRY_MS * 1000);
 	}
@@ -151,7 +144,7 @@ static int wait_fd(int fd, short events, double deadline)
 	int r;
 
 	for (;;) {
-		left = deadline - now_ms();
+		left = deadline - proc_now_ms();
 		if (left < 0)
 			left = 0;
 		r = poll(&p, 1, (int)left + (left > 0));
@@ -167,7 +160,7 @@ static int send_all(struct vu_conn *c, u32 req, const u8 *buf, size_t len,
 		char buf[CMSG_SPACE(sizeof(int) * VU_MAX_FDS)];
 		struct cmsghdr align;
 	} ctl;
-	double deadline = now_ms() + c->timeout_ms;
+	double deadline = proc_now_ms() + c->timeout_ms;
 	struct iovec iov;
 	struct msghdr m;
 	ssize_t n;
@@ -269,7 +262,7 @@ static void put_le32(u8 *p, u32 v)
 /* A reply's header and payload, checked against the request (note 2). */
 static int read_reply(struct vu_conn *c, u32 req, void *reply, u32 want)
 {
-	double t0 = now_ms(), deadline = t0 + c->timeout_ms;
+	double t0 = proc_now_ms(), deadline = t0 + c->timeout_ms;
 	u8 hdr[VU_HDR_BYTES];
 	u32 code, flags, size;
 	u64 ns;
@@ -300,7 +293,7 @@ static int read_reply(struct vu_conn *c, u32 req, void *reply, u32 want)
 	if (recv_all(c, req, reply, want, deadline, "payload"))
 		return -EIO;
 	c->replies++;
-	ns = (u64)((now_ms() - t0) * 1e6);
+	ns = (u64)((proc_now_ms() - t0) * 1e6);
 	c->reply_ns += ns;
 	if (ns > c->slowest_ns) {
 		c->slowest_ns = ns;
