@@ -5,11 +5,11 @@
 
 RINGSIDE_DEB_PACKAGES=(build-essential cmake clang-format git
 	libsqlite3-dev sqlite3
-	clang-14 libclang-rt-14-dev llvm-14 lld-14 afl++ gcovr python3
+	clang-14 libclang-rt-14-dev llvm-14 lld-14 afl++ gcovr python3 valgrind
 	qemu-system-x86 qemu-utils qemu-system-common
 	dpdk dpdk-dev librte-net-vhost23 librte-mempool-ring23)
 RINGSIDE_COMMANDS=(cmake make gcc clang-format git sqlite3
-	clang-14 llvm-cov-14 llvm-profdata-14 afl-clang-fast afl-fuzz python3
+	clang-14 llvm-cov-14 llvm-profdata-14 afl-clang-fast afl-fuzz python3 valgrind
 	qemu-system-x86_64 qemu-storage-daemon dpdk-testpmd)
 
 ringside_apt_updated=0
