@@ -127,8 +127,9 @@ static void export_json(FILE *out, const struct trace_run *run,
 		fprintf(out, "\"parent\": %" PRId64 ", ", run->parent);
 	else
 		fputs("\"parent\": null, ", out);
-	fprintf(out, "\"has_events\": %s, ",
-		run->has_events ? "true" : "false");
+	fprintf(out, "\"has_events\": %s, \"events_regenerated\": %s, ",
+		run->has_events ? "true" : "false",
+		run->has_events == TRACE_EVENTS_REGENERATED ? "true" : "false");
 	json_behaviours(out, run);
 	json_choices(out, run);
 	json_timeline(out, log);
@@ -472,9 +473,7 @@ int export_run(struct trace_db *db, s64 id, const struct export_opts *o,
 		goto done;
 	}
 	if (run.has_events) {
-		rc = trace_get_events(db, id, &log);
-		if (rc)
-			snprintf(err, errlen, "%s", trace_errmsg(db));
+		rc = replay_events(db, &run, &log, err, errlen);
 		have_log = rc == 0;
 	}
 	if (rc == 0)

@@ -88,7 +88,7 @@ static int set_error(struct trace_recorder *rec, int rc, const char *why)
 /* The queue in one transaction: all of it is kept, or none. */
 static int write_queue(struct trace_recorder *rec)
 {
-	u64 before = 0, after = 0, events = 0;
+	u64 before = 0, after = 0, events = 0, regenerated = 0;
 	size_t i;
 	int rc;
 
@@ -101,6 +101,7 @@ static int write_queue(struct trace_recorder *rec)
 		rc = trace_add_run(rec->db, &q->run,
 				   q->has_log ? &q->log : NULL);
 		events += q->has_log ? q->log.stored : 0;
+		regenerated += q->run.has_events == TRACE_EVENTS_REGENERATED;
 	}
 	if (rc == 0)
 		rc = trace_file_bytes(rec->db, &after);
@@ -115,6 +116,7 @@ static int write_queue(struct trace_recorder *rec)
 			*rec->queue[i].id = rec->queue[i].run.id;
 	rec->stats.kept += rec->nqueued;
 	rec->stats.events += events;
+	rec->stats.regenerated += regenerated;
 	rec->stats.bytes += after > before ? after - before : 0;
 	rec->stats.transactions++;
 	return 0;

@@ -31,10 +31,11 @@ struct trace_recorder;
 
 /* What a recorder has done so far. */
 struct trace_recorder_stats {
-	u64 queued; /* runs given to trace_recorder_add */
-	u64 kept;   /* runs committed to the file */
-	u64 events; /* events committed */
-	u64 bytes;  /* bytes committed: choices, input, events */
+	u64 queued;	 /* runs given to trace_recorder_add */
+	u64 kept;	 /* runs committed to the file */
+	u64 events;	 /* events committed */
+	u64 regenerated; /* runs committed with regenerated events */
+	u64 bytes;	 /* bytes committed: choices, input, events */
 	u64 transactions;
 };
 

@@ -113,7 +113,8 @@ int replay_parse_config(const struct trace_run *run, struct sim_config *cfg,
 
 int replay_fill_run(struct trace_run *tr, enum trace_source source, u64 seed,
 		    const struct sim_config *cfg, const struct sim_result *r,
-		    const u64 *choices, size_t n, s64 parent, bool has_events)
+		    const u64 *choices, size_t n, s64 parent,
+		    enum trace_events has_events)
 {
 	const char *device = sim_device_name(r->device);
 
@@ -278,8 +279,10 @@ int replay_run(struct trace_db *db, s64 id, struct replay_outcome *out,
 			 rc == -ENOMEM ? "out of memory" : "bad arguments");
 		return rc == -ENOMEM ? TRACE_ENOMEM : TRACE_EINVAL;
 	}
-	if (!out->run.has_events) {
+	if (out->run.has_events != TRACE_EVENTS_STORED) {
 		replay_compare(&out->run, NULL, &out->ex, &out->report);
+		out->report.regenerated =
+			out->run.has_events == TRACE_EVENTS_REGENERATED;
 		return 0;
 	}
 	event_log_init(&expected, 0);
@@ -301,6 +304,67 @@ int replay_run(struct trace_db *db, s64 id, struct replay_outcome *out,
 		snprintf(err, errlen, "%s", trace_errmsg(db));
 	}
 	event_log_free(&expected);
+	return rc;
+}
+
+/* A regenerated run's events: its re-execution, checked. */
+static int regenerate(const struct trace_run *run, struct event_log *log,
+		      char *err, size_t errlen)
+{
+	struct replay_exec ex;
+	struct sim_config cfg;
+	struct adversary adv;
+	int rc;
+
+	rc = replay_parse_config(run, &cfg, &adv, err, errlen);
+	if (rc)
+		return rc;
+	if (replay_exec(&cfg, run->seed, run->choices, run->nchoices, &ex)) {
+		replay_exec_free(&ex);
+		snprintf(err, errlen,
+			 "run %lld: cannot regenerate its events "
+			 "(out of memory)",
+			 (long long)run->id);
+		return TRACE_ENOMEM;
+	}
+	/* the log moves to the caller */
+	event_log_free(log);
+	*log = ex.log;
+	event_log_init(&ex.log, 1);
+	replay_exec_free(&ex);
+	if (!event_log_complete(log)) {
+		snprintf(err, errlen,
+			 "run %lld: its %llu events do not fit in memory",
+			 (long long)run->id,
+			 (unsigned long long)event_log_count(log));
+		return TRACE_ENOMEM;
+	}
+	if (event_log_count(log) == run->events &&
+	    event_log_hash(log) == run->event_hash)
+		return 0;
+	snprintf(err, errlen,
+		 "run %lld: its events, regenerated from its %s, are "
+		 "%llu hashing to %016llx; the run recorded %llu hashing to "
+		 "%016llx (this ringside's world is not the one that "
+		 "recorded it)",
+		 (long long)run->id, run->choices ? "choices" : "seed",
+		 (unsigned long long)event_log_count(log),
+		 (unsigned long long)event_log_hash(log),
+		 (unsigned long long)run->events,
+		 (unsigned long long)run->event_hash);
+	return TRACE_ECORRUPT;
+}
+
+int replay_events(struct trace_db *db, const struct trace_run *run,
+		  struct event_log *log, char *err, size_t errlen)
+{
+	int rc;
+
+	if (run->has_events == TRACE_EVENTS_REGENERATED)
+		return regenerate(run, log, err, errlen);
+	rc = trace_get_events(db, run->id, log);
+	if (rc)
+		snprintf(err, errlen, "%s", trace_errmsg(db));
 	return rc;
 }
 

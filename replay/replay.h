@@ -59,12 +59,28 @@ int replay_parse_config(const struct trace_run *run, struct sim_config *cfg,
 /*
  * Fills a trace row from a run: configuration text of cfg, the counts and
  * outcome of r, a copy of the n choices (NULL for a seeded run). has_events
- * says whether the events will be stored with it. Free with
- * trace_run_free. Returns 0 or TRACE_ENOMEM.
+ * says where its events will be (stored with it, regenerated, none). Free
+ * with trace_run_free. Returns 0 or TRACE_ENOMEM.
  */
 int replay_fill_run(struct trace_run *tr, enum trace_source source, u64 seed,
 		    const struct sim_config *cfg, const struct sim_result *r,
-		    const u64 *choices, size_t n, s64 parent, bool has_events);
+		    const u64 *choices, size_t n, s64 parent,
+		    enum trace_events has_events);
+
+/*
+ * The events of a run read with trace_get_run, into log (empty:
+ * event_log_init(log, 0)): its stored events, or, when they are
+ * regenerated (TRACE_EVENTS_REGENERATED), those of a re-execution from
+ * its seed or stored choices with its configuration. Either way they
+ * are checked against the run's event count and hash: when they differ
+ * it returns TRACE_ECORRUPT with every event in log (shown, marked NOT
+ * VERIFIED, by ringside show) and err saying so; a regeneration that
+ * differs means this ringside's world is not the one that recorded the
+ * run. TRACE_ENOENT: the run has no events (err says so). Needs
+ * sim_install_event_names() for the names in err.
+ */
+int replay_events(struct trace_db *db, const struct trace_run *run,
+		  struct event_log *log, char *err, size_t errlen);
 
 struct replay_report {
 	bool reproduced;
@@ -81,6 +97,9 @@ struct replay_report {
 	 * hash (the file was edited or damaged after recording); they were
 	 * compared all the same. */
 	bool stored_hash_mismatch;
+	/* the run's events are regenerated, not stored: compared by count
+	 * and hash only, as a run without events */
+	bool regenerated;
 };
 
 /*

@@ -512,6 +512,35 @@ static int create_schema(struct trace_db *db)
 
 /* ---- open and close ------------------------------------------------ */
 
+/*
+ * A writer makes an older file the current version before it writes:
+ * version 2 only adds has_events 2, so the tables stay as they are, but
+ * a ringside that reads version 1 must refuse the file rather than meet
+ * a value it calls corrupt. Another writer may have done it meanwhile.
+ */
+static int upgrade_schema(struct trace_db *db)
+{
+	char sql[160];
+	s64 version = 0;
+	int rc;
+
+	rc = exec_sql(db, "BEGIN IMMEDIATE", "upgrading the schema");
+	if (rc)
+		return rc;
+	rc = query_int(db, "PRAGMA user_version", &version);
+	if (rc == 0 && version < TRACE_SCHEMA_VERSION) {
+		snprintf(sql, sizeof(sql),
+			 "UPDATE meta SET value = '%d' WHERE key = "
+			 "'schema_version'; PRAGMA user_version = %d",
+			 TRACE_SCHEMA_VERSION, TRACE_SCHEMA_VERSION);
+		rc = exec_sql(db, sql, "upgrading the schema");
+	}
+	if (rc == 0)
+		return exec_sql(db, "COMMIT", "upgrading the schema");
+	sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
 /* Is it ours, and of our version? Creates the schema in an empty file
  * when asked to. */
 static int check_identity(struct trace_db *db, int flags)
@@ -549,11 +578,11 @@ static int check_identity(struct trace_db *db, int flags)
 			    "not a ringside trace (application_id 0x%08" PRIx32
 			    ", a trace has 0x%08x)",
 			    (u32)app, TRACE_APPLICATION_ID);
-	if (version != TRACE_SCHEMA_VERSION)
+	if (version < TRACE_SCHEMA_OLDEST || version > TRACE_SCHEMA_VERSION)
 		return fail(db, TRACE_EVERSION,
 			    "schema version %" PRId64
-			    ", this ringside reads version %d",
-			    version, TRACE_SCHEMA_VERSION);
+			    ", this ringside reads versions %d to %d",
+			    version, TRACE_SCHEMA_OLDEST, TRACE_SCHEMA_VERSION);
 	rc = query_int(db,
 		       "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
 		       " AND name = 'runs'",
@@ -563,6 +592,8 @@ static int check_identity(struct trace_db *db, int flags)
 	if (runs != 1)
 		return fail(db, TRACE_ENOTTRACE,
 			    "not a ringside trace (no runs table)");
+	if (flags != TRACE_READ && version < TRACE_SCHEMA_VERSION)
+		return upgrade_schema(db);
 	return 0;
 }
 
@@ -762,6 +793,23 @@ const char *trace_source_name(enum trace_source source)
 							 : NULL;
 }
 
+bool trace_run_regenerable(const struct trace_run *run)
+{
+	switch (run->source) {
+	case TRACE_SOURCE_SIM:
+	case TRACE_SOURCE_LIBFUZZER:
+	case TRACE_SOURCE_AFL:
+	case TRACE_SOURCE_REPLAY:
+	case TRACE_SOURCE_MINIMISE:
+		break;
+	default:
+		return false;
+	}
+	return run->mode != 0 &&
+	       !(run->failed && (strcmp(run->oracle, "crash") == 0 ||
+				 strcmp(run->oracle, "hang") == 0));
+}
+
 enum trace_source trace_source_lookup(const char *name)
 {
 	int i;
@@ -935,6 +983,12 @@ static int check_run(struct trace_db *db, const struct trace_run *run,
 	    run->fail_step > TRACE_COUNT_MAX || run->duration_us < 0 ||
 	    run->parent < 0)
 		return fail(db, TRACE_EINVAL, "a count is out of range");
+	if (!log && run->has_events == TRACE_EVENTS_REGENERATED &&
+	    !trace_run_regenerable(run))
+		return fail(db, TRACE_EINVAL,
+			    "the events of a run cannot be regenerated "
+			    "(source %s, mode %d, oracle '%s')",
+			    source_names[run->source], run->mode, run->oracle);
 	if (log && !event_log_complete(log))
 		return fail(db, TRACE_EINVAL,
 			    "the event log is incomplete: %zu of %" PRIu64
@@ -1077,7 +1131,7 @@ static void bind_text(sqlite3_stmt *st, int i, const char *s, bool null_empty)
 }
 
 static void bind_run(struct trace_db *db, const struct trace_run *run,
-		     const char *uid, bool with_events)
+		     const char *uid, enum trace_events where)
 {
 	sqlite3_stmt *st = db->st[ST_INS_RUN];
 
@@ -1110,7 +1164,7 @@ static void bind_run(struct trace_db *db, const struct trace_run *run,
 		sqlite3_bind_int64(st, 18, run->parent);
 	else
 		sqlite3_bind_null(st, 18);
-	sqlite3_bind_int(st, 19, with_events);
+	sqlite3_bind_int(st, 19, (int)where);
 }
 
 struct add_ctx {
@@ -1125,13 +1179,18 @@ static int add_locked(struct trace_db *db, void *ctx)
 {
 	struct add_ctx *a = ctx;
 	sqlite3_stmt *st = db->st[ST_FIND_UID];
+	enum trace_events where =
+		a->log ? TRACE_EVENTS_STORED
+		: a->run->has_events == TRACE_EVENTS_REGENERATED
+			? TRACE_EVENTS_REGENERATED
+			: TRACE_EVENTS_NONE;
 	char uid[17];
 	s64 id = 0, has = 0;
 	int rc;
 
 	a->inserted = false;
 	run_uid(db, a->run, uid);
-	bind_run(db, a->run, uid, a->log != NULL);
+	bind_run(db, a->run, uid, where);
 	rc = sqlite3_step(db->st[ST_INS_RUN]);
 	sqlite3_reset(db->st[ST_INS_RUN]);
 	sqlite3_clear_bindings(db->st[ST_INS_RUN]);
@@ -1151,6 +1210,10 @@ static int add_locked(struct trace_db *db, void *ctx)
 		    sqlite3_column_type(st, 1) == SQLITE_INTEGER) {
 			id = sqlite3_column_int64(st, 0);
 			has = sqlite3_column_int64(st, 1);
+			where = has == TRACE_EVENTS_STORED ||
+						has == TRACE_EVENTS_REGENERATED
+					? (enum trace_events)has
+					: TRACE_EVENTS_NONE;
 			rc = 0;
 		} else {
 			rc = rc == SQLITE_ROW || rc == SQLITE_DONE
@@ -1162,7 +1225,8 @@ static int add_locked(struct trace_db *db, void *ctx)
 		}
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
-		if (rc == 0 && !has && a->log) {
+		if (rc == 0 && has != TRACE_EVENTS_STORED && a->log) {
+			where = TRACE_EVENTS_STORED;
 			rc = insert_events(db, id, a->log);
 			sqlite3_bind_int64(db->st[ST_SET_HAS_EVENTS], 1, id);
 			if (rc == 0 &&
@@ -1172,7 +1236,7 @@ static int add_locked(struct trace_db *db, void *ctx)
 	}
 	if (rc == 0) {
 		a->run->id = id;
-		a->run->has_events = a->log != NULL || has;
+		a->run->has_events = where;
 	}
 	return rc;
 }
@@ -1441,9 +1505,9 @@ static int decode_numbers(struct trace_db *db, sqlite3_stmt *st, s64 id,
 		rc = col_range(db, st, COL_PARENT, id, "parent", 1, INT64_MAX,
 			       &run->parent);
 	if (rc == 0)
-		rc = col_range(db, st, COL_HAS_EVENTS, id, "has_events", 0, 1,
-			       &v);
-	run->has_events = v == 1;
+		rc = col_range(db, st, COL_HAS_EVENTS, id, "has_events", 0,
+			       TRACE_EVENTS_REGENERATED, &v);
+	run->has_events = (enum trace_events)v;
 	return rc;
 }
 
@@ -1464,6 +1528,12 @@ static int decode_run(struct trace_db *db, sqlite3_stmt *st,
 		rc = decode_numbers(db, st, id, run);
 	if (rc == 0 && blobs)
 		rc = decode_blobs(db, st, id, run);
+	if (rc == 0 && run->has_events == TRACE_EVENTS_REGENERATED &&
+	    !trace_run_regenerable(run))
+		rc = corrupt(db, id,
+			     "has_events is 2 (regenerated) for a %s run of "
+			     "mode %d that cannot be re-executed",
+			     source_names[run->source], run->mode);
 	return rc;
 }
 
@@ -1541,13 +1611,15 @@ int trace_get_run(struct trace_db *db, s64 id, struct trace_run *run)
 	return rc;
 }
 
-/* The run's event count and hash, and whether its events are stored. */
-static int run_event_info(struct trace_db *db, s64 id, u64 *count, u64 *hash)
+/* The run's event count and hash, and where its events are. */
+static int run_event_row(struct trace_db *db, s64 id, u64 *count, u64 *hash,
+			 s64 *has)
 {
 	sqlite3_stmt *st = db->st[ST_RUN_EVENTS];
-	s64 v = 0, has = 0;
+	s64 v = 0;
 	int rc;
 
+	*has = 0;
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -1556,16 +1628,32 @@ static int run_event_info(struct trace_db *db, s64 id, u64 *count, u64 *hash)
 			rc = col_int(db, st, 1, id, "event_hash", &v);
 		*hash = (u64)v;
 		if (rc == 0)
-			rc = col_range(db, st, 2, id, "has_events", 0, 1, &has);
-		if (rc == 0 && !has)
-			rc = fail(db, TRACE_ENOENT,
-				  "run %" PRId64 " has no stored events", id);
+			rc = col_range(db, st, 2, id, "has_events", 0,
+				       TRACE_EVENTS_REGENERATED, has);
 	} else if (rc == SQLITE_DONE) {
 		rc = fail(db, TRACE_ENOENT, "no run %" PRId64, id);
 	} else {
 		rc = sql_fail(db, "reading a run", rc);
 	}
 	sqlite3_reset(st);
+	return rc;
+}
+
+/* The run's event count and hash; TRACE_ENOENT unless its events are
+ * stored. */
+static int run_event_info(struct trace_db *db, s64 id, u64 *count, u64 *hash)
+{
+	s64 has = 0;
+	int rc = run_event_row(db, id, count, hash, &has);
+
+	if (rc == 0 && has == TRACE_EVENTS_REGENERATED)
+		rc = fail(db, TRACE_ENOENT,
+			  "run %" PRId64 " has no stored events (they "
+			  "are regenerated from its seed or choices)",
+			  id);
+	else if (rc == 0 && has != TRACE_EVENTS_STORED)
+		rc = fail(db, TRACE_ENOENT,
+			  "run %" PRId64 " has no stored events", id);
 	return rc;
 }
 
@@ -1652,6 +1740,61 @@ int trace_get_events(struct trace_db *db, s64 id, struct event_log *log)
 			     "the stored events hash to %016" PRIx64
 			     ", the run says %016" PRIx64,
 			     event_log_hash(log), hash);
+	return rc;
+}
+
+/* ---- storing the events of a run already there ---------------------- */
+
+struct store_ctx {
+	s64 id;
+	const struct event_log *log;
+	bool stored; /* they were stored now */
+};
+
+static int store_events_locked(struct trace_db *db, void *ctx)
+{
+	struct store_ctx *c = ctx;
+	u64 count = 0, hash = 0;
+	s64 has = 0;
+	int rc;
+
+	rc = run_event_row(db, c->id, &count, &hash, &has);
+	if (rc || has == TRACE_EVENTS_STORED)
+		return rc; /* another writer may have stored them */
+	if (event_log_count(c->log) != count || event_log_hash(c->log) != hash)
+		return fail(db, TRACE_EINVAL,
+			    "run %" PRId64 ": the events given (%" PRIu64
+			    ", hash %016" PRIx64 ") are not the run's (%" PRIu64
+			    ", %016" PRIx64 ")",
+			    c->id, event_log_count(c->log),
+			    event_log_hash(c->log), count, hash);
+	rc = insert_events(db, c->id, c->log);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(db->st[ST_SET_HAS_EVENTS], 1, c->id);
+	rc = step_done(db->st[ST_SET_HAS_EVENTS]);
+	if (rc)
+		return sql_fail(db, "storing events", rc);
+	c->stored = true;
+	return 0;
+}
+
+int trace_store_events(struct trace_db *db, s64 id, const struct event_log *log,
+		       bool *stored)
+{
+	struct store_ctx c = { .id = id, .log = log };
+	int rc = need_writable(db);
+
+	if (stored)
+		*stored = false;
+	if (rc)
+		return rc;
+	if (!log || !event_log_complete(log))
+		return fail(db, TRACE_EINVAL,
+			    "run %" PRId64 ": the event log is incomplete", id);
+	rc = in_transaction(db, store_events_locked, &c);
+	if (rc == 0 && stored)
+		*stored = c.stored;
 	return rc;
 }
 
@@ -1845,7 +1988,7 @@ static int merge_one(struct trace_db *db, struct merge_ctx *m, s64 id)
 	if (rc)
 		return merge_error(db, m->src, rc);
 	event_log_init(&log, 0);
-	if (run.has_events) {
+	if (run.has_events == TRACE_EVENTS_STORED) {
 		rc = trace_get_events(m->src, id, &log);
 		if (rc)
 			rc = merge_error(db, m->src, rc);
@@ -1855,7 +1998,10 @@ static int merge_one(struct trace_db *db, struct merge_ctx *m, s64 id)
 	e->src_parent = run.parent;
 	run.parent = 0; /* remapped once every run is in */
 	if (rc == 0)
-		rc = add_run(db, &run, run.has_events ? &log : NULL, &inserted);
+		rc = add_run(db, &run,
+			     run.has_events == TRACE_EVENTS_STORED ? &log
+								   : NULL,
+			     &inserted);
 	if (rc == 0) {
 		e->dst_id = run.id;
 		e->inserted = inserted;

@@ -4,7 +4,10 @@
  *
  * Schema, version TRACE_SCHEMA_VERSION (PRAGMA user_version), with
  * PRAGMA application_id = TRACE_APPLICATION_ID so that a file which is not
- * a ringside trace is told apart from an old or new one:
+ * a ringside trace is told apart from an old or new one. Version 1 files
+ * (no has_events 2) are read as they are; a writer makes them version 2
+ * before it writes (an older ringside then names the version it cannot
+ * read instead of misreading a run):
  *
  *   table        column        type     meaning
  *   meta         key           TEXT     'schema_version', 'created_by'
@@ -39,7 +42,15 @@
  *                duration_us   INTEGER  wall time to run it (not part of it)
  *                parent        INTEGER  the run it was replayed or minimised
  *                                       from, NULL otherwise
- *                has_events    INTEGER  1 when its events are stored
+ *                has_events    INTEGER  where its events are
+ *                                       (enum trace_events): 0 nowhere,
+ *                                       1 stored in events, 2
+ *                                       regenerated: not stored, made
+ *                                       again from the seed or choices
+ *                                       and the config when read, and
+ *                                       verified against events and
+ *                                       event_hash (ringside
+ *                                       materialise stores them: 1)
  *   events       run, seq      INTEGER  primary key (WITHOUT ROWID)
  *                step, actor, kind, queue, a, b, c   INTEGER  (event_log.h)
  *   behaviours   run, behaviour INTEGER primary key; rate, fired INTEGER
@@ -72,7 +83,9 @@
 #include <linux/types.h>
 #include <stddef.h>
 
-#define TRACE_SCHEMA_VERSION 1
+#define TRACE_SCHEMA_VERSION 2
+/* The oldest version this ringside reads (and upgrades when writing). */
+#define TRACE_SCHEMA_OLDEST 1
 #define TRACE_APPLICATION_ID 0x52534944 /* "RSID" */
 #define TRACE_DEFAULT_PATH "ringside.db"
 /* Longest a reader waits for a lock, and a writer for the write lock
@@ -111,6 +124,17 @@ enum trace_source {
 	TRACE_SOURCE_COUNT
 };
 
+/* Where a run's events are (runs.has_events). */
+enum trace_events {
+	TRACE_EVENTS_NONE = 0,
+	TRACE_EVENTS_STORED = 1, /* rows of the events table */
+	/* Not stored: a run of the simulated world is a pure function of
+	 * its configuration and choices (world.h), so its events are made
+	 * again when read (replay_events) and checked against its event
+	 * count and hash. Only for runs trace_run_regenerable() allows. */
+	TRACE_EVENTS_REGENERATED = 2,
+};
+
 /* One row of runs (and its behaviours). Strings are always terminated. */
 struct trace_run {
 	s64 id; /* set by trace_add_run; 0 before */
@@ -131,7 +155,7 @@ struct trace_run {
 	u64 event_hash;
 	s64 duration_us;
 	s64 parent; /* 0: none */
-	bool has_events;
+	enum trace_events has_events;
 	u32 rate[ADV_COUNT];
 	u64 fired[ADV_COUNT];
 };
@@ -147,7 +171,7 @@ enum trace_open_flags {
 /*
  * Opens path. On failure returns a negative trace_error, *out is NULL and
  * err (errlen bytes) says what is wrong in one line naming the file, e.g.
- * "ringside.db: schema version 7, this ringside reads version 1".
+ * "ringside.db: schema version 7, this ringside reads versions 1 to 2".
  */
 int trace_open(const char *path, int flags, struct trace_db **out, char *err,
 	       size_t errlen);
@@ -165,9 +189,12 @@ int trace_commit(struct trace_db *db);
 int trace_rollback(struct trace_db *db);
 
 /* Inserts a run, and its events when log is given (stored events only:
- * the log must be complete, event_log_complete()). Sets run->id. A run
- * whose uid is already present is not added again: returns 0 with
- * run->id the existing run's. */
+ * the log must be complete, event_log_complete()). Without a log,
+ * run->has_events TRACE_EVENTS_REGENERATED records that its events are
+ * made again when read; any other value records none. Sets run->id and
+ * run->has_events. A run whose uid is already present is not added
+ * again: returns 0 with run->id the existing run's (and its events
+ * stored now when given and it had none stored). */
 int trace_add_run(struct trace_db *db, struct trace_run *run,
 		  const struct event_log *log);
 /* Reads run id into *run; choices and input are malloc'd (free with
@@ -176,10 +203,19 @@ int trace_get_run(struct trace_db *db, s64 id, struct trace_run *run);
 void trace_run_free(struct trace_run *run);
 /* Reads the stored events of run id into log (initialised by the caller,
  * empty, big enough: event_log_init(log, 0)); returns TRACE_ENOENT when
- * the run has no stored events. When the events read do not hash to the
+ * the run has no stored events (regenerated ones included: replay.h's
+ * replay_events gives those). When the events read do not hash to the
  * run's stored event_hash it returns TRACE_ECORRUPT with every event
  * still in log, so that a caller (replay) can show where they differ. */
 int trace_get_events(struct trace_db *db, s64 id, struct event_log *log);
+
+/* Stores log as the events of run id, which has none stored (none, or
+ * regenerated: ringside materialise), after checking that they are the
+ * run's (event count and hash; TRACE_EINVAL otherwise); sets its
+ * has_events to TRACE_EVENTS_STORED. *stored (may be NULL) says whether
+ * they were stored now: false when the run had them already. */
+int trace_store_events(struct trace_db *db, s64 id, const struct event_log *log,
+		       bool *stored);
 
 struct trace_filter {
 	const char *outcome; /* "pass", "fail" or NULL for any */
@@ -202,6 +238,12 @@ int trace_list_runs(struct trace_db *db, const struct trace_filter *filter,
 /* Copies every run of src (with events and behaviours) not yet in db;
  * *added counts them. parent links are remapped to the new ids. */
 int trace_merge_from(struct trace_db *db, struct trace_db *src, u64 *added);
+
+/* Whether run may have TRACE_EVENTS_REGENERATED: a run of the simulated
+ * world (not QEMU, vhost or check, not a ring or bus fuzz finding: mode
+ * 0) that ran to its end (not oracle crash or hang: its events were cut
+ * short, tools/crash.h). */
+bool trace_run_regenerable(const struct trace_run *run);
 
 const char *trace_source_name(enum trace_source source);
 /* TRACE_SOURCE_COUNT when unknown. */

@@ -43,6 +43,8 @@ int cli_export(int argc, char **argv);
 void cli_export_usage(FILE *out);
 int cli_merge(int argc, char **argv);
 void cli_merge_usage(FILE *out);
+int cli_materialise(int argc, char **argv);
+void cli_materialise_usage(FILE *out);
 int cli_qemu(int argc, char **argv);
 void cli_qemu_usage(FILE *out);
 /* The malicious-driver robustness suite (cli_robust.c). */

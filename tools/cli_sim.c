@@ -70,7 +70,8 @@
 enum record_mode {
 	RECORD_NONE,
 	RECORD_FAILURES, /* every run's row; failing runs with events */
-	RECORD_ALL,	 /* every run's row with its events */
+	RECORD_ALL,	 /* every run's row with its events: failing runs'
+			  * stored, the others' regenerated when read */
 };
 
 struct sim_opts {
@@ -186,6 +187,11 @@ void cli_sim_usage(FILE *out)
 		"minimise and\n"
 		"                     export them); all: every run's events "
 		"too\n"
+		"                     (a passing run's are regenerated from "
+		"its seed\n"
+		"                     when read: ringside show, export; "
+		"ringside\n"
+		"                     materialise stores them for sqlite3)\n"
 		"  --record-cap MB    with --record all, the most this "
 		"campaign\n"
 		"                     stores (default %d MB): past it, runs "
@@ -658,13 +664,15 @@ static int record_close(struct recorder *rec)
 	return rec->error;
 }
 
-/* Adds one run (its events when log is given, its choices when choices
- * is not NULL); returns its id when want_id (0 when it was not
- * recorded). report: a crash run's report, kept as its input. */
+/* Adds one run (its events when log is given, else marked regenerated
+ * when regen, its choices when choices is not NULL); returns its id when
+ * want_id (0 when it was not recorded). report: a crash run's report,
+ * kept as its input. */
 static s64 record_run(struct recorder *rec, u64 seed,
 		      const struct sim_config *cfg, const struct sim_result *r,
 		      const u64 *choices, size_t n, const struct event_log *log,
-		      double seconds, const char *report, bool want_id)
+		      bool regen, double seconds, const char *report,
+		      bool want_id)
 {
 	bool events = log && event_log_complete(log);
 	struct trace_run tr;
@@ -673,7 +681,9 @@ static s64 record_run(struct recorder *rec, u64 seed,
 	if (!rec->db || rec->error)
 		return 0;
 	if (replay_fill_run(&tr, TRACE_SOURCE_SIM, seed, cfg, r, choices, n, 0,
-			    events)) {
+			    events  ? TRACE_EVENTS_STORED
+			    : regen ? TRACE_EVENTS_REGENERATED
+				    : TRACE_EVENTS_NONE)) {
 		fputs("ringside sim: recording failed: out of memory\n",
 		      stderr);
 		rec->error = CLI_EXIT_USAGE;
@@ -685,6 +695,9 @@ static s64 record_run(struct recorder *rec, u64 seed,
 		tr.input = (u8 *)strdup(report);
 		tr.input_len = tr.input ? strlen(report) : 0;
 	}
+	if (tr.has_events == TRACE_EVENTS_REGENERATED &&
+	    !trace_run_regenerable(&tr))
+		tr.has_events = TRACE_EVENTS_NONE;
 	if (trace_recorder_add(rec->db, &tr, events ? log : NULL,
 			       want_id ? &id : NULL))
 		record_error(rec);
@@ -750,15 +763,16 @@ struct run_request {
 };
 
 /*
- * Runs seed in a worker. With --record failures a failing run is run
- * again with an event log: the events of passing runs are never kept, so
- * the first run does not pay for them.
+ * Runs seed in a worker. A failing run that is recorded is run again
+ * with an event log: the events of passing runs are never kept (--record
+ * all regenerates them when they are read), so the first run does not
+ * pay for them.
  */
 static int worker_run(const struct sim_opts *o, struct shared_choices *sc,
 		      u64 seed, int out_fd)
 {
 	bool recording = o->record != RECORD_NONE;
-	bool with_log = o->record == RECORD_ALL;
+	bool with_log = false;
 	struct choice_source *cs;
 	struct sim_config cfg;
 	struct event_log log;
@@ -1149,7 +1163,7 @@ static void deliver(struct pool *p, struct done_run *d)
 	char report[REPORT_BYTES] = "";
 	struct sim_config cfg;
 	struct event_log log;
-	bool with_log = d->m.nevents > 0;
+	bool with_log = d->m.nevents > 0, regen;
 	u64 i;
 	s64 id;
 
@@ -1174,14 +1188,16 @@ static void deliver(struct pool *p, struct done_run *d)
 			(unsigned long long)d->m.seed);
 		with_log = false;
 	}
-	/* past --record-cap, a passing run is stored without its events */
-	if (with_log && p->rec->capped && !d->m.r.failed) {
-		with_log = false;
+	/* --record all: a passing run's events are regenerated when read;
+	 * past --record-cap it is stored without them */
+	regen = o->record == RECORD_ALL && !with_log && !d->crashed;
+	if (regen && p->rec->capped && !d->m.r.failed) {
+		regen = false;
 		p->rec->uncapped++;
 	}
 	id = record_run(p->rec, d->m.seed, &cfg, &d->m.r,
 			d->m.has_choices ? d->choices : NULL, d->m.nchoices,
-			with_log ? &log : NULL, d->m.seconds, report,
+			with_log ? &log : NULL, regen, d->m.seconds, report,
 			d->m.r.failed || !o->campaign);
 	event_log_free(&log);
 	account(p->c, d->m.seed, &d->m.r, id);
@@ -1524,6 +1540,10 @@ static void print_recorded(const struct sim_opts *o, const struct recorder *r)
 	       (unsigned long long)s->kept, (unsigned long long)s->events,
 	       (double)s->bytes / (1 << 20), o->db_path,
 	       s->kept ? (double)s->bytes / 1024 / (double)s->kept : 0.0);
+	if (s->regenerated)
+		printf("recorded: %llu runs with their events regenerated "
+		       "when read (ringside materialise stores them)\n",
+		       (unsigned long long)s->regenerated);
 	if (r->uncapped)
 		printf("recorded: %llu runs without their events "
 		       "(--record-cap %llu MB reached)\n",

@@ -37,6 +37,8 @@ static const struct cli_command commands[] = {
 	  cli_export_usage },
 	{ "merge", "merge trace files into one, without duplicates", cli_merge,
 	  cli_merge_usage },
+	{ "materialise", "store regenerated events in the events table",
+	  cli_materialise, cli_materialise_usage },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -11,6 +11,7 @@
 #include "replay_db.h"
 
 #include <choice.h>
+#include <replay.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -168,6 +169,7 @@ static bool events_match(struct trace_db *db, s64 id,
 	X(round_trip_seeded_without_events)                                    \
 	X(uid_dedupes)                                                         \
 	X(events_added_to_a_run_stored_without)                                \
+	X(regenerated_events)                                                  \
 	X(input_blob_round_trip)                                               \
 	X(batch_commit_and_rollback)                                           \
 	X(bad_arguments)                                                       \
@@ -305,6 +307,80 @@ static void events_added_to_a_run_stored_without(void)
 	CHECK(strstr(trace_errmsg(db), "is not the run's") != NULL);
 	CHECK_EQ(1, count_runs(db, NULL));
 	trace_close(db);
+	event_log_free(&log);
+	cleanup();
+}
+
+/* A run recorded with its events regenerated: none stored, replay_events
+ * makes them and checks them, trace_store_events stores them once, merge
+ * keeps the mark; a run that cannot be re-executed cannot have it. */
+static void regenerated_events(void)
+{
+	struct trace_run run, got;
+	struct event_log log, made;
+	struct trace_db *db, *out;
+	char err[512];
+	bool stored = true;
+	u64 added = 0;
+
+	fresh_paths("regen");
+	db = open_or_fail(path_a, TRACE_CREATE);
+	event_log_init(&log, 0);
+	CHECK(make_run(11, false, &run, &log, NULL));
+	run.has_events = TRACE_EVENTS_REGENERATED;
+	CHECK_EQ(0, trace_add_run(db, &run, NULL));
+	CHECK_EQ(TRACE_EVENTS_REGENERATED, run.has_events);
+	CHECK_EQ(0, trace_get_run(db, run.id, &got));
+	CHECK(same_run(&run, &got));
+	event_log_init(&made, 0);
+	CHECK_EQ(TRACE_ENOENT, trace_get_events(db, run.id, &made));
+	CHECK(strstr(trace_errmsg(db), "regenerated") != NULL);
+	CHECK_EQ(0, replay_events(db, &got, &made, err, sizeof(err)));
+	CHECK_EQ(event_log_stored(&log), event_log_stored(&made));
+	CHECK(!memcmp(log.events, made.events,
+		      event_log_stored(&log) * sizeof(struct sim_event)));
+	/* another world: the regeneration does not match, and says so */
+	got.event_hash ^= 1;
+	event_log_free(&made);
+	event_log_init(&made, 0);
+	CHECK_EQ(TRACE_ECORRUPT,
+		 replay_events(db, &got, &made, err, sizeof(err)));
+	CHECK(strstr(err, "not the one that recorded it") != NULL);
+	CHECK(event_log_complete(&made));
+	/* events that are not the run's are not stored */
+	event_log_free(&made);
+	event_log_init(&made, 0);
+	event_log_add(&made, 0, 0, 0, 0, 1, 2, 3);
+	CHECK_EQ(TRACE_EINVAL, trace_store_events(db, run.id, &made, &stored));
+	CHECK(strstr(trace_errmsg(db), "are not the run's") != NULL);
+	CHECK(!stored);
+	/* merged, it stays regenerated */
+	out = open_or_fail(path_b, TRACE_CREATE);
+	CHECK_EQ(0, trace_merge_from(out, db, &added));
+	CHECK_EQ(1, added);
+	trace_run_free(&got);
+	CHECK_EQ(0, trace_get_run(out, 1, &got));
+	CHECK_EQ(TRACE_EVENTS_REGENERATED, got.has_events);
+	trace_close(out);
+	/* stored once */
+	CHECK_EQ(0, trace_store_events(db, run.id, &log, &stored));
+	CHECK(stored);
+	CHECK_EQ(0, trace_store_events(db, run.id, &log, &stored));
+	CHECK(!stored);
+	trace_run_free(&got);
+	CHECK_EQ(0, trace_get_run(db, run.id, &got));
+	CHECK_EQ(TRACE_EVENTS_STORED, got.has_events);
+	CHECK(events_match(db, run.id, &log, run.event_hash));
+	/* QEMU's runs cannot be made again */
+	run.source = TRACE_SOURCE_QEMU;
+	run.has_events = TRACE_EVENTS_REGENERATED;
+	run.id = 0;
+	CHECK_EQ(TRACE_EINVAL, trace_add_run(db, &run, NULL));
+	CHECK(strstr(trace_errmsg(db), "cannot be regenerated") != NULL);
+	trace_close(db);
+	trace_run_free(&got);
+	trace_run_free(&run);
+	event_log_free(&made);
 	event_log_free(&log);
 	cleanup();
 }

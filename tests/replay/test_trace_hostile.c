@@ -305,7 +305,7 @@ static void other_schema_version(void)
 	copy_base(0);
 	sql_exec(path, "PRAGMA user_version = 7");
 	open_fails(TRACE_READ, TRACE_EVERSION,
-		   "schema version 7, this ringside reads version 1");
+		   "schema version 7, this ringside reads versions 1 to 2");
 	open_fails(TRACE_WRITE, TRACE_EVERSION, "schema version 7");
 	sql_exec(path, "PRAGMA user_version = 1; PRAGMA application_id = 5");
 	open_fails(TRACE_READ, TRACE_ENOTTRACE,
@@ -476,8 +476,11 @@ static void absurd_run_values(void)
 		  false, "input is 16777217 bytes" },
 		{ "UPDATE runs SET duration_us = 1.5 WHERE id = %lld", false,
 		  "duration_us is a real" },
-		{ "UPDATE runs SET has_events = 2 WHERE id = %lld", false,
-		  "has_events is 2" },
+		{ "UPDATE runs SET has_events = 3 WHERE id = %lld", false,
+		  "has_events is 3" },
+		{ "UPDATE runs SET has_events = 2, source = 'qemu' "
+		  "WHERE id = %lld",
+		  false, "has_events is 2 (regenerated) for a qemu run" },
 		{ "UPDATE runs SET message = x'41004100' WHERE id = %lld",
 		  false, "message is a blob" },
 		{ "UPDATE runs SET device = 'a' || char(0) || 'b' "
