@@ -11,8 +11,14 @@
  * corpus generator (make_corpus.c) encodes the draws of seeded runs this
  * way, so a seed input replays its run exactly.
  *
- * The run: sim_run with any device, swarm adversaries, FUZZ_WORLD_STEPS
- * scheduler steps (a compile-time knob: -DFUZZ_WORLD_STEPS=N).
+ * The run: sim_run with any device, swarm adversaries, at most
+ * FUZZ_WORLD_STEPS scheduler steps (a compile-time knob:
+ * -DFUZZ_WORLD_STEPS=N), ending with the step in which the input runs dry
+ * (world.h, end_when_dry): teardown and every oracle run then as after the
+ * last step. A short input is a short run, so the fuzzer spends its time
+ * where the bytes steer the world and grows inputs where that pays; a
+ * corpus seed holds every draw of its seeded run and so never runs dry.
+ * The choice log is off (choice.h note 2): nothing here reads it.
  *
  * What makes it abort: an oracle of the world fired (model/world.h lists
  * them: warn, token-conservation, token-returned-twice, free-descriptors,
@@ -45,7 +51,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.device = SIM_DEVICE_ANY;
 	cfg.swarm = true;
 	cfg.steps_max = FUZZ_WORLD_STEPS;
+	cfg.end_when_dry = true;
 	choice_init_bytes(&cs, data, size);
+	choice_set_log_limit(&cs, 0);
 	if (sim_run(&cfg, &cs, &result) != 0)
 		fuzz_finding("setup", "sim_run refused its configuration");
 	choice_free(&cs);

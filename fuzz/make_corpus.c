@@ -378,6 +378,7 @@ static int world_seed(u64 seed, struct seed *s, struct sim_result *result)
 	cfg.device = SIM_DEVICE_ANY;
 	cfg.swarm = true;
 	cfg.steps_max = FUZZ_WORLD_STEPS;
+	cfg.end_when_dry = true; /* as fuzz_world; a seed never runs dry */
 	choice_init_seed(&cs, seed);
 	if (sim_run(&cfg, &cs, result) != 0)
 		return 1;

@@ -144,6 +144,8 @@ static u64 draw_bytes(struct choice_source *cs, u64 bound)
 	for (i = 0; i < n && cs->bytes_pos < cs->bytes_len; i++)
 		raw |= (u64)cs->bytes[cs->bytes_pos++] << (8 * i);
 	assert(cs->bytes_pos <= cs->bytes_len);
+	if (i < n)
+		cs->dry = true; /* note 5: the missing bytes read as zero */
 	return bound ? raw % bound : raw;
 }
 
@@ -272,6 +274,11 @@ u64 choice_draws(const struct choice_source *cs)
 {
 	assert(cs->draws >= cs->count);
 	return cs->draws;
+}
+
+bool choice_dry(const struct choice_source *cs)
+{
+	return cs->dry;
 }
 
 bool choice_recordable(const struct choice_source *cs)

@@ -31,6 +31,12 @@
  * 4. The bytes and replay back ends borrow their input: it must outlive
  *    the source (or at least its draws). Nothing else is shared; sources
  *    are independent and not thread-safe.
+ * 5. The bytes back end runs dry at the first draw that wants a byte
+ *    past the end of its input (a draw of bound 1 wants none). From then
+ *    on every draw is 0; choice_dry() says so, so that a fuzz target can
+ *    end its run there instead of spending steps on an all-quiet world
+ *    (world.h, sim_config.end_when_dry). The other back ends never run
+ *    dry: a seeded or replayed run is as long as its configuration says.
  */
 #ifndef RINGSIDE_MODEL_CHOICE_H
 #define RINGSIDE_MODEL_CHOICE_H
@@ -60,6 +66,7 @@ struct choice_source {
 	const u8 *bytes;
 	size_t bytes_len;
 	size_t bytes_pos;
+	bool dry; /* a draw wanted a byte past the end (note 5) */
 
 	/* replay: the recorded values, borrowed; pos <= len. */
 	const u64 *replay;
@@ -105,6 +112,8 @@ const u64 *choice_values(const struct choice_source *cs);
 const u64 *choice_bounds(const struct choice_source *cs);
 /* Every draw so far, including those past the log's limit. */
 u64 choice_draws(const struct choice_source *cs);
+/* True once the bytes back end ran out of input (note 5). */
+bool choice_dry(const struct choice_source *cs);
 /* False once a draw went unrecorded (note 2). */
 bool choice_recordable(const struct choice_source *cs);
 

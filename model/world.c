@@ -978,10 +978,14 @@ static void run_steps(struct sim_world *w)
 {
 	u64 steps_max =
 		w->cfg->steps_max ? w->cfg->steps_max : SIM_STEPS_DEFAULT;
+	bool dry = false; /* at least one step: steps_max 0 means default */
 
-	for (w->env.step = 1; w->env.step <= steps_max && !w->oracle.failed;
-	     w->env.step++)
+	for (w->env.step = 1;
+	     w->env.step <= steps_max && !w->oracle.failed && !dry;
+	     w->env.step++) {
 		world_step(w);
+		dry = w->cfg->end_when_dry && choice_dry(w->env.cs);
+	}
 	w->env.step--;
 }
 

@@ -99,6 +99,12 @@ struct sim_config {
 	const struct adversary *adversary;
 	bool swarm;
 	struct event_log *log; /* optional: also store events here */
+	/* The steps end with the one in which the choice source ran dry
+	 * (choice.h note 5): a fuzz input is as long as its bytes, and the
+	 * run then tears down with every oracle as at steps_max. Its result's
+	 * steps say how many ran, which is what a replay needs as steps_max
+	 * (the values drawn after, zeros, are in the log). */
+	bool end_when_dry;
 
 	/* Planted faults, to show the oracles fire end to end. */
 	bool plant_lost_token;	   /* remove skips one detach_unused_buf */

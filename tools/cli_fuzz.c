@@ -30,8 +30,9 @@
  * 4. World findings are replayable. The input is re-executed in this
  *    process's world, in a child process (a finding may crash it), with
  *    the configuration of fuzz_world.c (device any, swarm,
- *    FUZZ_WORLD_STEPS steps) and choice_init_bytes, and the run is stored
- *    with its configuration, its reduced choices and its events, so that
+ *    FUZZ_WORLD_STEPS steps, ending when the input runs dry) and
+ *    choice_init_bytes, and the run is stored with its configuration (its
+ *    steps those it ran), its reduced choices and its events, so that
  *    "ringside replay DB RUN" re-executes it. That needs this ringside's
  *    ring to be the fuzzed one: a canary with a planted ring bug uses a
  *    ringside built with the same RINGSIDE_PLANT_BUG. When the world
@@ -980,10 +981,17 @@ static int world_run(const u8 *data, size_t len, struct sim_config *cfg,
 	cfg->device = SIM_DEVICE_ANY;
 	cfg->swarm = true;
 	cfg->steps_max = FUZZ_WORLD_STEPS;
+	cfg->end_when_dry = true;
 	cfg->log = log;
 	choice_init_bytes(&cs, data, len);
 	rc = sim_run(cfg, &cs, r);
 	cfg->log = NULL;
+	/* A run that ended dry replays its recorded draws over the steps it
+	 * ran: the stored configuration says that many. */
+	cfg->end_when_dry = false;
+	if (rc == 0 && choice_dry(&cs) && r->steps > 0 &&
+	    r->steps < cfg->steps_max)
+		cfg->steps_max = r->steps;
 	if (rc || !choice_recordable(&cs)) {
 		choice_free(&cs);
 		return rc ? rc : -EFBIG;

@@ -28,6 +28,8 @@
 	X(bytes_exhausted_yields_minimum)                                      \
 	X(bytes_bound_one_consumes_nothing)                                    \
 	X(bytes_full_range_reads_8_bytes)                                      \
+	X(bytes_run_dry_at_first_missing_byte)                                 \
+	X(seed_and_replay_never_run_dry)                                       \
 	X(replay_reproduces_seed_run)                                          \
 	X(replay_reproduces_bytes_run)                                         \
 	X(replay_reduces_out_of_range_values)                                  \
@@ -329,6 +331,49 @@ static void bytes_partial_draw_reads_missing_bytes_as_zero(void)
 	choice_init_bytes(&cs, input, sizeof(input));
 	CHECK_EQ(0xab, choice_below(&cs, 65536));
 	CHECK_EQ(0, choice_below(&cs, 65536));
+	choice_free(&cs);
+}
+
+/* Note 5: dry once a draw wants a byte the input lacks, not when the
+ * last byte is taken, and never by a draw of bound 1. */
+static void bytes_run_dry_at_first_missing_byte(void)
+{
+	static const u8 in[] = { 7, 1, 2 };
+	struct choice_source cs;
+
+	choice_init_bytes(&cs, in, sizeof(in));
+	CHECK(!choice_dry(&cs));
+	CHECK_EQ(7, choice_below(&cs, 256));
+	CHECK_EQ(0x0201, choice_below(&cs, 65536));
+	CHECK(!choice_dry(&cs)); /* every byte used, none missing */
+	CHECK_EQ(0, choice_below(&cs, 1));
+	CHECK(!choice_dry(&cs));
+	CHECK_EQ(0, choice_below(&cs, 2));
+	CHECK(choice_dry(&cs));
+	choice_free(&cs);
+
+	choice_init_bytes(&cs, in, sizeof(in));
+	CHECK_EQ(7 | 1 << 8 | 2 << 16, choice_below(&cs, 1u << 24 | 1));
+	CHECK(choice_dry(&cs)); /* a partial draw: its fourth byte missing */
+	choice_free(&cs);
+	CHECK(!choice_dry(&cs)); /* freed: a clean source */
+}
+
+static void seed_and_replay_never_run_dry(void)
+{
+	static const u64 values[] = { 3 };
+	struct choice_source cs;
+	int i;
+
+	choice_init_seed(&cs, 1);
+	for (i = 0; i < 1000; i++)
+		choice_below(&cs, UINT64_MAX);
+	CHECK(!choice_dry(&cs));
+	choice_free(&cs);
+	choice_init_replay(&cs, values, 1);
+	for (i = 0; i < 10; i++)
+		choice_below(&cs, 10);
+	CHECK(!choice_dry(&cs));
 	choice_free(&cs);
 }
 
