@@ -120,7 +120,8 @@ static u8 do_in(struct sim_device *d, const struct devq_chain *c, u64 sector,
 	u8 bad;
 
 	if (!range_ok(b, sector, bytes))
-		return BLK_S_IOERR;
+		/* Planted: past the end "succeeds" (zeros, block_process). */
+		return d->plant_oob_success ? BLK_S_OK : BLK_S_IOERR;
 	if (bytes == 0)
 		return BLK_S_OK;
 	src = b->disk + sector * BLK_SECTOR;
@@ -172,7 +173,7 @@ static u8 do_request(struct sim_device *d, const struct devq_chain *c,
 	case BLK_T_OUT:
 		return do_out(d, c, get_le(hdr + 8, 8));
 	case BLK_T_FLUSH:
-		return BLK_S_OK;
+		return d->plant_flush_fails ? BLK_S_IOERR : BLK_S_OK;
 	case BLK_T_GET_ID:
 		return do_get_id(c, done);
 	default:
@@ -190,7 +191,15 @@ static bool block_process(struct sim_device *d, unsigned int q,
 	*len = 0;
 	if (c->writable == 0)
 		return true; /* no status byte: nothing can be said */
+	if (d->plant_no_indirect && c->indirect)
+		return true; /* planted: used, untouched, len 0 */
 	status = do_request(d, c, &done);
+	/* Planted: the header, the data in several descriptors, the
+	 * status byte is a framing this device "cannot handle". */
+	if (d->plant_framing && c->nseg > 3)
+		status = BLK_S_IOERR;
+	if (d->plant_bad_status)
+		status = 3;
 	zero_fill(c, done, c->writable - 1);
 	devq_write(c, c->writable - 1, &status, 1);
 	*len = c->writable;

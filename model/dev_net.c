@@ -142,6 +142,10 @@ static bool net_receive(struct sim_device *d, const struct devq_chain *c,
 	struct net_dev *n = net_of(d);
 	struct net_packet *p;
 
+	/* Planted: the header of the other size in front of the frame. */
+	if (d->plant_net_header)
+		hlen = hlen == NET_HDR_V1 ? NET_HDR_LEGACY : NET_HDR_V1;
+
 	if (hlen == NET_HDR_V1)
 		hdr[NET_HDR_LEGACY] = 1; /* le16 num_buffers */
 	/* A buffer that can never hold a header is returned empty at once

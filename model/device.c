@@ -254,6 +254,7 @@ static bool walk_indirect(struct chain_walk *w, const struct vring_desc *ind)
 	const struct vring_desc *table;
 	u16 head = w->c->head;
 
+	w->c->indirect = true;
 	if (READ_ONCE(ind->flags) & VRING_DESC_F_NEXT)
 		return driver_rule(w->d, w->qi, head,
 				   "indirect descriptor with NEXT");

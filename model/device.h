@@ -74,6 +74,7 @@ struct devq_chain {
 	u16 avail_pos;	/* avail idx it was fetched at */
 	u16 nseg;	/* 0 with too_long */
 	bool too_long;	/* more than DEVQ_SEGS_MAX segments */
+	bool indirect;	/* through an indirect table */
 	bool never;	/* never-complete: held until reset */
 	u64 not_before; /* delay: not completed before this step */
 	u32 readable;	/* bytes */
@@ -146,6 +147,14 @@ struct sim_device {
 	bool stalled;	  /* it withheld work or interrupts: a stall is its */
 	bool plant_stall; /* planted fault: never completes (oracle test) */
 	bool plant_corrupt_data; /* planted: class flips a data byte */
+	/* Planted for the proofs of `ringside check` (model/check), one
+	 * requirement each; never set by the simulated world. */
+	bool plant_no_indirect;	 /* block: indirect chains not served */
+	bool plant_framing;	 /* block: split data gives IOERR */
+	bool plant_bad_status;	 /* block: status byte 3 */
+	bool plant_flush_fails;	 /* block: FLUSH gives IOERR */
+	bool plant_oob_success;	 /* block: reads past the end succeed */
+	bool plant_net_header;	 /* net: received header of the other size */
 	bool untrusted_driver;	 /* note 6 */
 	u64 driver_rules_broken; /* note 6: rules the driver broke */
 	u64 completed, bytes;

@@ -96,6 +96,9 @@ struct wl_driver {
 	bool plant_null_token;	  /* planted: one add with a NULL token */
 	bool plant_leak;	  /* planted: one request's memory not freed */
 	bool plant_double_return; /* planted: one token reported twice */
+	/* `ringside check` only: the block workload also reads past the
+	 * capacity now and then (the device must refuse). */
+	bool check_out_of_range;
 	u64 probes, binds, removes, config_changes;
 	u64 completed, bytes; /* tokens back through get_buf, their len */
 	u64 data_checked;     /* completions whose data was verified */

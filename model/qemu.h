@@ -136,6 +136,9 @@ struct qemu_cell_config {
 	void (*observe)(void *ctx, struct qemu_cell *cell, unsigned int q,
 			enum sim_call call, u64 result);
 	void *observe_ctx;
+	/* ringside check: the block workload also reads past the capacity
+	 * (wl_driver.check_out_of_range). */
+	bool check_out_of_range;
 };
 
 struct qemu_cell_result {

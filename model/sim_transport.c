@@ -139,6 +139,9 @@ static void simt_set_status(struct virtio_device *vdev, u8 status)
 	t->counters.status_writes++;
 	if (status == 0)
 		t->counters.zero_status_writes++;
+	if (t->before_driver_ok && (status & VIRTIO_CONFIG_S_DRIVER_OK) &&
+	    !(t->status & VIRTIO_CONFIG_S_DRIVER_OK))
+		t->before_driver_ok(t->before_driver_ok_ctx);
 	t->status = simt_filter_status(t, status);
 	if (t->ops->status_written)
 		t->ops->status_written(t->ctx, t->status);

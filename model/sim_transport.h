@@ -119,6 +119,11 @@ struct simt_transport {
 	/* Note 6: set by the transport's user after simt_init. */
 	void (*mid_read)(void *ctx);
 	void *mid_read_ctx;
+	/* Called when the driver sets DRIVER_OK, before it is stored:
+	 * `ringside check` gives the device its chance to act too early
+	 * (nothing else sets it). */
+	void (*before_driver_ok)(void *ctx);
+	void *before_driver_ok_ctx;
 };
 
 /* Prepares t (not registered: call register_virtio_device(&t->vdev)).

@@ -12,7 +12,11 @@
 #include <string.h>
 
 #define ANY 0
+#define CHECK_NET_ID 1
+#define CHECK_BLOCK_ID 2
+#define CHECK_CONSOLE_ID 3
 #define ALWAYS (-1)
+#define F_INDIRECT_DESC 28
 #define F_EVENT_IDX 29
 
 const struct check_req check_catalogue[] = {
@@ -65,7 +69,7 @@ const struct check_req check_catalogue[] = {
 	  "the ring compares the avail slot of each returned chain with what "
 	  "it wrote (fault avail-rewritten)",
 	  "sim:entropy,adv=rewrite-avail:64" },
-	{ "ring.used-flags", "ring", "2.7.10.1", CHECK_MUST,
+	{ "ring.used-flags", "ring", "2.7.10.2", CHECK_MUST,
 	  "used flags are 0 or NO_NOTIFY (1) without EVENT_IDX, and 0 with it",
 	  ANY, CHECK_BOTH, ALWAYS, "read after every turn of the device",
 	  "lib:@plugin,fault=used-flags" },
@@ -134,6 +138,113 @@ const struct check_req check_catalogue[] = {
 	  "every case of an in-process device model runs in a child process; "
 	  "one that dies, or gives no answer in 60 s, fails with how it ended",
 	  "lib:@plugin,fault=crash" },
+	/* --- added with catalogue version 2 ------------------------------ */
+	{ "ring.kick-harmless", "ring", "2.7.10.2", CHECK_MUST,
+	  "a kick for a queue with nothing new is harmless: the device "
+	  "handles spurious notifications and uses nothing for them",
+	  ANY, CHECK_BOTH, ALWAYS,
+	  "at the end of a case, once a queue has nothing outstanding, the "
+	  "driver notifies it again and the device gets a turn: its used idx "
+	  "must not move (queues that always hold receive buffers are not "
+	  "probed)",
+	  "lib:@plugin,fault=spurious-kick" },
+	{ "ring.avail-event-current", "ring", "2.7.10.2", CHECK_SHOULD,
+	  "under EVENT_IDX the device keeps avail_event current: once it "
+	  "has used every chain made available, avail_event is not behind "
+	  "the avail idx (the specification says MAY use avail_event; one "
+	  "left behind tells an obedient driver never to notify again)",
+	  ANY, CHECK_BOTH, F_EVENT_IDX,
+	  "after every turn of the device in which used idx reached the "
+	  "avail idx, avail_event must equal the avail idx",
+	  "lib:@plugin,fault=avail-event-stale" },
+	{ "ring.nothing-before-driver-ok", "ring", "2.1.2", CHECK_MUST,
+	  "the device uses no buffer and sends no used buffer notification "
+	  "before DRIVER_OK",
+	  ANY, CHECK_BOTH, ALWAYS,
+	  "just before the driver sets DRIVER_OK, one request is made "
+	  "available and notified on every queue and the device gets a "
+	  "turn: used idx must stay 0 and no interrupt may be raised",
+	  "lib:@plugin,fault=early" },
+	{ "ring.indirect-accepted", "ring", "2.7.5.3.2", CHECK_MUST,
+	  "with INDIRECT_DESC negotiated, a request through an indirect "
+	  "table is served like a direct one",
+	  CHECK_DEV_BLOCK, CHECK_BOTH, F_INDIRECT_DESC,
+	  "a block request through an indirect table that comes back with "
+	  "len 0 or its status byte unwritten is a FAIL (the ring uses "
+	  "indirect tables for most multi-buffer requests; entropy's len 0 "
+	  "is rng.bytes-delivered's)",
+	  "sim:block,plant=no-indirect" },
+	{ "ring.framing-agnostic", "ring", "2.7.4.1", CHECK_MUST,
+	  "the device makes no assumption about framing: a request in one "
+	  "data descriptor, split across several, or in an indirect table "
+	  "gives the same result",
+	  CHECK_DEV_BLOCK, CHECK_BOTH, ALWAYS,
+	  "the block workload splits its data at random points and the ring "
+	  "uses indirect tables; for each request type the status of every "
+	  "framing seen is kept: OK in one framing and an error in another "
+	  "is a FAIL",
+	  "sim:block,plant=framing" },
+	{ "dev.reset-quiet", "lifecycle", "2.4.1", CHECK_MUST,
+	  "after a reset the device neither touches the used rings nor "
+	  "sends notifications until the driver initializes it again",
+	  ANY, CHECK_BOTH, ALWAYS,
+	  "at the end of a case the driver resets the device with buffers "
+	  "available, the device gets turns: every used ring must stay "
+	  "byte for byte as it was and no interrupt may be raised",
+	  "lib:@plugin,fault=busy-after-reset" },
+	{ "dev.features-dependencies", "lifecycle", "2.2.2", CHECK_MUST,
+	  "the device offers no feature without the features it requires "
+	  "(net: 5.1.3.1, e.g. GUEST_TSO4 needs GUEST_CSUM, CTRL_RX needs "
+	  "CTRL_VQ)",
+	  ANY, CHECK_BOTH, ALWAYS,
+	  "the offered features of every case against the specification's "
+	  "table of dependencies",
+	  "sim:net,plant=broken-dependency" },
+	{ "dev.config-generation", "lifecycle", "4.1.4.3.1", CHECK_MUST,
+	  "the configuration space never changes under the same generation: "
+	  "a change moves config_generation (or comes with a configuration "
+	  "change notification, which does)",
+	  ANY, CHECK_MODERN, ALWAYS,
+	  "after every turn of the device its whole configuration space is "
+	  "read and compared with the last copy of the same generation",
+	  "lib:@plugin,fault=config-silent" },
+	{ "dev.needs-reset-notified", "lifecycle", "2.1.2", CHECK_MUST,
+	  "a device that sets DEVICE_NEEDS_RESET while DRIVER_OK is set "
+	  "sends a configuration change notification",
+	  ANY, CHECK_BOTH, ALWAYS,
+	  "the status is read after every turn of the device: "
+	  "DEVICE_NEEDS_RESET with DRIVER_OK and no configuration change "
+	  "notification since is a FAIL (an honest device that never needs "
+	  "a reset passes)",
+	  "lib:@plugin,fault=needs-reset-silent" },
+	{ "blk.status-values", "block", "5.2.6", CHECK_MUST,
+	  "every request's status byte is written, and is OK (0), IOERR (1) "
+	  "or UNSUPP (2)",
+	  CHECK_DEV_BLOCK, CHECK_BOTH, ALWAYS,
+	  "the status byte (the last writable byte, poisoned or set to 0xff "
+	  "before exposure) of every returned request",
+	  "sim:block,plant=bad-status" },
+	{ "blk.flush", "block", "5.2.6", CHECK_MUST,
+	  "when the device offers FLUSH, a FLUSH request completes with OK",
+	  CHECK_DEV_BLOCK, CHECK_BOTH, ALWAYS,
+	  "the status of every FLUSH the block workload sends to a device "
+	  "that offered VIRTIO_BLK_F_FLUSH (9); without it any valid status "
+	  "passes",
+	  "sim:block,plant=flush-fails" },
+	{ "blk.out-of-range-ioerr", "block", "5.2.6", CHECK_MUST,
+	  "a read past the capacity is not reported as a success (IOERR: "
+	  "the driver's error, 5.2.6.1 forbids it to the driver)",
+	  CHECK_DEV_BLOCK, CHECK_BOTH, ALWAYS,
+	  "the block workload of a check sends some reads of the sector at "
+	  "the capacity; their status must not be OK",
+	  "sim:block,plant=oob-success" },
+	{ "net.header-size", "net", "5.1.6", CHECK_MUST,
+	  "every received packet starts with a header of the size the "
+	  "features give: 10 bytes, 12 with VERSION_1 or MRG_RXBUF",
+	  CHECK_DEV_NET, CHECK_BOTH, ALWAYS,
+	  "a received frame that is found intact after a header of the "
+	  "other size is reported here rather than as a damaged frame",
+	  "sim:net,plant=net-header" },
 };
 
 const unsigned int check_catalogue_size =
@@ -159,6 +270,24 @@ int check_index(const char *id)
 
 	assert(i >= 0 && "not a catalogue id");
 	return i;
+}
+
+const char *check_data_entry(u32 device_id, const char *message)
+{
+	switch (device_id) {
+	case CHECK_NET_ID:
+		/* drv_net.c says so when the frame is intact after a header
+		 * of the other size. */
+		if (message && strstr(message, "received header of"))
+			return "net.header-size";
+		return "net.frames-intact";
+	case CHECK_BLOCK_ID:
+		return "blk.data-readback";
+	case CHECK_CONSOLE_ID:
+		return "console.data-intact";
+	default:
+		return NULL;
+	}
 }
 
 const char *check_verdict_name(enum check_verdict v)

@@ -44,7 +44,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CHECK_CATALOGUE_VERSION 1
+#define CHECK_CATALOGUE_VERSION 2
 #define CHECK_MAX 64 /* catalogue entries, at most */
 #define CHECK_TEXT_BYTES 256
 #define CHECK_TRAIL 512 /* events of a case kept as evidence (note 4) */
@@ -129,6 +129,9 @@ check_violation(struct check_case *c, int index, u64 step, unsigned int queue,
 		u64 observed, u64 expected, const char *fmt, ...);
 /* Same, by id (asserts that the id exists). */
 int check_index(const char *id);
+/* The entry a data-integrity failure of a workload belongs to (message:
+ * the oracle's), or NULL for a device type without one. */
+const char *check_data_entry(u32 device_id, const char *message);
 
 struct check_target;
 

@@ -19,6 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define INPROC_CONFIG_BYTES 256
+/* Device turns at the end of a case for the device to finish what it
+ * holds (the spurious-kick probe needs an empty queue). */
+#define PROBE_SETTLE_TURNS 64
+#define PROBE_RESET_TURNS 4
+
 struct runner {
 	struct check_case *c;
 	const struct inproc_maker *mk;
@@ -38,6 +44,12 @@ struct runner {
 	/* check.h note 4: where the fail event is in the log, once made. */
 	bool fail_marked;
 	size_t fail_at;
+	/* dev.config-generation: the config space at a generation. */
+	u8 config[INPROC_CONFIG_BYTES];
+	u32 config_gen;
+	bool config_known;
+	/* dev.needs-reset-notified: NEEDS_RESET was announced. */
+	bool needs_reset_told;
 };
 
 static void violation(struct runner *r, const char *id, unsigned int q,
@@ -151,10 +163,108 @@ static void default_turn(struct runner *r)
 		r->ops->step(r->ctx);
 }
 
+/* dev.config-generation: the config space changed; it must have been
+ * announced (the generation moved, or a config change notification waits
+ * to be delivered, which moves it). */
+static void check_config(struct runner *r)
+{
+	u8 now[INPROC_CONFIG_BYTES];
+	unsigned int n = r->ops->config_size, i;
+	bool told;
+	char text[CHECK_TEXT_BYTES];
+
+	if (r->c->mode != CHECK_MODERN || !r->ops->config_read || n == 0)
+		return;
+	if (n > sizeof(now))
+		n = sizeof(now);
+	r->ops->config_read(r->ctx, 0, now, n);
+	told = r->config_raised || r->t.config_generation != r->config_gen;
+	exercised(r, "dev.config-generation");
+	if (r->config_known && !told && memcmp(now, r->config, n) != 0) {
+		for (i = 0; now[i] == r->config[i]; i++)
+			;
+		snprintf(text, sizeof(text),
+			 "config byte %u changed from %#x to %#x under "
+			 "generation %u, with no config change notification",
+			 i, r->config[i], now[i], r->config_gen);
+		violation(r, "dev.config-generation", 0, now[i], r->config[i],
+			  text);
+		return;
+	}
+	memcpy(r->config, now, n);
+	r->config_gen = r->t.config_generation;
+	r->config_known = !r->config_raised;
+}
+
+/* dev.needs-reset-notified: DEVICE_NEEDS_RESET under DRIVER_OK comes with
+ * a config change notification. */
+static void check_needs_reset(struct runner *r)
+{
+	u8 status = r->t.vdev.config->get_status(&r->t.vdev);
+	char text[CHECK_TEXT_BYTES];
+
+	if (!(status & VIRTIO_CONFIG_S_DRIVER_OK))
+		return;
+	exercised(r, "dev.needs-reset-notified");
+	if (!(status & VIRTIO_CONFIG_S_NEEDS_RESET)) {
+		r->needs_reset_told = false;
+		return;
+	}
+	r->needs_reset_told = r->needs_reset_told || r->config_raised;
+	if (r->needs_reset_told)
+		return;
+	snprintf(text, sizeof(text),
+		 "status %#x: DEVICE_NEEDS_RESET with DRIVER_OK, and no "
+		 "config change notification",
+		 status);
+	violation(r, "dev.needs-reset-notified", 0, status,
+		  status | VIRTIO_CONFIG_S_NEEDS_RESET, text);
+}
+
+/* Queues notified with nothing outstanding: every chain made available
+ * was used, so the device has nothing to use for that notification. */
+static u32 idle_kicks(struct runner *r)
+{
+	unsigned int q;
+	u32 idle = 0;
+
+	for (q = 0; q < r->t.nvqs && q < WATCH_QUEUES; q++) {
+		struct vring *vr = simt_vring(&r->t, q);
+
+		if (simt_notify_pending(&r->t, q) &&
+		    vr->used->idx == vr->avail->idx)
+			idle |= 1u << q;
+	}
+	return idle;
+}
+
+/* ring.kick-harmless, before the ring could read what the turn did. */
+static void check_idle_kicks(struct runner *r, u32 idle, const u16 *before)
+{
+	unsigned int q;
+	char text[CHECK_TEXT_BYTES];
+
+	for (q = 0; q < r->t.nvqs && q < WATCH_QUEUES; q++) {
+		u16 now = simt_vring(&r->t, q)->used->idx;
+
+		if (!(idle & (1u << q)))
+			continue;
+		exercised(r, "ring.kick-harmless");
+		if (now == before[q])
+			continue;
+		snprintf(text, sizeof(text),
+			 "a notification with nothing outstanding: used idx "
+			 "moved %u -> %u",
+			 before[q], now);
+		violation(r, "ring.kick-harmless", q, now, before[q], text);
+		return;
+	}
+}
+
 static void device_turn(struct runner *r)
 {
 	u16 before[WATCH_QUEUES];
-	u32 raised;
+	u32 raised, idle = idle_kicks(r);
 
 	watch_used_before(&r->w, before);
 	sim_emit(&r->env, SIM_ACTOR_WORLD, SIM_EV_STEP, 0, SIM_ACTOR_DEVICE, 0,
@@ -167,7 +277,13 @@ static void device_turn(struct runner *r)
 		r->irq_raised |= r->mk->take_irqs(r->ctx);
 	raised = r->irq_raised;
 	r->w.step = r->env.step;
-	watch_turn(&r->w, before, raised, true);
+	check_idle_kicks(r, idle, before);
+	if (!r->w.stop)
+		watch_turn(&r->w, before, raised, true);
+	if (!r->w.stop)
+		check_needs_reset(r);
+	if (!r->w.stop)
+		check_config(r);
 }
 
 static void deliver(struct runner *r)
@@ -208,6 +324,135 @@ static void step(struct runner *r)
 		deliver(r);
 }
 
+/* --- probes: what the workload alone never shows --------------------------- */
+
+/* A turn of the device whatever the status (default_turn waits for
+ * DRIVER_OK: a device that acts without it must get its chance). */
+static void bare_turn(struct runner *r)
+{
+	unsigned int q;
+
+	for (q = 0; q < r->t.nvqs; q++)
+		simt_take_notify(&r->t, q);
+	if (r->mk->turn)
+		r->mk->turn(r->ctx);
+	else if (r->ops->step)
+		r->ops->step(r->ctx);
+	if (r->mk->take_irqs)
+		r->irq_raised |= r->mk->take_irqs(r->ctx);
+}
+
+/* ring.nothing-before-driver-ok (the transport's before_driver_ok): a
+ * request on every queue, notified, and a turn of the device. */
+static void before_driver_ok(void *ctx)
+{
+	struct runner *r = ctx;
+	unsigned int q;
+	char text[CHECK_TEXT_BYTES];
+
+	if (r->w.stop || r->oracle.failed)
+		return;
+	for (q = 0; q < r->t.nvqs && q < WL_QUEUES_MAX; q++) {
+		wl_add_batch(&r->drv, q, 1);
+		if (r->drv.vq[q])
+			virtqueue_kick(r->drv.vq[q]);
+	}
+	bare_turn(r);
+	exercised(r, "ring.nothing-before-driver-ok");
+	for (q = 0; q < r->t.nvqs; q++) {
+		u16 used = simt_vring(&r->t, q)->used->idx;
+
+		if (used == 0 && !(r->irq_raised & (1u << q)))
+			continue;
+		snprintf(text, sizeof(text), "before DRIVER_OK: used idx %u%s",
+			 used,
+			 r->irq_raised & (1u << q) ? ", an interrupt raised"
+						   : "");
+		violation(r, "ring.nothing-before-driver-ok", q, used, 0, text);
+		return;
+	}
+}
+
+/* Device turns until queue q holds nothing of ours; false if it still
+ * does. */
+static bool settle(struct runner *r, unsigned int q)
+{
+	struct virtqueue *vq = r->drv.vq[q];
+	unsigned int i;
+
+	for (i = 0; i < PROBE_SETTLE_TURNS && !r->w.stop && !r->oracle.failed;
+	     i++) {
+		if (virtqueue_outstanding(vq) == 0)
+			return true;
+		device_turn(r);
+		deliver(r);
+		wl_drain(&r->drv);
+		r->w.step = r->env.step;
+		watch_queues(&r->w);
+	}
+	return !r->w.stop && virtqueue_outstanding(vq) == 0;
+}
+
+/* ring.kick-harmless: a notification with nothing new on an idle queue
+ * (device_turn checks it). */
+static void probe_spurious_kick(struct runner *r)
+{
+	unsigned int q;
+
+	for (q = 0; q < r->t.nvqs && q < WL_QUEUES_MAX && !r->w.stop; q++) {
+		if (!r->drv.vq[q] || !settle(r, q))
+			continue;
+		virtqueue_notify(r->drv.vq[q]);
+		device_turn(r);
+		deliver(r);
+		wl_drain(&r->drv);
+	}
+}
+
+/* dev.reset-quiet: the used rings as they were before a reset, after
+ * turns of the device. */
+static void probe_reset_quiet(struct runner *r)
+{
+	u8 *copy[SIMT_MAX_QUEUES] = { 0 };
+	size_t bytes[SIMT_MAX_QUEUES] = { 0 };
+	unsigned int q, i;
+	char text[CHECK_TEXT_BYTES];
+
+	for (q = 0; q < r->t.nvqs; q++) {
+		struct vring *vr = simt_vring(&r->t, q);
+
+		bytes[q] = sizeof(u16) * 3 +
+			   sizeof(struct vring_used_elem) * vr->num;
+		copy[q] = malloc(bytes[q]);
+		if (copy[q])
+			memcpy(copy[q], vr->used, bytes[q]);
+	}
+	r->t.vdev.config->reset(&r->t.vdev);
+	r->irq_raised = 0;
+	for (i = 0; i < PROBE_RESET_TURNS; i++)
+		bare_turn(r);
+	exercised(r, "dev.reset-quiet");
+	for (q = 0; q < r->t.nvqs && !r->w.stop; q++) {
+		struct vring *vr = simt_vring(&r->t, q);
+
+		if (copy[q] && memcmp(copy[q], vr->used, bytes[q]) == 0 &&
+		    !(r->irq_raised & (1u << q)))
+			continue;
+		snprintf(text, sizeof(text),
+			 "after a reset (status 0): used idx %u (was %u)%s",
+			 vr->used->idx,
+			 copy[q] ? ((struct vring_used *)copy[q])->idx : 0,
+			 r->irq_raised & (1u << q) ? ", an interrupt raised"
+						   : "");
+		violation(r, "dev.reset-quiet", q, vr->used->idx,
+			  copy[q] ? ((struct vring_used *)copy[q])->idx : 0,
+			  text);
+	}
+	r->irq_raised = 0;
+	for (q = 0; q < SIMT_MAX_QUEUES; q++)
+		free(copy[q]);
+}
+
 /* --- identity, reset and feature checks ------------------------------------- */
 
 static bool pow2(unsigned int n)
@@ -224,6 +469,11 @@ static void check_identity(struct runner *r)
 	exercised(r, "dev.queue-size");
 	exercised(r, "dev.absent-queue-zero");
 	exercised(r, "dev.features-reserved");
+	r->w.offered = o->features;
+	r->w.offered_known = true;
+	watch_check_dependencies(&r->w, o->device_id, o->features);
+	if (r->w.stop)
+		return;
 	for (q = 0; q < o->num_queues && o->queue_size; q++) {
 		size = o->queue_size(r->ctx, q);
 		if (size && (!pow2(size) || size > 32768)) {
@@ -381,8 +631,11 @@ static int oracle_outcome(struct runner *r)
 	if (!r->oracle.failed)
 		return 0;
 	if (strcmp(r->oracle.name, "data-integrity") == 0 && id) {
-		check_violation(r->c, check_index(id), r->oracle.fail_step, 0,
-				0, 0, "%s", r->oracle.message);
+		check_violation(r->c,
+				check_index(check_data_entry(
+					r->c->device_id, r->oracle.message)),
+				r->oracle.fail_step, 0, 0, 0, "%s",
+				r->oracle.message);
 		return 0;
 	}
 	snprintf(r->c->setup_error, sizeof(r->c->setup_error),
@@ -434,8 +687,15 @@ static void run_steps(struct runner *r, u64 steps)
 		r->w.step = r->env.step;
 		watch_queues(&r->w);
 	}
+	if (!r->w.stop && !r->oracle.failed && wl_bound(&r->drv))
+		probe_spurious_kick(r);
+	if (!r->w.stop && !r->oracle.failed && wl_bound(&r->drv))
+		probe_reset_quiet(r);
+	mark_fail(r);
 	if (r->drv.data_checked && data_entry(r->c->device_id))
 		exercised(r, data_entry(r->c->device_id));
+	if (r->drv.data_checked && r->c->device_id == VIRTIO_ID_NET)
+		exercised(r, "net.header-size");
 }
 
 static int setup(struct runner *r, char *err, size_t errlen)
@@ -474,6 +734,9 @@ static int setup(struct runner *r, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	r->drv.device_lied = r->mk->lied ? r->mk->lied(r->ctx) : &r->lied_none;
+	r->drv.check_out_of_range = true;
+	r->t.before_driver_ok = before_driver_ok;
+	r->t.before_driver_ok_ctx = r;
 	return 0;
 }
 

@@ -122,6 +122,11 @@ static void identity(struct qemu_case *k)
 			return;
 		}
 	offered = t->vdev.config->get_features(&t->vdev);
+	k->w.offered = offered;
+	k->w.offered_known = true;
+	watch_check_dependencies(&k->w, k->w.c->device_id, offered);
+	if (k->w.stop)
+		return;
 	watch_exercised(&k->w, "dev.features-reserved");
 	if (offered & watch_reserved_features(k->w.c->mode)) {
 		snprintf(text, sizeof(text),
@@ -199,6 +204,7 @@ static int qemu_run_case(struct check_target *t, struct check_case *c)
 	cfg.observe = q_observe;
 	cfg.on_step = q_step;
 	cfg.observe_ctx = cfg.on_step_ctx = k;
+	cfg.check_out_of_range = true;
 	qemu_run_cell(&cfg, &res);
 	c->features = res.features;
 	/* A case ends at its first violation; QEMU's cell runs on, so a
@@ -206,12 +212,17 @@ static int qemu_run_case(struct check_target *t, struct check_case *c)
 	if (k->w.stop)
 		data = NULL;
 	if (data && res.oracle && strcmp(res.oracle, "data-integrity") == 0)
-		check_violation(c, check_index(data), res.steps, 0, 0, 0, "%s",
-				res.message);
+		check_violation(c,
+				check_index(check_data_entry(t->device_id,
+							     res.message)),
+				res.steps, 0, 0, 0, "%s", res.message);
 	else if (data && res.data_checked)
 		watch_exercised(&k->w, data);
+	if (res.data_checked && qt->device == QEMU_DEV_NET)
+		watch_exercised(&k->w, "net.header-size");
 	if (!res.passed && !k->w.stop &&
-	    !(data && c->violated[check_index(data)])) {
+	    !(data && c->violated[check_index(
+			      check_data_entry(t->device_id, res.message))])) {
 		snprintf(c->setup_error, sizeof(c->setup_error),
 			 "the QEMU cell failed: %.200s", res.message);
 		ret = -EIO;
@@ -242,6 +253,23 @@ static bool qemu_observes(const struct check_target *t, int index,
 	if (strcmp(id, "dev.survives") == 0) {
 		*why = "QEMU runs in its own process: its death ends the "
 		       "check with a setup error";
+		return false;
+	}
+	if (strcmp(id, "ring.kick-harmless") == 0 ||
+	    strcmp(id, "ring.nothing-before-driver-ok") == 0 ||
+	    strcmp(id, "dev.reset-quiet") == 0) {
+		*why = "needs the device's turns: QEMU works on its own "
+		       "threads, "
+		       "so a spurious or early notification, or one after a "
+		       "reset, cannot be told from its later work (not "
+		       "checked)";
+		return false;
+	}
+	if (strcmp(id, "dev.config-generation") == 0 ||
+	    strcmp(id, "dev.needs-reset-notified") == 0) {
+		*why = "the QEMU stage's transport does not read the "
+		       "generation or the status during the run yet (not "
+		       "checked)";
 		return false;
 	}
 	if (strcmp(id, "dev.reset-status-zero") == 0 ||

@@ -4,7 +4,12 @@
  * honest unless options switch on adversary behaviours or a planted
  * fault (the proofs of the catalogue use those).
  *
- *   sim:DEVICE[,adv=BEHAVIOUR:RATE]...[,plant=corrupt-data]
+ *   sim:DEVICE[,adv=BEHAVIOUR:RATE]...[,plant=NAME]...
+ *
+ * plant=NAME breaks one requirement on purpose (the proofs): corrupt-data
+ * (block, console, net), no-indirect, framing, bad-status, flush-fails
+ * (also offers FLUSH), oob-success (block), broken-dependency (offers
+ * GUEST_TSO4 without GUEST_CSUM), net-header (net).
  */
 #include "check.h"
 #include "device.h"
@@ -12,6 +17,7 @@
 #include "world.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,12 +67,41 @@ void check_target_close(struct check_target *t)
 
 /* --- sim: -------------------------------------------------------------------- */
 
+/* The plants of the sim: target (device.h), by name. */
+static const struct {
+	const char *name;
+	size_t offset; /* of its bool in struct sim_device */
+} sim_plants[] = {
+	{ "corrupt-data", offsetof(struct sim_device, plant_corrupt_data) },
+	{ "no-indirect", offsetof(struct sim_device, plant_no_indirect) },
+	{ "framing", offsetof(struct sim_device, plant_framing) },
+	{ "bad-status", offsetof(struct sim_device, plant_bad_status) },
+	{ "flush-fails", offsetof(struct sim_device, plant_flush_fails) },
+	{ "oob-success", offsetof(struct sim_device, plant_oob_success) },
+	{ "net-header", offsetof(struct sim_device, plant_net_header) },
+	{ "broken-dependency", 0 }, /* features, sim_create */
+};
+
+#define SIM_PLANTS (sizeof(sim_plants) / sizeof(sim_plants[0]))
+#define NET_F_GUEST_TSO4 7
+#define BLK_F_FLUSH 9
+
 struct sim_target {
 	const struct sim_device_class *cls;
 	struct adversary adv;
-	bool corrupt_data;
+	bool plant[SIM_PLANTS];
 	struct sim_device dev;
 };
+
+static bool sim_planted(const struct sim_target *s, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < SIM_PLANTS; i++)
+		if (strcmp(sim_plants[i].name, name) == 0)
+			return s->plant[i];
+	return false;
+}
 
 static const struct sim_device_class *sim_class(const char *name, size_t n)
 {
@@ -92,12 +127,15 @@ static int sim_option(struct sim_target *s, const char *opt, size_t n,
 	char *colon, *end;
 	enum adv_behaviour b;
 	unsigned long rate;
+	unsigned int i;
 
 	snprintf(buf, sizeof(buf), "%.*s", (int)n, opt);
-	if (strcmp(buf, "plant=corrupt-data") == 0) {
-		s->corrupt_data = true;
-		return 0;
-	}
+	for (i = 0; i < SIM_PLANTS; i++)
+		if (strncmp(buf, "plant=", 6) == 0 &&
+		    strcmp(buf + 6, sim_plants[i].name) == 0) {
+			s->plant[i] = true;
+			return 0;
+		}
 	if (strncmp(buf, "adv=", 4) == 0) {
 		colon = strchr(buf + 4, ':');
 		if (colon)
@@ -112,8 +150,9 @@ static int sim_option(struct sim_target *s, const char *opt, size_t n,
 	}
 	snprintf(err, errlen,
 		 "sim: bad option '%s' (adv=BEHAVIOUR[:RATE] or "
-		 "plant=corrupt-data; behaviours: ringside sim "
-		 "--list-adversaries)",
+		 "plant=NAME; behaviours: ringside sim --list-adversaries; "
+		 "plants: corrupt-data, no-indirect, framing, bad-status, "
+		 "flush-fails, oob-success, broken-dependency, net-header)",
 		 buf);
 	return -EINVAL;
 }
@@ -161,6 +200,7 @@ static int sim_create(void *maker_ctx, struct sim_env *env,
 		      size_t errlen)
 {
 	struct sim_target *s = maker_ctx;
+	unsigned int i;
 
 	(void)host;
 	if (sim_device_init(&s->dev, s->cls, env, &s->adv, t) != 0) {
@@ -169,7 +209,14 @@ static int sim_create(void *maker_ctx, struct sim_env *env,
 		sim_device_fini(&s->dev);
 		return -ENOMEM;
 	}
-	s->dev.plant_corrupt_data = s->corrupt_data;
+	for (i = 0; i < SIM_PLANTS; i++)
+		if (s->plant[i] && sim_plants[i].offset)
+			*(bool *)((char *)&s->dev + sim_plants[i].offset) =
+				true;
+	if (sim_planted(s, "broken-dependency"))
+		s->dev.ops.features |= 1ULL << NET_F_GUEST_TSO4;
+	if (sim_planted(s, "flush-fails"))
+		s->dev.ops.features |= 1ULL << BLK_F_FLUSH;
 	*ops = &s->dev.ops;
 	*ctx = &s->dev;
 	return 0;
@@ -242,7 +289,7 @@ static void sim_close(struct check_target *t)
 
 const struct check_target_kind check_target_sim = {
 	.prefix = "sim",
-	.usage = "sim:DEVICE[,adv=BEHAVIOUR[:RATE]]...[,plant=corrupt-data]",
+	.usage = "sim:DEVICE[,adv=BEHAVIOUR[:RATE]]...[,plant=NAME]...",
 	.summary = "our simulated device (block, entropy, console, net); "
 		   "honest unless options make it misbehave",
 	.deterministic = true,

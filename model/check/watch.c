@@ -3,6 +3,7 @@
  */
 #include "watch.h"
 
+#include <assert.h>
 #include <linux/scatterlist.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
@@ -15,6 +16,24 @@
 #define SEG_MAX 16
 #define POISON_RUN 6u
 
+/* Block requests (5.2.6). */
+#define BLK_HDR 16u
+#define BLK_SECTOR 512u
+#define BLK_T_IN 0u
+#define BLK_T_OUT 1u
+#define BLK_T_FLUSH 4u
+#define BLK_T_GET_ID 8u
+#define BLK_S_OK 0u
+#define BLK_S_UNSUPP 2u
+#define BLK_F_FLUSH 9
+
+/* ring.framing-agnostic: the framings of a block request. */
+enum framing {
+	FRAMING_ONE = 0, /* direct, the data in one descriptor (or none) */
+	FRAMING_SPLIT,	 /* direct, the data across several */
+	FRAMING_INDIRECT,
+};
+
 struct seg {
 	u64 phys;
 	u32 len;
@@ -25,6 +44,8 @@ struct seg {
 struct watch_shadow {
 	bool live;
 	bool poisoned;
+	bool indirect;
+	u8 last_before; /* the last writable byte at exposure */
 	unsigned int nseg;
 	u32 readable, writable;
 	u32 sum; /* FNV-1a of the readable bytes */
@@ -118,6 +139,7 @@ static bool walk(struct watch_shadow *s, const struct vring *vr, u16 head)
 	if (head >= vr->num)
 		return false;
 	if (vr->desc[head].flags & VRING_DESC_F_INDIRECT) {
+		s->indirect = true;
 		n = vr->desc[head].len / sizeof(struct vring_desc);
 		table = shim_guest_ptr(vr->desc[head].addr, vr->desc[head].len);
 		if (!table || n == 0)
@@ -171,6 +193,32 @@ static u8 *writable_at(const struct watch_shadow *s, u32 off)
 		off -= s->seg[i].len;
 	}
 	return NULL;
+}
+
+/* Byte at offset off of the readable part. */
+static u8 *readable_at(const struct watch_shadow *s, u32 off)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nseg; i++) {
+		if (s->seg[i].writable)
+			continue;
+		if (off < s->seg[i].len)
+			return shim_guest_ptr(s->seg[i].phys + off, 1);
+		off -= s->seg[i].len;
+	}
+	return NULL;
+}
+
+static u64 readable_le(const struct watch_shadow *s, u32 off, unsigned int n)
+{
+	u64 v = 0;
+	unsigned int i;
+
+	assert(off + n <= s->readable);
+	for (i = 0; i < n; i++)
+		v |= (u64)*readable_at(s, off + i) << (8 * i);
+	return v;
 }
 
 static void poison(const struct watch_shadow *s)
@@ -237,6 +285,8 @@ static void on_add(struct check_watch *w, unsigned int q, s64 result)
 	 * device wrote since the chain was published. */
 	if (s->poisoned && !prepoisoned)
 		poison(s);
+	if (s->writable)
+		s->last_before = *writable_at(s, s->writable - 1);
 }
 
 /* A run of POISON_RUN bytes of [0, len) still holding the poison: the
@@ -270,6 +320,173 @@ static void check_written(struct check_watch *w, unsigned int q,
 	}
 }
 
+/* --- per-chain checks of indirect chains and block requests ------------ */
+
+/* ring.indirect-accepted: an indirect chain the device did not serve:
+ * len 0, or (block) its status byte as it was at exposure. */
+static bool indirect_unserved(struct check_watch *w, unsigned int q,
+			      const struct watch_shadow *s, u16 id, u32 len)
+{
+	u32 dev = w->c->device_id;
+	u8 status;
+	char text[CHECK_TEXT_BYTES];
+
+	/* Entropy's len 0 is rng.bytes-delivered's, whatever the framing. */
+	if (!s->indirect || !s->writable || dev != VIRTIO_ID_BLOCK)
+		return false;
+	watch_exercised(w, "ring.indirect-accepted");
+	status = *writable_at(s, s->writable - 1);
+	if (len != 0 && (status != s->last_before || status <= BLK_S_UNSUPP))
+		return false;
+	snprintf(text, sizeof(text),
+		 "chain %u through an indirect table of %u descriptors came "
+		 "back with len %u%s",
+		 id, s->nseg, len,
+		 status == s->last_before ? ", its status byte unwritten" : "");
+	watch_violation(w, "ring.indirect-accepted", q, len, s->writable, text);
+	return true;
+}
+
+static bool blk_capacity(struct check_watch *w, unsigned int q)
+{
+	struct virtqueue *vq = w->ops->vq(w->ctx, q);
+	struct virtio_device *vdev = vq ? vq->vdev : NULL;
+	u64 cap = 0;
+
+	if (!w->capacity_known && vdev && vdev->config->get) {
+		vdev->config->get(vdev, 0, &cap, sizeof(cap));
+		w->capacity = cap;
+		w->capacity_known = true;
+	}
+	return w->capacity_known;
+}
+
+static int framing_type(u32 type)
+{
+	switch (type) {
+	case BLK_T_IN:
+		return 0;
+	case BLK_T_OUT:
+		return 1;
+	case BLK_T_FLUSH:
+		return 2;
+	case BLK_T_GET_ID:
+		return 3;
+	default:
+		return -1;
+	}
+}
+
+static enum framing framing_of(const struct watch_shadow *s)
+{
+	if (s->indirect)
+		return FRAMING_INDIRECT;
+	/* The header and the status byte are a descriptor each. */
+	return s->nseg > 3 ? FRAMING_SPLIT : FRAMING_ONE;
+}
+
+static const char *const framing_names[] = { "the data in one descriptor",
+					     "the data split",
+					     "an indirect table" };
+
+/* ring.framing-agnostic: the status of this type in this framing,
+ * against the other framings seen. */
+static void check_framing(struct check_watch *w, unsigned int q,
+			  const struct watch_shadow *s, u32 type, u8 status)
+{
+	int t = framing_type(type);
+	enum framing f = framing_of(s), g;
+	u8 *ok, *err;
+	char text[CHECK_TEXT_BYTES];
+
+	if (t < 0)
+		return;
+	ok = &w->framing_ok[t];
+	err = &w->framing_err[t];
+	if (status == BLK_S_OK)
+		*ok |= 1u << f;
+	else
+		*err |= 1u << f;
+	if ((*ok | *err) & ~(1u << f))
+		watch_exercised(w, "ring.framing-agnostic");
+	for (g = FRAMING_ONE; g <= FRAMING_INDIRECT; g++) {
+		bool broken =
+			status == BLK_S_OK ? (*err >> g & 1) : (*ok >> g & 1);
+
+		if (g == f || !broken)
+			continue;
+		snprintf(text, sizeof(text),
+			 "request type %u with %s: status %u; with %s: %s",
+			 type, framing_names[f], status, framing_names[g],
+			 status == BLK_S_OK ? "an error" : "OK");
+		watch_violation(w, "ring.framing-agnostic", q, status,
+				status == BLK_S_OK ? 1 : BLK_S_OK, text);
+		return;
+	}
+}
+
+/* The block request's status, FLUSH, a read past the capacity and the
+ * framing. */
+static void check_block(struct check_watch *w, unsigned int q,
+			const struct watch_shadow *s, u16 id)
+{
+	u8 status;
+	u32 type, data;
+	u64 sector;
+	char text[CHECK_TEXT_BYTES];
+
+	if (!s->writable || s->readable < BLK_HDR)
+		return;
+	status = *writable_at(s, s->writable - 1);
+	watch_exercised(w, "blk.status-values");
+	if (status > BLK_S_UNSUPP) {
+		snprintf(text, sizeof(text),
+			 "chain %u: status byte %#x%s (OK 0, IOERR 1, UNSUPP "
+			 "2)",
+			 id, status,
+			 status == s->last_before ? ", as it was at exposure"
+						  : "");
+		watch_violation(w, "blk.status-values", q, status, 0, text);
+		return;
+	}
+	type = (u32)readable_le(s, 0, 4);
+	sector = readable_le(s, 8, 8);
+	if (type == BLK_T_FLUSH && w->offered_known &&
+	    (w->offered >> BLK_F_FLUSH & 1)) {
+		watch_exercised(w, "blk.flush");
+		if (status != BLK_S_OK) {
+			snprintf(text, sizeof(text),
+				 "FLUSH (chain %u) completed with status %u, "
+				 "and FLUSH was offered",
+				 id, status);
+			watch_violation(w, "blk.flush", q, status, BLK_S_OK,
+					text);
+			return;
+		}
+	}
+	if ((type == BLK_T_IN || type == BLK_T_OUT) && blk_capacity(w, q)) {
+		data = type == BLK_T_IN ? s->writable - 1
+					: s->readable - BLK_HDR;
+		if (sector + (data + BLK_SECTOR - 1) / BLK_SECTOR >
+		    w->capacity) {
+			watch_exercised(w, "blk.out-of-range-ioerr");
+			if (status == BLK_S_OK) {
+				snprintf(text, sizeof(text),
+					 "%s of sector %llu (%u bytes), past "
+					 "the capacity of %llu sectors, "
+					 "completed with OK",
+					 type == BLK_T_IN ? "read" : "write",
+					 (unsigned long long)sector, data,
+					 (unsigned long long)w->capacity);
+				watch_violation(w, "blk.out-of-range-ioerr", q,
+						status, 1, text);
+			}
+			return; /* not a request of the framing check */
+		}
+	}
+	check_framing(w, q, s, type, status);
+}
+
 static void on_get_buf(struct check_watch *w, unsigned int q)
 {
 	struct vring *vr = w->ops->vring(w->ctx, q);
@@ -301,6 +518,13 @@ static void on_get_buf(struct check_watch *w, unsigned int q)
 					readable_sum(s), s->sum, text);
 			return;
 		}
+	}
+	if (indirect_unserved(w, q, s, (u16)id, len))
+		return;
+	if (w->c->device_id == VIRTIO_ID_BLOCK) {
+		check_block(w, q, s, (u16)id);
+		if (w->stop)
+			return;
 	}
 	if (w->c->device_id == VIRTIO_ID_RNG && s->writable) {
 		watch_exercised(w, "rng.bytes-delivered");
@@ -399,6 +623,74 @@ void watch_queues(struct check_watch *w)
 	}
 }
 
+/* ring.avail-event-current: every chain made available was used, so the
+ * device has seen them all: avail_event must say so. */
+static bool check_avail_event(struct check_watch *w, unsigned int q,
+			      struct vring *vr)
+{
+	u16 avail = vr->avail->idx, event = vring_avail_event(vr);
+	char text[CHECK_TEXT_BYTES];
+
+	if (vr->used->idx != avail || avail == 0)
+		return true;
+	watch_exercised(w, "ring.avail-event-current");
+	if (event == avail)
+		return true;
+	snprintf(text, sizeof(text),
+		 "every chain made available was used (idx %u), but "
+		 "avail_event is %u",
+		 avail, event);
+	watch_violation(w, "ring.avail-event-current", q, event, avail, text);
+	return false;
+}
+
+/* Feature dependencies the specification lists (2.2.2; net 5.1.3.1):
+ * a feature, and the features of which it needs at least one. */
+static const struct {
+	u32 device_id;
+	unsigned int bit;
+	u64 needs_any;
+	const char *name;
+} dependencies[] = {
+	{ VIRTIO_ID_NET, 7, 1ULL << 1, "GUEST_TSO4 needs GUEST_CSUM" },
+	{ VIRTIO_ID_NET, 8, 1ULL << 1, "GUEST_TSO6 needs GUEST_CSUM" },
+	{ VIRTIO_ID_NET, 9, (1ULL << 7) | (1ULL << 8),
+	  "GUEST_ECN needs GUEST_TSO4 or GUEST_TSO6" },
+	{ VIRTIO_ID_NET, 10, 1ULL << 1, "GUEST_UFO needs GUEST_CSUM" },
+	{ VIRTIO_ID_NET, 11, 1ULL << 0, "HOST_TSO4 needs CSUM" },
+	{ VIRTIO_ID_NET, 12, 1ULL << 0, "HOST_TSO6 needs CSUM" },
+	{ VIRTIO_ID_NET, 13, (1ULL << 11) | (1ULL << 12),
+	  "HOST_ECN needs HOST_TSO4 or HOST_TSO6" },
+	{ VIRTIO_ID_NET, 14, 1ULL << 0, "HOST_UFO needs CSUM" },
+	{ VIRTIO_ID_NET, 18, 1ULL << 17, "CTRL_RX needs CTRL_VQ" },
+	{ VIRTIO_ID_NET, 19, 1ULL << 17, "CTRL_VLAN needs CTRL_VQ" },
+	{ VIRTIO_ID_NET, 21, 1ULL << 17, "GUEST_ANNOUNCE needs CTRL_VQ" },
+	{ VIRTIO_ID_NET, 22, 1ULL << 17, "MQ needs CTRL_VQ" },
+	{ VIRTIO_ID_NET, 23, 1ULL << 17, "CTRL_MAC_ADDR needs CTRL_VQ" },
+};
+
+void watch_check_dependencies(struct check_watch *w, u32 device_id, u64 offered)
+{
+	unsigned int i;
+	char text[CHECK_TEXT_BYTES];
+
+	watch_exercised(w, "dev.features-dependencies");
+	for (i = 0; i < sizeof(dependencies) / sizeof(dependencies[0]); i++) {
+		if (dependencies[i].device_id != device_id ||
+		    !(offered >> dependencies[i].bit & 1) ||
+		    (offered & dependencies[i].needs_any))
+			continue;
+		snprintf(text, sizeof(text),
+			 "offered features %#llx: bit %u without what it "
+			 "requires (%s)",
+			 (unsigned long long)offered, dependencies[i].bit,
+			 dependencies[i].name);
+		watch_violation(w, "dev.features-dependencies", 0, offered,
+				dependencies[i].needs_any, text);
+		return;
+	}
+}
+
 void watch_used_before(struct check_watch *w, u16 *before)
 {
 	unsigned int q;
@@ -429,6 +721,9 @@ void watch_turn(struct check_watch *w, const u16 *before, u32 raised,
 					text);
 			return;
 		}
+		if (negotiated(w, VIRTIO_RING_F_EVENT_IDX) &&
+		    !check_avail_event(w, q, vr))
+			return;
 		if (now == before[q] || !check_interrupts)
 			continue;
 		watch_exercised(w, "ring.interrupt-required");

@@ -13,9 +13,12 @@
  *                   the kick)
  *   on get_buf      readable bytes unchanged; at least len bytes written
  *                   (no aligned 8-byte block of [0, len) still poison);
- *                   entropy: len >= 1
+ *                   entropy: len >= 1; an indirect chain served; block:
+ *                   the status byte, FLUSH, reads past the capacity and
+ *                   the same status whatever the framing
  *   every step      the ring's faults and clamps (check_watch_queues)
- *   device's turn   used flags, and the interrupt rule (watch_turn)
+ *   device's turn   used flags, avail_event under EVENT_IDX, and the
+ *                   interrupt rule (watch_turn)
  */
 #ifndef RINGSIDE_MODEL_CHECK_WATCH_H
 #define RINGSIDE_MODEL_CHECK_WATCH_H
@@ -55,6 +58,16 @@ struct check_watch {
 	bool fault_seen[WATCH_QUEUES];
 	struct watch_shadow *shadow[WATCH_QUEUES];
 	unsigned int shadow_num[WATCH_QUEUES];
+	/* The device's offered features, set by the target once known
+	 * (blk.flush). */
+	u64 offered;
+	bool offered_known;
+	/* Block: the capacity, read from the config on first use. */
+	bool capacity_known;
+	u64 capacity;
+	/* ring.framing-agnostic: per request type (IN, OUT, FLUSH, GET_ID),
+	 * bit f of the framings (watch.c) seen with OK, and with an error. */
+	u8 framing_ok[4], framing_err[4];
 };
 
 void watch_init(struct check_watch *w, struct check_case *c,
@@ -85,5 +98,10 @@ void watch_exercised(struct check_watch *w, const char *id);
 /* The feature bits the specification reserves (2.2) in a mode: 25, 26,
  * 31, 41 to 49, and 30 under 1.x (legacy documents it, 1.2 7.x). */
 u64 watch_reserved_features(int mode);
+/* dev.features-dependencies: checks offered features (2.2.2) of a device
+ * of this type; records the first feature offered without what it
+ * requires. */
+void watch_check_dependencies(struct check_watch *w, u32 device_id,
+			      u64 offered);
 
 #endif /* RINGSIDE_MODEL_CHECK_WATCH_H */

@@ -10,7 +10,14 @@
  *                proves each check of the catalogue fires: used-id-range,
  *                used-idx-ahead, len-too-large, len-unwritten, used-flags,
  *                no-interrupt, status-after-reset, accept-any,
- *                reserved-feature, queue-size-odd, extra-queue, crash.
+ *                reserved-feature, queue-size-odd, extra-queue, crash,
+ *                spurious-kick (a notification with nothing new
+ *                completes the last chain again), avail-event-stale
+ *                (never writes avail_event), early (works before
+ *                DRIVER_OK), busy-after-reset (works on after a reset),
+ *                config-silent (a 4-byte config that changes without a
+ *                notification), needs-reset-silent (shows
+ *                DEVICE_NEEDS_RESET without a notification).
  *                Without a fault the device is honest.
  *
  * Assumes a little-endian host (ring fields are little-endian).
@@ -42,23 +49,42 @@ enum fault {
 	FAULT_QUEUE_SIZE_ODD,
 	FAULT_EXTRA_QUEUE,
 	FAULT_CRASH,
+	FAULT_SPURIOUS_KICK,
+	FAULT_AVAIL_EVENT_STALE,
+	FAULT_EARLY,
+	FAULT_BUSY_AFTER_RESET,
+	FAULT_CONFIG_SILENT,
+	FAULT_NEEDS_RESET_SILENT,
 	FAULT_COUNT
 };
 
 static const char *const fault_names[FAULT_COUNT] = {
-	"none",		  "used-id-range",
-	"used-idx-ahead", "len-too-large",
-	"len-unwritten",  "used-flags",
-	"no-interrupt",	  "status-after-reset",
-	"accept-any",	  "reserved-feature",
-	"queue-size-odd", "extra-queue",
+	"none",
+	"used-id-range",
+	"used-idx-ahead",
+	"len-too-large",
+	"len-unwritten",
+	"used-flags",
+	"no-interrupt",
+	"status-after-reset",
+	"accept-any",
+	"reserved-feature",
+	"queue-size-odd",
+	"extra-queue",
 	"crash",
+	"spurious-kick",
+	"avail-event-stale",
+	"early",
+	"busy-after-reset",
+	"config-silent",
+	"needs-reset-silent",
 };
 
 struct rng_queue {
 	uint16_t size; /* 0: not set up */
 	uint64_t desc, avail, used;
 	uint16_t last_avail, used_idx;
+	uint16_t last_head;
 };
 
 struct rng_seg {
@@ -74,7 +100,9 @@ struct rng_dev {
 	uint64_t features; /* the driver's */
 	struct rng_queue q;
 	uint64_t completions;
-	uint64_t x; /* the generator's state, seeded from host->draw */
+	uint64_t x;	 /* the generator's state, seeded from host->draw */
+	uint32_t config; /* config-silent: a counter as config space */
+	bool busy_after_reset;
 };
 
 /* --- guest memory through the accessors ---------------------------------- */
@@ -226,6 +254,7 @@ static void complete(struct rng_dev *d, uint16_t head)
 		len = writable + 1;
 	if (d->fault == FAULT_USED_ID_RANGE && d->completions == 3)
 		id = d->q.size;
+	d->q.last_head = head;
 	push_used(d, id, len);
 }
 
@@ -246,8 +275,16 @@ static void process(struct rng_dev *d)
 	uint16_t avail_idx, old = d->q.used_idx, head;
 	unsigned int n;
 
-	if (!d->q.size || !(d->status & S_DRIVER_OK))
+	if (!d->q.size ||
+	    (!(d->status & S_DRIVER_OK) && d->fault != FAULT_EARLY))
 		return;
+	if (d->fault == FAULT_CONFIG_SILENT)
+		d->config++;
+	if (d->busy_after_reset) {
+		/* The last chain completed again, buffers untouched. */
+		push_used(d, d->q.last_head, 0);
+		return;
+	}
 	if (d->fault == FAULT_USED_FLAGS)
 		wr16(d, d->q.used, 2);
 	avail_idx = rd16(d, d->q.avail + 2);
@@ -260,7 +297,7 @@ static void process(struct rng_dev *d)
 		d->q.last_avail++;
 		complete(d, head);
 	}
-	if (negotiated(d, F_EVENT_IDX))
+	if (negotiated(d, F_EVENT_IDX) && d->fault != FAULT_AVAIL_EVENT_STALE)
 		wr16(d,
 		     d->q.used + RINGSIDE_USED_RING_OFF +
 			     RINGSIDE_USED_ELEM_BYTES * d->q.size,
@@ -307,6 +344,8 @@ static uint8_t rng_status_read(void *ctx, uint8_t stored)
 
 	if (d->fault == FAULT_STATUS_AFTER_RESET && stored == 0)
 		return 1;
+	if (d->fault == FAULT_NEEDS_RESET_SILENT && d->completions >= 3)
+		return stored | 64; /* DEVICE_NEEDS_RESET */
 	return stored;
 }
 
@@ -314,6 +353,10 @@ static void rng_reset(void *ctx)
 {
 	struct rng_dev *d = ctx;
 
+	if (d->fault == FAULT_BUSY_AFTER_RESET && d->q.size) {
+		d->busy_after_reset = true; /* the queue is kept */
+		return;
+	}
 	d->status = 0;
 	d->features = 0;
 	memset(&d->q, 0, sizeof(d->q));
@@ -333,10 +376,36 @@ static void rng_queue_setup(void *ctx, unsigned int queue, uint16_t size,
 	d->q.used = used;
 }
 
+/* spurious-kick: a notification with nothing new available. */
+static void replay_last(struct rng_dev *d)
+{
+	if (d->q.size && d->completions &&
+	    rd16(d, d->q.avail + 2) == d->q.last_avail)
+		push_used(d, d->q.last_head, 0);
+}
+
 static void rng_notify(void *ctx, unsigned int queue)
 {
-	if (queue == 0)
-		process(ctx);
+	struct rng_dev *d = ctx;
+
+	if (queue != 0)
+		return;
+	if (d->fault == FAULT_SPURIOUS_KICK)
+		replay_last(d);
+	process(d);
+}
+
+static void rng_config_read(void *ctx, unsigned int offset, void *buf,
+			    unsigned int len)
+{
+	struct rng_dev *d = ctx;
+	uint8_t *out = buf;
+	unsigned int i;
+
+	for (i = 0; i < len; i++)
+		out[i] = offset + i < 4
+				 ? (uint8_t)(d->config >> (8 * (offset + i)))
+				 : 0;
 }
 
 static void rng_step(void *ctx)
@@ -415,6 +484,10 @@ int ringside_dm_create(const struct ringside_dm_host *host, const char *options,
 	};
 	if (d->fault == FAULT_RESERVED_FEATURE)
 		d->ops.features |= 1ULL << 41;
+	if (d->fault == FAULT_CONFIG_SILENT) {
+		d->ops.config_size = 4;
+		d->ops.config_read = rng_config_read;
+	}
 	*ops = &d->ops;
 	*ctx = d;
 	return 0;
