@@ -37,6 +37,10 @@ d = json.load(open(sys.argv[1]))
 bad = {r["id"]: r for r in d["results"] if r["verdict"] in ("FAIL", "WARN")}
 assert list(bad) == ["ring.used-len-written"], list(bad)
 ev = bad["ring.used-len-written"]["evidence"]
-assert "used len 21" in ev["text"] and "13..19" in ev["text"], ev
+# QEMU reports every writable byte as written where it wrote fewer: the
+# GET_ID serial (13 of 20 data bytes), and the read past the capacity
+# the check sends (IOERR, the status byte only). Whichever comes first.
+assert ("used len 21" in ev["text"] and "13..19" in ev["text"]) or \
+    ("used len 513" in ev["text"] and "0..511" in ev["text"]), ev
 PY
 echo "check qemu: ok"
