@@ -100,7 +100,7 @@ void watch_exercised(struct check_watch *w, const char *id);
 u64 watch_reserved_features(int mode);
 /* dev.features-dependencies: checks offered features (2.2.2) of a device
  * of this type; records the first feature offered without what it
- * requires. */
+ * requires (the case goes on: it is the offer, not the rings). */
 void watch_check_dependencies(struct check_watch *w, u32 device_id,
 			      u64 offered);
 
