@@ -72,7 +72,7 @@ grep -q '^ \* oracle: missed-detection at step ' "$tmp/regress.c" ||
 # 3. against the planted ring: the test fails
 "$cc" "${warnings[@]}" "${includes[@]}" -O1 "$tmp/regress.c" \
 	"$src/tests/support/harness.c" "$plant/model/libringside_model.a" \
-	"$plant/ring/libringside-ring.a" -o "$tmp/planted" \
+	"$plant/ring/libringside_ring_world.a" -o "$tmp/planted" \
 	>"$tmp/cc-planted.out" 2>&1 || fail "compiling against the planted tree"
 status=0
 "$tmp/planted" >"$tmp/planted.out" 2>"$tmp/planted.err" || status=$?

@@ -33,7 +33,26 @@
 
 #define barrier() __asm__ __volatile__("" ::: "memory")
 
+/*
+ * The shared-read seam. Only the ring built for a world that plays the
+ * device (ringside_ring_world: the simulator, the fuzz targets, the tests)
+ * defines RINGSIDE_SHARED_READ_SEAM; there every READ_ONCE first tells the
+ * shim which bytes it is about to read, so that the device may rewrite
+ * them just before the read (ringside/shim.h). The installed library
+ * compiles the plain volatile load: the seam costs it nothing.
+ */
+#ifdef RINGSIDE_SHARED_READ_SEAM
+void shim_before_shared_read(const volatile void *addr, unsigned long size);
+#define READ_ONCE(x)                                                           \
+	({                                                                     \
+		const volatile __typeof__(x) *__read_once_p = &(x);            \
+		shim_before_shared_read(__read_once_p,                         \
+					sizeof(*__read_once_p));               \
+		*__read_once_p;                                                \
+	})
+#else
 #define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
+#endif
 #define WRITE_ONCE(x, val)                                                     \
 	do {                                                                   \
 		*(volatile __typeof__(x) *)&(x) = (val);                       \

@@ -79,6 +79,19 @@ bool shim_guest_range_ok(u64 phys, size_t len);
 typedef bool shim_alloc_fail_fn(void *ctx, size_t size, gfp_t flags);
 void shim_set_alloc_fail_hook(shim_alloc_fail_fn *fn, void *ctx);
 
+/*
+ * The shared-read seam (linux/compiler.h). In the ring built for a world
+ * (the CMake target ringside_ring_world, never the installed library),
+ * every READ_ONCE calls the hook with the address and size of the bytes it
+ * is about to read, before it reads them; the hook may rewrite them (a
+ * device acting between two reads of the ring). It is not called while it
+ * runs. NULL removes it. The installed library never calls it.
+ */
+typedef void shim_shared_read_fn(void *ctx, const void *addr,
+				 unsigned long size);
+void shim_set_shared_read_hook(shim_shared_read_fn *fn, void *ctx);
+void shim_before_shared_read(const volatile void *addr, unsigned long size);
+
 /* WARN and BUG reports. The default hook prints to stderr. A BUG aborts
  * after the hook returns. */
 enum shim_report_kind { SHIM_REPORT_WARN, SHIM_REPORT_BUG };
