@@ -93,7 +93,12 @@
 	X(ALLOC_FAIL, "alloc-fail", true, ADV_EXPECT_HEALTHY,                  \
 	  "an allocation in the guest fails")                                  \
 	X(INDEX_WRAP, "index-wrap", true, ADV_EXPECT_HEALTHY,                  \
-	  "65,535+ buffers go through a queue: u16 wrap, forced kick")
+	  "65,535+ buffers go through a queue: u16 wrap, forced kick")         \
+	X(MID_READ, "mid-read", true, ADV_EXPECT_HEALTHY,                      \
+	  "inside the ring's reads: changes used flags or avail_event, "       \
+	  "completes a request, writes unpublished used entries")              \
+	X(MID_READ_REWRITE, "mid-read-rewrite", false, ADV_EXPECT_READ,        \
+	  "rewrites what the ring is about to read to a value it must reject")
 
 #define ADV_ENUM(id, name, legal, expect, text) ADV_##id,
 enum adv_behaviour { ADV_CATALOGUE(ADV_ENUM) ADV_COUNT };
@@ -109,6 +114,9 @@ enum adv_expect {
 	ADV_EXPECT_CLAMP,	/* len clamped, queue healthy */
 	ADV_EXPECT_DESC,	/* broken: descriptor rewritten */
 	ADV_EXPECT_AVAIL,	/* broken: avail ring rewritten */
+	ADV_EXPECT_READ,	/* the fault (or clamp) of the value rewritten
+				 * just before the ring read it (device.h
+				 * note 8) */
 };
 
 struct adv_info {

@@ -8,6 +8,7 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
 #include <ringside/shim.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -173,6 +174,7 @@ void sim_device_forget(struct sim_device *d)
 		q->expect_faults = 0;
 		q->expect_clamp = false;
 		q->illegal = false;
+		q->scribbled = false;
 		q->starved = false;
 		/* The queues come anew after a reset: nothing kicked yet. */
 		q->kick_avail = 0;
@@ -261,10 +263,12 @@ static bool walk_indirect(struct chain_walk *w, const struct vring_desc *ind)
 	if (n == 0 || len % sizeof(struct vring_desc))
 		return driver_rule(w->d, w->qi, head,
 				   "indirect table of bad length");
-	table = shim_guest_ptr(READ_ONCE(ind->addr), len);
+	w->c->indir_phys = READ_ONCE(ind->addr);
+	table = shim_guest_ptr(w->c->indir_phys, len);
 	if (!table)
 		return driver_rule(w->d, w->qi, head,
 				   "indirect table outside memory");
+	w->c->indir_len = len;
 	for (count = 0; count < n; count++) {
 		u16 flags = READ_ONCE(table[i].flags);
 
@@ -337,6 +341,8 @@ static void fetch(struct sim_device *d, unsigned int qi, struct vring *vr)
 	u16 avail_idx = READ_ONCE(vr->avail->idx);
 	unsigned int n;
 
+	if (q->scribbled)
+		return; /* note 8 */
 	if ((u16)(avail_idx - q->last_avail) > vr->num) {
 		driver_rule(d, qi, avail_idx, "avail idx ran past the ring");
 		return;
@@ -438,10 +444,12 @@ u32 devq_write(const struct devq_chain *c, u32 offset, const void *buf, u32 len)
 /* --- completion ------------------------------------------------------------ */
 
 static void used_push(struct sim_device *d, unsigned int qi, struct vring *vr,
-		      u32 id, u32 len)
+		      u32 id, u32 len, u32 writable)
 {
 	struct devq *q = &d->q[qi];
 	u16 slot = (u16)(q->used_idx % vr->num);
+
+	q->used_writable[slot] = writable;
 
 	WRITE_ONCE(vr->used->ring[slot].id, id);
 	WRITE_ONCE(vr->used->ring[slot].len, len);
@@ -533,7 +541,7 @@ static bool complete(struct sim_device *d, unsigned int qi, struct vring *vr,
 	}
 	len = hostile_len(d, qi, c, len);
 	q->starved = false;
-	used_push(d, qi, vr, c->head, len);
+	used_push(d, qi, vr, c->head, len, c->writable);
 	remember(q, c->head);
 	q->completed++;
 	d->completed++;
@@ -758,7 +766,7 @@ static bool rewrite_and_complete(struct sim_device *d, unsigned int qi,
 	} else {
 		rewrite_desc(d, vr, c->head);
 	}
-	used_push(d, qi, vr, c->head, 0);
+	used_push(d, qi, vr, c->head, 0, c->writable);
 	remember(q, c->head);
 	drop_held(q, pick);
 	return true;
@@ -807,13 +815,13 @@ static bool illegal_act(struct sim_device *d, unsigned int qi, struct vring *vr,
 
 	switch (b) {
 	case ADV_USED_ID_RANGE:
-		used_push(d, qi, vr, bad_id(d, qi, vr), 0);
+		used_push(d, qi, vr, bad_id(d, qi, vr), 0, 0);
 		return true;
 	case ADV_USED_ID_NOT_HEAD:
 	case ADV_DUPLICATE:
 		if (!pick_stale_head(d, qi, vr, b == ADV_DUPLICATE, &id))
 			return false;
-		used_push(d, qi, vr, id, 0);
+		used_push(d, qi, vr, id, 0, 0);
 		return true;
 	case ADV_USED_IDX_AHEAD:
 	case ADV_USED_IDX_BACK:
@@ -954,6 +962,390 @@ bool sim_device_has_work(const struct sim_device *d)
 				return true;
 	}
 	return false;
+}
+
+/* --- inside the ring's reads (note 8) --------------------------------------- */
+
+struct mid_read {
+	unsigned int qi;
+	struct vring *vr;
+	enum sim_read_region region;
+	u16 index;	     /* descriptor, ring slot or table entry */
+	unsigned int offset; /* first byte read within that element */
+	unsigned int size;   /* bytes read */
+	void *elem;	     /* the element */
+};
+
+/* Whether [p, p + size) lies in the len bytes at base; *off: where. */
+static bool mid_in(uintptr_t p, unsigned long size, const void *base,
+		   size_t len, size_t *off)
+{
+	uintptr_t b = (uintptr_t)base;
+
+	if (p < b || p - b >= len || size > len - (p - b))
+		return false;
+	*off = p - b;
+	return true;
+}
+
+static bool mid_avail(struct mid_read *m, size_t off)
+{
+	struct vring_avail *avail = m->vr->avail;
+	unsigned int num = m->vr->num;
+
+	if (off < 2) {
+		m->region = SIM_READ_AVAIL_FLAGS;
+		m->elem = &avail->flags;
+	} else if (off < 4) {
+		m->region = SIM_READ_AVAIL_IDX;
+		m->elem = &avail->idx;
+	} else if (off < 4 + 2 * (size_t)num) {
+		m->region = SIM_READ_AVAIL_RING;
+		m->index = (u16)((off - 4) / 2);
+		m->elem = &avail->ring[m->index];
+	} else {
+		m->region = SIM_READ_USED_EVENT;
+		m->elem = &avail->ring[num];
+	}
+	return true;
+}
+
+static bool mid_used(struct mid_read *m, size_t off)
+{
+	struct vring_used *used = m->vr->used;
+	unsigned int num = m->vr->num;
+
+	if (off < 2) {
+		m->region = SIM_READ_USED_FLAGS;
+		m->elem = &used->flags;
+	} else if (off < 4) {
+		m->region = SIM_READ_USED_IDX;
+		m->elem = &used->idx;
+	} else if (off < 4 + 8 * (size_t)num) {
+		m->index = (u16)((off - 4) / 8);
+		m->region = (off - 4) % 8 < 4 ? SIM_READ_USED_ID
+					      : SIM_READ_USED_LEN;
+		m->elem = m->region == SIM_READ_USED_ID
+				  ? (void *)&used->ring[m->index].id
+				  : (void *)&used->ring[m->index].len;
+	} else {
+		m->region = SIM_READ_AVAIL_EVENT;
+		m->elem = &used->ring[num];
+	}
+	return true;
+}
+
+/* A held chain's indirect table (only a ring that reads one back). */
+static bool mid_indirect(struct sim_device *d, struct mid_read *m, uintptr_t p)
+{
+	const struct devq *q = &d->q[m->qi];
+	unsigned int i;
+	size_t off;
+
+	for (i = 0; i < q->nheld; i++) {
+		const struct devq_chain *c = &q->held[i];
+		struct vring_desc *table;
+
+		if (!c->indir_len)
+			continue;
+		table = shim_guest_ptr(c->indir_phys, c->indir_len);
+		if (!table || !mid_in(p, m->size, table, c->indir_len, &off))
+			continue;
+		m->region = SIM_READ_INDIRECT;
+		m->index = (u16)(off / sizeof(*table));
+		m->offset = (unsigned int)(off % sizeof(*table));
+		m->elem = &table[m->index];
+		return true;
+	}
+	return false;
+}
+
+/* Which queue's memory, and which part of it, the read touches. */
+static bool mid_locate(struct sim_device *d, const void *addr,
+		       unsigned long size, struct mid_read *m)
+{
+	uintptr_t p = (uintptr_t)addr;
+	unsigned int qi;
+	size_t off, num;
+
+	memset(m, 0, sizeof(*m)); /* index 0 where the region has none */
+	m->size = (unsigned int)size;
+	for (qi = 0; qi < d->cls->nqueues; qi++) {
+		struct vring *vr = simt_vring(d->t, qi);
+
+		if (!vr || !d->t->queues[qi].vq)
+			continue;
+		m->qi = qi;
+		m->vr = vr;
+		num = vr->num;
+		if (mid_in(p, size, vr->desc, num * sizeof(*vr->desc), &off)) {
+			m->region = SIM_READ_DESC;
+			m->index = (u16)(off / sizeof(*vr->desc));
+			m->offset = (unsigned int)(off % sizeof(*vr->desc));
+			m->elem = &vr->desc[m->index];
+			return true;
+		}
+		if (mid_in(p, size, vr->avail, 6 + 2 * num, &off))
+			return mid_avail(m, off);
+		if (mid_in(p, size, vr->used, 6 + 8 * num, &off))
+			return mid_used(m, off);
+		if (adv_enabled(d->adv, ADV_MID_READ_REWRITE) &&
+		    mid_indirect(d, m, p))
+			return true;
+	}
+	return false;
+}
+
+/* Whether used ring slot `slot` holds an entry the used idx covers and the
+ * driver has not consumed yet: published, so the device's no more. */
+static bool mid_published(struct sim_device *d, const struct mid_read *m)
+{
+	struct vring_stats stats;
+	u16 last_used, window, from;
+
+	virtqueue_get_stats(d->t->queues[m->qi].vq, &stats);
+	last_used = (u16)stats.used;
+	window = (u16)(d->q[m->qi].used_idx - last_used);
+	from = (u16)((m->index - last_used) & (m->vr->num - 1));
+	return window >= m->vr->num || from < window;
+}
+
+/* A u16 other than old, in [0, num) when num (adversary.h note 4). */
+static u16 mid_other_u16(struct sim_device *d, u16 old, unsigned int num)
+{
+	u16 v;
+
+	if (!num)
+		return (u16)(old + adv_value(d->env->cs, 1, 0xffff,
+					     (const u64[]){ 1, 0x8000, 0xffff },
+					     3));
+	v = (u16)adv_value(d->env->cs, 0, num - 1,
+			   (const u64[]){ 0, num - 1u, (old ^ 1u) & (num - 1) },
+			   3);
+	return v != old ? v : (u16)((v + 1) % num);
+}
+
+/* One field of a descriptor among the bytes read, changed. */
+static void mid_rewrite_desc(struct sim_device *d, struct vring_desc *desc,
+			     const struct mid_read *m, unsigned int num)
+{
+	static const u16 flag_bits[] = { VRING_DESC_F_NEXT, VRING_DESC_F_WRITE,
+					 VRING_DESC_F_INDIRECT };
+	struct choice_source *cs = d->env->cs;
+	unsigned int field;
+
+	if (m->offset < 8)
+		field = 0; /* addr */
+	else if (m->size >= 8)
+		field = 1 + (unsigned int)choice_below(cs, 3);
+	else
+		field = m->offset < 12 ? 1 : m->offset < 14 ? 2 : 3;
+	switch (field) {
+	case 0:
+		WRITE_ONCE(desc->addr, READ_ONCE(desc->addr) ^ 0x1000);
+		break;
+	case 1:
+		WRITE_ONCE(desc->len, READ_ONCE(desc->len) ^ 0x100);
+		break;
+	case 2:
+		WRITE_ONCE(desc->flags, READ_ONCE(desc->flags) ^
+						flag_bits[choice_below(cs, 3)]);
+		break;
+	default:
+		WRITE_ONCE(desc->next,
+			   mid_other_u16(d, READ_ONCE(desc->next), num));
+		break;
+	}
+}
+
+/* A used id the ring must reject: out of range, or no outstanding head. */
+static u32 mid_bad_id(struct sim_device *d, const struct mid_read *m,
+		      u32 *faults)
+{
+	u32 id;
+
+	if (choice_chance(d->env->cs, 1, 2) &&
+	    pick_stale_head(d, m->qi, m->vr, choice_chance(d->env->cs, 1, 2),
+			    &id)) {
+		*faults = adv_expect_faults(ADV_EXPECT_ID_OTHER);
+		return id;
+	}
+	*faults = adv_expect_faults(ADV_EXPECT_ID_RANGE);
+	return bad_id(d, m->qi, m->vr);
+}
+
+/* A len above the writable bytes of the chain completed in that slot. */
+static u32 mid_bad_len(struct sim_device *d, const struct mid_read *m)
+{
+	u64 w = d->q[m->qi].used_writable[m->index];
+
+	return (u32)adv_value(
+		d->env->cs, w + 1, 0xffffffffu,
+		(const u64[]){ w + 1, w + 2, 0x80000000u, 0xffffffffu }, 4);
+}
+
+/* The expectation of note 2 for an act inside a read. */
+static void mid_expect(struct sim_device *d, const struct mid_read *m,
+		       u32 faults, bool clamp)
+{
+	struct devq *q = &d->q[m->qi];
+	struct vring_stats stats;
+
+	q->illegal = true;
+	d->lied = true;
+	q->expect_faults |= faults;
+	if (clamp && !q->expect_clamp) {
+		virtqueue_get_stats(d->t->queues[m->qi].vq, &stats);
+		q->clamped_before = stats.len_clamped;
+		q->expect_clamp = true;
+	}
+}
+
+/* mid-read-rewrite: driver memory, or what the device published. */
+static void mid_rewrite(struct sim_device *d, const struct mid_read *m)
+{
+	unsigned int num = m->vr->num;
+	struct vring_stats stats;
+	u32 faults = 0;
+	bool clamp = false;
+	u16 *v16 = m->elem;
+	u32 *v32 = m->elem;
+
+	switch (m->region) {
+	case SIM_READ_DESC:
+		mid_rewrite_desc(d, m->elem, m, num);
+		faults = adv_expect_faults(ADV_EXPECT_DESC);
+		break;
+	case SIM_READ_INDIRECT:
+		mid_rewrite_desc(d, m->elem, m, 0);
+		break; /* the ring never reads it back: unseen */
+	case SIM_READ_AVAIL_RING:
+		WRITE_ONCE(*v16, mid_other_u16(d, READ_ONCE(*v16), num));
+		faults = adv_expect_faults(ADV_EXPECT_AVAIL);
+		break;
+	case SIM_READ_AVAIL_FLAGS:
+	case SIM_READ_AVAIL_IDX:
+	case SIM_READ_USED_EVENT:
+		WRITE_ONCE(*v16, mid_other_u16(d, READ_ONCE(*v16), 0));
+		faults = adv_expect_faults(ADV_EXPECT_AVAIL);
+		break;
+	case SIM_READ_USED_IDX:
+		virtqueue_get_stats(d->t->queues[m->qi].vq, &stats);
+		WRITE_ONCE(*v16, (u16)((u16)stats.used +
+				       bad_idx_step(d, m->qi, m->vr,
+						    choice_chance(d->env->cs, 1,
+								  2))));
+		faults = adv_expect_faults(ADV_EXPECT_IDX);
+		break;
+	case SIM_READ_USED_ID:
+		WRITE_ONCE(*v32, mid_bad_id(d, m, &faults));
+		break;
+	case SIM_READ_USED_LEN:
+		WRITE_ONCE(*v32, mid_bad_len(d, m));
+		clamp = true;
+		break;
+	default:
+		assert(0 && "not the driver's, nor published");
+	}
+	if (m->region < SIM_READ_USED_FLAGS || m->region == SIM_READ_INDIRECT)
+		d->q[m->qi].scribbled = true;
+	mid_expect(d, m, faults, clamp);
+}
+
+/* mid-read: what the device may do at any moment. */
+static void mid_legal(struct sim_device *d, const struct mid_read *m)
+{
+	struct choice_source *cs = d->env->cs;
+	struct devq *q = &d->q[m->qi];
+	u16 *v16 = m->elem;
+	u32 *v32 = m->elem;
+	unsigned int pick;
+	u16 old;
+
+	switch (m->region) {
+	case SIM_READ_USED_FLAGS:
+		WRITE_ONCE(*v16, READ_ONCE(*v16) ^ VRING_USED_F_NO_NOTIFY);
+		break;
+	case SIM_READ_AVAIL_EVENT:
+		WRITE_ONCE(*v16, mid_other_u16(d, READ_ONCE(*v16), 0));
+		break;
+	case SIM_READ_USED_IDX:
+		/* A device running beside the driver completes a request. */
+		old = q->used_idx;
+		pick = pick_chain(d, q);
+		if (pick < q->nheld && !d->plant_stall)
+			complete(d, m->qi, m->vr, pick);
+		decide_interrupt(d, m->qi, m->vr, old);
+		break;
+	case SIM_READ_USED_ID:
+	case SIM_READ_USED_LEN:
+		WRITE_ONCE(*v32, (u32)choice_range(cs, 0, 0xffffffffu));
+		break;
+	default:
+		assert(0 && "not the device's to change");
+	}
+}
+
+/* The used ring as the device published it: no illegal act waits for
+ * the ring's verdict, used idx is the device's. A legal completion over
+ * an illegal idx would hide it. */
+static bool mid_used_as_published(struct sim_device *d,
+				  const struct mid_read *m)
+{
+	const struct devq *q = &d->q[m->qi];
+
+	return !q->expect_faults && !q->expect_clamp &&
+	       READ_ONCE(m->vr->used->idx) == q->used_idx;
+}
+
+static bool mid_device_owned(struct sim_device *d, const struct mid_read *m)
+{
+	switch (m->region) {
+	case SIM_READ_USED_FLAGS:
+	case SIM_READ_AVAIL_EVENT:
+		return true;
+	case SIM_READ_USED_ID:
+	case SIM_READ_USED_LEN:
+		return !mid_published(d, m) && mid_used_as_published(d, m);
+	default:
+		return false;
+	}
+}
+
+void sim_device_before_read(struct sim_device *d, const void *addr,
+			    unsigned long size)
+{
+	struct virtqueue *vq;
+	struct mid_read m;
+	enum adv_behaviour b;
+
+	if (!d->mid_read || d->env->oracle->failed ||
+	    !(d->t->status & VIRTIO_CONFIG_S_DRIVER_OK) ||
+	    (!adv_enabled(d->adv, ADV_MID_READ) &&
+	     !adv_enabled(d->adv, ADV_MID_READ_REWRITE)) ||
+	    !mid_locate(d, addr, size, &m))
+		return;
+	vq = d->t->queues[m.qi].vq;
+	if (virtqueue_is_broken(vq))
+		return; /* nothing left to detect, nor to keep healthy */
+	/* One illegal act at a time: a second could undo the first (two
+	 * flips of one bit), and the ring owes a verdict on the first. */
+	if (!mid_device_owned(d, &m) && !d->q[m.qi].expect_faults &&
+	    !d->q[m.qi].expect_clamp &&
+	    adv_fires(d->adv, d->env->cs, ADV_MID_READ_REWRITE)) {
+		b = ADV_MID_READ_REWRITE;
+		mid_rewrite(d, &m);
+	} else if ((mid_device_owned(d, &m) ||
+		    (m.region == SIM_READ_USED_IDX &&
+		     mid_used_as_published(d, &m))) &&
+		   adv_fires(d->adv, d->env->cs, ADV_MID_READ)) {
+		b = ADV_MID_READ;
+		mid_legal(d, &m);
+	} else {
+		return;
+	}
+	sim_emit(d->env, SIM_ACTOR_DEVICE, SIM_EV_ADVERSARY, (u16)m.qi, b,
+		 m.region, m.index);
 }
 
 /* --- index wrap (note 7) ---------------------------------------------------- */

@@ -47,6 +47,30 @@
  *    queue in one go (world.c, index-wrap): the device then takes each
  *    chain at once, checked as always, completes it with len 0, and
  *    records no event and draws no choice, so that it stays cheap.
+ * 8. Inside the ring's reads (ring/include/ringside/shim.h, the
+ *    shared-read seam). While `mid_read` is set, the world hands every
+ *    read the ring makes of a queue's ring memory, or of the indirect
+ *    table of a chain the device holds, to sim_device_before_read just
+ *    before it happens; the device may act there, on exactly the bytes
+ *    about to be read:
+ *      mid-read (legal): used flags and avail_event take any value, a
+ *        read of used idx finds one more request completed (its
+ *        interrupt decided as after any completion), a used entry the
+ *        used idx does not cover yet gets any id and len. The device
+ *        owns all of these; the ring must stay healthy.
+ *      mid-read-rewrite (illegal): what the device may not change once
+ *        written is changed to a value the ring must reject: a
+ *        descriptor field or an avail ring entry, avail idx (driver
+ *        memory: the ring must report the rewrite), used idx (ahead or
+ *        back), the id of a used entry the used idx covers (out of
+ *        range, or no outstanding head) or its len (above the chain's
+ *        writable bytes: clamped), an indirect table entry (the ring
+ *        never reads those: unseen). A ring that reads each value once
+ *        and validates what it read sees the rewrite at that read; one
+ *        that reads a value again after validating it (a double fetch)
+ *        uses what it never checked. The expectation is set as for the
+ *        acts of note 2, and the world checks it after the actor's
+ *        turn.
  */
 #ifndef RINGSIDE_MODEL_DEVICE_H
 #define RINGSIDE_MODEL_DEVICE_H
@@ -79,6 +103,8 @@ struct devq_chain {
 	u64 not_before; /* delay: not completed before this step */
 	u32 readable;	/* bytes */
 	u32 writable;
+	u64 indir_phys; /* its indirect table (indir_len 0: none) */
+	u32 indir_len;
 	struct devq_seg seg[DEVQ_SEGS_MAX];
 };
 
@@ -92,18 +118,42 @@ struct devq {
 	struct devq_chain *held; /* [DEV_QSIZE_MAX], malloc'd, not zeroed */
 	unsigned int nheld;
 	u16 recent[DEVQ_RECENT]; /* completed heads, newest last */
+	/* Per used ring slot: the writable bytes of the chain last completed
+	 * there (note 8: a len above them is the illegal one). */
+	u32 used_writable[DEV_QSIZE_MAX];
 	unsigned int nrecent;
 	/* Note 2: set by an illegal act, consumed by the world. */
 	u32 expect_faults;
 	bool expect_clamp;
 	u64 clamped_before;
 	bool illegal; /* an illegal act happened on this queue's ring */
+	/* Note 8: it rewrote the driver's memory of this queue (avail idx,
+	 * say) and fetches nothing more from it: what it would read there
+	 * is its own doing, not the driver's. */
+	bool scribbled;
 	bool starved; /* the class deferred its last chain: no data yet */
 	/* Note 5: the avail idx and the transport's kick count at the
 	 * driver's previous kick, and after its latest add. */
 	u16 kick_avail;
 	u64 kicks_before;
 	u64 fetched, completed, deferred;
+};
+
+/* Note 8: what a read of the ring touches (the b of an adversary event
+ * of mid-read or mid-read-rewrite; c is the descriptor, slot or table
+ * entry). Part of the trace format: append, never renumber. */
+enum sim_read_region {
+	SIM_READ_DESC = 0,    /* the driver's: the descriptor table, */
+	SIM_READ_AVAIL_FLAGS, /* the avail ring */
+	SIM_READ_AVAIL_IDX,
+	SIM_READ_AVAIL_RING,
+	SIM_READ_USED_EVENT, /* and used_event */
+	SIM_READ_USED_FLAGS, /* the device's: the used ring */
+	SIM_READ_USED_IDX,
+	SIM_READ_USED_ID,
+	SIM_READ_USED_LEN,
+	SIM_READ_AVAIL_EVENT, /* and avail_event */
+	SIM_READ_INDIRECT,    /* the driver's: a held chain's indirect table */
 };
 
 struct sim_device;
@@ -156,6 +206,7 @@ struct sim_device {
 	bool plant_oob_success;	 /* block: reads past the end succeed */
 	bool plant_net_header;	 /* net: received header of the other size */
 	bool untrusted_driver;	 /* note 6 */
+	bool mid_read;		 /* note 8: the world lets it act in reads */
 	u64 driver_rules_broken; /* note 6: rules the driver broke */
 	u64 completed, bytes;
 };
@@ -188,6 +239,9 @@ void sim_device_observe(struct sim_device *d, unsigned int q,
 bool sim_device_burst_ready(struct sim_device *d, unsigned int qi);
 bool sim_device_burst_take(struct sim_device *d, unsigned int qi);
 void sim_device_burst_end(struct sim_device *d, unsigned int qi);
+/* Note 8: the ring is about to read size bytes at addr. */
+void sim_device_before_read(struct sim_device *d, const void *addr,
+			    unsigned long size);
 /* A config change (and its class's edit of the config). */
 void sim_device_config_change(struct sim_device *d);
 

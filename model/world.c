@@ -180,7 +180,9 @@ static void irq(struct sim_world *w, u16 actor, unsigned int q)
 }
 
 /* device.h note 2: the interrupt goes at once, then the ring must have
- * reported the act. */
+ * reported the act. For an act inside a read (device.h note 8) the ring
+ * has read the value already; the interrupt changes nothing for a ring
+ * that reported it. */
 static void check_expectations(struct sim_world *w, unsigned int q)
 {
 	struct devq *dq = &w->dev.q[q];
@@ -548,9 +550,12 @@ static void index_wrap(struct sim_world *w)
 	b.unkicked = w->drv.unkicked[b.q];
 	n = wrap_count(w, &b);
 	kicks = w->t.kicks[b.q];
+	/* The burst draws nothing (device.h note 7): no acts in its reads. */
+	w->dev.mid_read = false;
 	for (i = 0; i < n && !w->oracle.failed; i++)
 		if (!wrap_one(w, &b))
 			break;
+	w->dev.mid_read = true;
 	if (!w->oracle.failed)
 		sim_device_burst_end(&w->dev, b.q);
 	sem_burst(&w->env, b.q);
@@ -793,6 +798,27 @@ static void come_back(struct sim_world *w)
 		driver_returns(w);
 }
 
+/* Acts inside the ring's reads in this turn (device.h note 8), on a
+ * device still plugged: the ring must have reported them. */
+static void check_reads(struct sim_world *w)
+{
+	unsigned int q;
+
+	for (q = 0; w->plugged && q < w->dev.cls->nqueues && !w->oracle.failed;
+	     q++)
+		check_expectations(w, q);
+}
+
+/* The shared-read seam (ringside/shim.h): the device may act just before
+ * the ring reads its memory. */
+static void world_shared_read(void *ctx, const void *addr, unsigned long size)
+{
+	struct sim_world *w = ctx;
+
+	if (w->plugged)
+		sim_device_before_read(&w->dev, addr, size);
+}
+
 static void world_step(struct sim_world *w)
 {
 	bool forced;
@@ -820,6 +846,7 @@ static void world_step(struct sim_world *w)
 		world_turn(w);
 		break;
 	}
+	check_reads(w);
 	raise_owed_config_irq(w);
 	recover_needs_reset(w);
 	plant_faults(w);
@@ -1033,9 +1060,14 @@ int sim_run(const struct sim_config *cfg, struct choice_source *cs,
 	shim_set_log_hook(world_log, w);
 	shim_set_alloc_fail_hook(world_alloc_fail, w);
 
-	if (world_setup(w))
+	shim_set_shared_read_hook(world_shared_read, w);
+	if (world_setup(w)) {
+		w->dev.mid_read = true;
 		run_steps(w);
+		w->dev.mid_read = false;
+	}
 	world_teardown(w);
+	shim_set_shared_read_hook(NULL, NULL);
 	fill_result(w, result);
 
 	shim_set_alloc_fail_hook(NULL, NULL);

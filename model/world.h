@@ -41,7 +41,9 @@
  *   false-alarm           a queue broke with only legal behaviour
  *   missed-detection      an illegal act the ring must see (adversary.h)
  *                         was not reported with the right fault, or a len
- *                         above the writable bytes reached the driver
+ *                         above the writable bytes reached the driver;
+ *                         acts inside the ring's reads (device.h note 8)
+ *                         are checked after the actor's turn
  *   driver-rule           the device saw a chain our ring should never make
  *   features              a feature outside the driver's table was
  *                         negotiated
@@ -60,8 +62,8 @@
  *   setup                 the world could not be built
  *
  * sim_run owns the shim while it runs: it installs its arena (reusing,
- * emptied, the one the previous run left) and the report, log and
- * allocation-failure hooks. On return it restores the default hooks and
+ * emptied, the one the previous run left) and the report, log,
+ * allocation-failure and shared-read hooks. On return it restores the default hooks and
  * leaves its arena in place for the next run (shim_arena_destroy() frees
  * it). Not thread-safe.
  */

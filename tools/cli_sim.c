@@ -1739,6 +1739,8 @@ static const char *expect_text(enum adv_expect e)
 		return "broken: descriptor rewritten";
 	case ADV_EXPECT_AVAIL:
 		return "broken: avail rewritten";
+	case ADV_EXPECT_READ:
+		return "the fault of the value read";
 	}
 	return "?";
 }

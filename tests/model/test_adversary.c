@@ -10,6 +10,7 @@
 #include "sim_runs.h"
 
 #include <adversary.h>
+#include <device.h>
 #include <devices.h>
 #include <linux/kernel.h>
 #include <string.h>
@@ -118,6 +119,8 @@ static struct totals run_alone(enum adv_behaviour b, u32 rate)
 	X(hot_unplug)                                                          \
 	X(alloc_fail)                                                          \
 	X(index_wrap)                                                          \
+	X(mid_read)                                                            \
+	X(mid_read_rewrite)                                                    \
 	X(values_at_boundaries)                                                \
 	X(acts_at_boundaries)
 TESTS(HARNESS_DECLARE)
@@ -126,7 +129,7 @@ static void catalogue_is_complete(void)
 {
 	unsigned int b, legal = 0;
 
-	CHECK_EQ(25, ADV_COUNT);
+	CHECK_EQ(27, ADV_COUNT);
 	for (b = 0; b < ADV_COUNT; b++) {
 		const struct adv_info *info = adv_info(b);
 
@@ -378,6 +381,87 @@ static void index_wrap(void)
 	CHECK(bursts >= 6);
 	CHECK(forced >= 1);
 	CHECK(near >= 1);
+}
+
+/* How often behaviour b acted on each region of the ring's reads (device.h
+ * note 8) over 8 seeds of every device type, from the events. */
+static void read_regions(enum adv_behaviour b, u32 rate,
+			 unsigned int regions[SIM_READ_INDIRECT + 1])
+{
+	struct adversary adv;
+	struct event_log log;
+	unsigned int seed;
+	size_t i;
+
+	adv_config_none(&adv);
+	adv_enable(&adv, b, rate);
+	for (seed = 0; seed < 8; seed++) {
+		struct sim_config cfg = {
+			.device = (enum sim_device_type)(1 + seed % 4),
+			.adversary = &adv,
+			.log = &log,
+		};
+		struct sim_result r;
+
+		event_log_init(&log, 1u << 20);
+		sim_test_run_quiet(&cfg, seed, &r);
+		CHECK(!r.failed);
+		for (i = 0; i < event_log_stored(&log); i++) {
+			const struct sim_event *ev = event_log_get(&log, i);
+
+			if (ev->kind == SIM_EV_ADVERSARY && ev->a == b &&
+			    ev->b <= SIM_READ_INDIRECT)
+				regions[ev->b]++;
+		}
+		event_log_free(&log);
+	}
+}
+
+/* Inside the ring's reads the device changes what it owns (used flags,
+ * avail_event) and completes requests; the queues stay healthy. */
+static void mid_read(void)
+{
+	unsigned int regions[SIM_READ_INDIRECT + 1] = { 0 };
+	struct totals t = run_alone(ADV_MID_READ, 256);
+
+	CHECK(t.fired > 100);
+	CHECK_EQ(0, t.checks);
+	read_regions(ADV_MID_READ, 256, regions);
+	CHECK(regions[SIM_READ_USED_IDX] > 20); /* completions */
+	CHECK(regions[SIM_READ_USED_FLAGS] + regions[SIM_READ_AVAIL_EVENT] >
+	      20);
+	/* An honest ring reads no used entry the used idx does not cover,
+	 * nor the driver's own memory except to compare it. */
+	CHECK_EQ(0, regions[SIM_READ_USED_ID] + regions[SIM_READ_USED_LEN]);
+}
+
+/* Whatever the ring reads of the driver's memory, or of what the device
+ * published, rewritten just before the read: the ring reports each at
+ * that read, with the fault of what it read (a clamp for a len). */
+static void mid_read_rewrite(void)
+{
+	unsigned int regions[SIM_READ_INDIRECT + 1] = { 0 };
+	struct totals t = run_alone(ADV_MID_READ_REWRITE, 16);
+
+	CHECK(t.check_fault[VRING_FAULT_DESC_REWRITTEN] > 10);
+	CHECK(t.check_fault[VRING_FAULT_AVAIL_REWRITTEN] > 10);
+	CHECK(t.check_fault[VRING_FAULT_USED_IDX_AHEAD] +
+		      t.check_fault[VRING_FAULT_USED_IDX_BACKWARDS] >
+	      10);
+	CHECK(t.check_fault[VRING_FAULT_USED_ID_RANGE] > 10);
+	CHECK(t.check_fault[VRING_FAULT_USED_ID_NOT_HEAD] +
+		      t.check_fault[VRING_FAULT_USED_ID_DUPLICATE] >
+	      10);
+	CHECK(t.clamped > 10);
+	/* Every check the ring passed without a fault was a clamp. */
+	CHECK_EQ(t.clamped, t.check_fault[VRING_FAULT_NONE]);
+	read_regions(ADV_MID_READ_REWRITE, 16, regions);
+	CHECK(regions[SIM_READ_DESC] > 0 && regions[SIM_READ_AVAIL_RING] > 0 &&
+	      regions[SIM_READ_AVAIL_IDX] > 0 &&
+	      regions[SIM_READ_USED_IDX] > 0 && regions[SIM_READ_USED_ID] > 0 &&
+	      regions[SIM_READ_USED_LEN] > 0);
+	/* The ring never reads back an indirect table it wrote. */
+	CHECK_EQ(0, regions[SIM_READ_INDIRECT]);
 }
 
 /* Note 4 of adversary.h: half the draws are the edges inside the range,
