@@ -4,8 +4,9 @@
 # checked against the run's event count and hash; a regeneration that
 # differs is shown NOT VERIFIED, never as the run's; ringside materialise
 # stores them, after which the example queries of replay/README.md give
-# the answers they gave when every event was stored (readme_queries.expected,
-# made by the ringside of before regeneration from the same campaign); a
+# the answers they gave when every event was stored (readme_queries.expected:
+# first made by the ringside that stored every event and matched; made
+# again through materialise when the world's draws changed); a
 # version 1 file still opens and is upgraded by a writer; a newer version
 # is refused, naming it.
 #
@@ -48,12 +49,12 @@ awk '/^```sql$/ { on = 1; next } /^```$/ { on = 0 } on' "$readme" |
 [[ -s q3.sql ]] || fail "the README has fewer than 3 example queries"
 grep -q 'run = 17' q1.sql || fail "the first example query no longer names run 17"
 
-# query_all DB: the first query for runs 14 (passing) and 2 (failing) in
+# query_all DB: the first query for the first passing and failing runs in
 # place of 17, then the others.
 query_all() {
 	local id q
-	for id in 14 2; do
-		echo "-- query 1, run $id"
+	for id in "$p1" "$f1"; do
+		echo "-- query 1, a run"
 		sed "s/run = 17/run = $id/" q1.sql | sqlite3 "$1"
 	done
 	for q in q[2-9].sql; do
@@ -65,35 +66,39 @@ query_all() {
 # --- a campaign with --record all: rows only, events regenerated ------------
 run 1 sim --seed 1 --runs 20 --steps 200 --plant lost-token --record all \
 	--db t.db --quiet
-grep -Eq '^recorded: 10 runs with their events regenerated when read' out ||
+pass=$(sqlite3 t.db "SELECT count(*) FROM runs WHERE outcome = 'pass'")
+p1=$(sqlite3 t.db "SELECT min(id) FROM runs WHERE outcome = 'pass'")
+p2=$(sqlite3 t.db "SELECT max(id) FROM runs WHERE outcome = 'pass'")
+f1=$(sqlite3 t.db "SELECT min(id) FROM runs WHERE outcome = 'fail'")
+grep -Eq "^recorded: $pass runs with their events regenerated when read" out ||
 	fail "the summary does not count the regenerated runs"
-[[ $(sqlite3 t.db 'SELECT count(*) FROM runs WHERE has_events = 2') -eq 10 &&
-	$(sqlite3 t.db "SELECT count(*) FROM runs WHERE has_events = 1 AND outcome = 'fail'") -eq 10 ]] ||
+[[ $(sqlite3 t.db 'SELECT count(*) FROM runs WHERE has_events = 2') -eq $pass &&
+	$(sqlite3 t.db "SELECT count(*) FROM runs WHERE has_events = 1 AND outcome = 'fail'") -eq $((20 - pass)) ]] ||
 	fail "passing runs are not regenerated, or failing runs not stored"
 [[ $(sqlite3 t.db 'PRAGMA user_version') -eq 2 ]] || fail "a new file is not version 2"
 run 0 runs t.db
-grep -q '^20 runs, 10 with events stored (\*), 10 with events regenerated (+)$' out ||
+grep -q "^20 runs, $((20 - pass)) with events stored (\\*), $pass with events regenerated (+)$" out ||
 	fail "runs: the count line: $(tail -n 1 out)"
-grep -Eq '^ +14 sim .* [0-9]+\+ -$' out || fail "runs: run 14 is not marked +"
-run 0 show t.db 14
+grep -Eq "^ +$p1 sim .* [0-9]+\+ -$" out || fail "runs: run $p1 is not marked +"
+run 0 show t.db "$p1"
 grep -q '^regenerated: from its seed, verified against its event count and hash$' out ||
 	fail "show: no word on where the events came from"
-n=$(sqlite3 t.db 'SELECT events FROM runs WHERE id = 14')
+n=$(sqlite3 t.db "SELECT events FROM runs WHERE id = $p1")
 grep -q "^timeline: $n events" out || fail "show: not the run's $n events"
 [[ $(grep -Ec '^  +[0-9]+ +[0-9]+ [a-z]+ ' out) -eq $n ]] ||
 	fail "show: the timeline does not have $n lines"
-run 0 export t.db 14 --format json
+run 0 export t.db "$p1" --format json
 python3 -c "import json,sys; d=json.load(sys.stdin); assert d['events_regenerated'] and len(d['timeline']) == $n, d.keys()" <out ||
 	fail "export json: the regenerated events are missing"
-run 0 replay t.db 14
+run 0 replay t.db "$p1"
 grep -q '^events regenerated, not stored' out || fail "replay: no word on regeneration"
 echo "--record all: rows only; show, export and replay regenerate the events"
 
 # --- a regeneration that differs is never shown as the run's ----------------
 cp t.db bad.db
-sqlite3 bad.db "UPDATE runs SET event_hash = event_hash + 1 WHERE id = 14;
-	UPDATE runs SET config = replace(config, 'steps=200', 'steps=199') WHERE id = 19"
-for id in 14 19; do
+sqlite3 bad.db "UPDATE runs SET event_hash = event_hash + 1 WHERE id = $p1;
+	UPDATE runs SET config = replace(config, 'steps=200', 'steps=199') WHERE id = $p2"
+for id in "$p1" "$p2"; do
 	run 2 show bad.db $id
 	grep -q '^NOT VERIFIED: .*regenerated from its seed' out ||
 		fail "show of run $id: a regeneration that differs is not marked"
@@ -104,15 +109,15 @@ for id in 14 19; do
 	run 2 materialise bad.db $id
 	grep -q 'NOT VERIFIED' err || fail "materialise of run $id: no error"
 done
-[[ $(sqlite3 bad.db 'SELECT count(*) FROM events WHERE run IN (14, 19)') -eq 0 ]] ||
+[[ $(sqlite3 bad.db "SELECT count(*) FROM events WHERE run IN ($p1, $p2)") -eq 0 ]] ||
 	fail "materialise stored events that do not match"
 echo "a regeneration that differs: NOT VERIFIED, never stored"
 
 # --- materialise: the README's queries give the answers of before ----------
-sed "s/run = 17/run = 14/" q1.sql | sqlite3 t.db >before.out
+sed "s/run = 17/run = $p1/" q1.sql | sqlite3 t.db >before.out
 [[ ! -s before.out ]] || fail "events of a regenerated run are in the table before materialise"
 run 0 materialise t.db
-grep -q '^materialised: 10 runs, [0-9]* events stored in t.db$' out ||
+grep -q "^materialised: $pass runs, [0-9]* events stored in t.db$" out ||
 	fail "materialise: $(cat out)"
 query_all t.db >got.out
 diff -u "$expected" got.out >diff.out || {
@@ -123,7 +128,7 @@ run 0 materialise t.db
 grep -q '^materialised: 0 runs' out || fail "materialise twice stored again"
 run 0 runs t.db
 grep -q '^20 runs, 20 with events stored (\*)$' out || fail "runs after materialise: $(tail -n 1 out)"
-run 0 show t.db 14
+run 0 show t.db "$p1"
 grep -q '^timeline: ' out || fail "show of a materialised run"
 # a passing run of --record failures, named
 run 0 sim --seed 1 --runs 3 --steps 100 --db f.db --quiet
