@@ -123,11 +123,12 @@ has "$tmp/err" "unknown argument 'stray'" "stray argument"
 run 0 sim --list-adversaries
 checks=$((checks + 1))
 n=$(grep -Ec '^ ?[0-9]+ +[a-z-]+ +(legal|illegal) ' "$tmp/out")
-[[ $n -eq 25 ]] || fail "--list-adversaries lists $n behaviours, not 25"
-for i in $(seq 0 23); do
+[[ $n -eq 27 ]] || fail "--list-adversaries lists $n behaviours, not 27"
+for i in $(seq 0 26); do
 	has "$tmp/out" "^ ?$i [a-z]" "--list-adversaries has number $i"
 done
-for name in out-of-order used-id-range rewrite-avail hot-unplug alloc-fail; do
+for name in out-of-order used-id-range rewrite-avail hot-unplug alloc-fail \
+	mid-read mid-read-rewrite; do
 	has "$tmp/out" " $name " "--list-adversaries lists $name"
 done
 run 0 sim --list-adversaries --json
