@@ -1,6 +1,9 @@
 /*
  * catalogue.c - the device requirements `ringside check` verifies (check.h
- * note 1). Sections are those of the virtio 1.2 specification. One entry
+ * note 1).
+ * Sections follow virtio 1.2 numbering and point at the "Device
+ * Requirements" subsection that states the rule, else at the section that
+ * defines it; README.md "Sections" lists each with its heading. One entry
  * per requirement the harness can honestly observe from the driver side;
  * each names the target that proves it fires (tests/check).
  */
@@ -88,7 +91,7 @@ const struct check_req check_catalogue[] = {
 	  "the device status reads 0 after a reset", ANY, CHECK_BOTH, ALWAYS,
 	  "status read back after the reset at the end of every case",
 	  "lib:@plugin,fault=status-after-reset" },
-	{ "dev.features-ok-refused", "lifecycle", "2.2.1", CHECK_MUST,
+	{ "dev.features-ok-refused", "lifecycle", "2.2.2", CHECK_MUST,
 	  "the device refuses FEATURES_OK for features it did not offer", ANY,
 	  CHECK_MODERN, ALWAYS,
 	  "after a case, the driver's features are offered plus one device "
@@ -103,12 +106,12 @@ const struct check_req check_catalogue[] = {
 	  "each queue's size is a power of two, at most 32768", ANY, CHECK_BOTH,
 	  ALWAYS, "the size the device offers for each of its queues",
 	  "lib:@plugin,fault=queue-size-odd" },
-	{ "dev.absent-queue-zero", "lifecycle", "4.1.4.3.2", CHECK_MUST,
+	{ "dev.absent-queue-zero", "lifecycle", "4.1.4.3.1", CHECK_MUST,
 	  "a queue the device does not have reports size 0", ANY, CHECK_BOTH,
 	  ALWAYS, "the size of the queue after the device's last one",
 	  "lib:@plugin,fault=extra-queue" },
 	/* --- device types ----------------------------------------------------- */
-	{ "rng.bytes-delivered", "entropy", "5.4.6.1", CHECK_MUST,
+	{ "rng.bytes-delivered", "entropy", "5.4.6.2", CHECK_MUST,
 	  "the entropy device places one or more bytes into each buffer",
 	  CHECK_DEV_RNG, CHECK_BOTH, ALWAYS,
 	  "every returned buffer has len >= 1", "sim:entropy,adv=len-zero:64" },
@@ -224,7 +227,7 @@ const struct check_req check_catalogue[] = {
 	  "the status byte (the last writable byte, poisoned or set to 0xff "
 	  "before exposure) of every returned request",
 	  "sim:block,plant=bad-status" },
-	{ "blk.flush", "block", "5.2.6", CHECK_MUST,
+	{ "blk.flush", "block", "5.2.6.2", CHECK_MUST,
 	  "when the device offers FLUSH, a FLUSH request completes with OK",
 	  CHECK_DEV_BLOCK, CHECK_BOTH, ALWAYS,
 	  "the status of every FLUSH the block workload sends to a device "

@@ -3,14 +3,15 @@
  * entry per driver rule broken, each with the function that stages it
  * through the raw ring writer.
  *
- * Sections are those of the virtio 1.2 specification, each checked
- * against its text: the driver requirement where the specification
- * states one (2.7.4.2, 2.7.5.2, 2.7.5.3.1, 3.1.1, 5.2.6.1, 5.4.6.1), else
- * the section that defines the field the case breaks (2.7.5: next, addr
- * and len; 2.7.5.3: an indirect table is len / 16 descriptors; 2.7.6:
- * avail entries name chain heads; 2.7.13: a buffer made available takes
- * free descriptors, so avail idx never runs more than the queue size
- * ahead). Every stage starts
+ * Sections follow virtio 1.2 numbering and point at the "Driver
+ * Requirements" subsection that states the rule broken (2.7.4.2, 2.7.5.2,
+ * 2.7.5.3.1, 3.1.1, 5.2.6.1, 5.4.6.1), else at the section that defines
+ * what the case breaks (2.7.5: next, addr and len; 2.7.5.3: an indirect
+ * table is len / 16 descriptors; 2.7.6: avail entries name chain heads;
+ * 2.7.13: a buffer made available takes free descriptors, so avail idx
+ * never runs more than the queue size ahead; 4.1.5.2: a notification
+ * names its queue; 5.1.6.2 and 5.2.6: the request layouts). README.md
+ * "Sections" lists each case with its heading. Every stage starts
  * from the device's own well-formed request (rb_honest_chain: descriptors
  * from 0) and breaks one thing in it, so that a device that refuses the
  * request refuses it for that one reason.
@@ -625,7 +626,7 @@ const struct rb_case rb_cases[] = {
 	  RB_DEV_BLOCK, 0, false, stage_block_short_header },
 	{ "block.unknown-type", "5.2.6",
 	  "type is one the driver negotiated (IN, OUT, FLUSH, GET_ID, ...)",
-	  "UNSUPP status (5.2.6.2), or any refusal", RB_DEV_BLOCK, 0, false,
+	  "UNSUPP status (5.2.6), or any refusal", RB_DEV_BLOCK, 0, false,
 	  stage_block_unknown_type },
 	{ "block.sector-wraps", "5.2.6.1",
 	  "no request beyond capacity (here sector * 512 wraps to 0)",
@@ -642,7 +643,7 @@ const struct rb_case rb_cases[] = {
 	  "no available buffer notification before DRIVER_OK",
 	  "ignore it until DRIVER_OK, or complete it harmlessly", RB_DEV_ALL, 0,
 	  true, stage_before_driver_ok },
-	{ "lifecycle.after-reset", "2.4.2",
+	{ "lifecycle.after-reset", "3.1.1",
 	  "after a reset the driver re-initialises before using queues",
 	  "ignore it: after a reset the device does not touch the queues "
 	  "(2.4.1)",
