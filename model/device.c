@@ -21,7 +21,7 @@ static u16 dev_queue_size(void *ctx, unsigned int index)
 	return index < d->cls->nqueues ? d->q[index].size : 0;
 }
 
-/* A device refuses features it did not offer (virtio 1.2, 2.2.1); the
+/* A device refuses features it did not offer (virtio 1.2, 2.2.2); the
  * transport offers VERSION_1 itself in 1.x mode. */
 static bool dev_accept_features(void *ctx, u64 driver_features)
 {

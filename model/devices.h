@@ -55,8 +55,9 @@ struct sim_env {
 	 * virtio_cread_bytes of the workload driver (wl_config_read). */
 	struct cfg_oracle *config;
 	/* Optional: called with observe_ctx when the workload driver's probe
-	 * begins (the registry oracle checks the status it finds). */
-	void (*probing)(void *ctx);
+	 * begins with vdev (the registry oracle checks that the driver's id
+	 * table matches it and the status it finds). */
+	void (*probing)(void *ctx, struct virtio_device *vdev);
 };
 
 static inline void sim_observe(struct sim_env *env, unsigned int q,

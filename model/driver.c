@@ -187,7 +187,7 @@ static int wl_probe(struct virtio_device *vdev)
 
 	w->probes++;
 	if (w->env->probing)
-		w->env->probing(w->env->observe_ctx);
+		w->env->probing(w->env->observe_ctx, vdev);
 	for (i = 0; i < n; i++) {
 		callbacks[i] = wl_callback;
 		names[i] = w->cls->queue_names[i];

@@ -123,3 +123,41 @@ void registry_check_plug(struct oracle *o, struct simt_transport *t, int err,
 			    (unsigned long long)t->driver_features,
 			    (unsigned long long)offered);
 }
+
+/* Written from Linux 3.7.1's documented rule, not from the bus's code. */
+static bool id_matches(const struct virtio_device_id *id,
+		       const struct virtio_device *vdev)
+{
+	bool device = id->device == VIRTIO_DEV_ANY_ID ||
+		      id->device == vdev->id.device;
+	bool vendor = id->vendor == VIRTIO_DEV_ANY_ID ||
+		      id->vendor == vdev->id.vendor;
+
+	return device && vendor;
+}
+
+bool registry_check_match(struct oracle *o, const struct virtio_device_id *ids,
+			  const struct virtio_device *vdev)
+{
+	unsigned int i;
+
+	for (i = 0; ids[i].device; i++)
+		if (id_matches(&ids[i], vdev))
+			return true;
+	oracle_fail(o, REG,
+		    "a driver was probed with device 0x%x vendor 0x%x, which "
+		    "its id table does not match",
+		    vdev->id.device, vdev->id.vendor);
+	return false;
+}
+
+void registry_check_negotiated(struct oracle *o, const struct simt_transport *t,
+			       u64 expected)
+{
+	if (t->driver_features != expected)
+		oracle_fail(o, REG,
+			    "negotiated features 0x%llx, expected 0x%llx (the "
+			    "offer within the driver's table)",
+			    (unsigned long long)t->driver_features,
+			    (unsigned long long)expected);
+}

@@ -11,7 +11,11 @@
  *             it back); not bound: FAILED set (the world's driver matches
  *             its device, so a device without a driver is a failed probe);
  *             a device no driver matches: exactly ACKNOWLEDGE
- *   features  a bound device's features are within what the device offered
+ *   features  a bound device's features are within what the device offered;
+ *             where the world knows the driver's table, exactly the offer
+ *             within it
+ *   match     a driver is probed only with a device its id table matches
+ *             (device id equal or VIRTIO_DEV_ANY_ID, vendor the same)
  *   probe     when the driver's probe starts, the status is exactly
  *             ACKNOWLEDGE and DRIVER, and FEATURES_OK when VERSION_1 was
  *             negotiated: features read back, no DRIVER_OK before the
@@ -50,6 +54,13 @@ void registry_check_unmatched(struct oracle *o, struct simt_transport *t,
 /* When the driver's probe of t's device begins. */
 void registry_check_probe(struct oracle *o, struct simt_transport *t,
 			  bool failed_before);
+/* When a driver's probe begins: whether its id table (ending at device
+ * id 0) matches vdev, as the model reads the rule; fails if not. */
+bool registry_check_match(struct oracle *o, const struct virtio_device_id *ids,
+			  const struct virtio_device *vdev);
+/* A bound device negotiated exactly the features expected. */
+void registry_check_negotiated(struct oracle *o, const struct simt_transport *t,
+			       u64 expected);
 /* Right after a device that was bound to the driver was unbound. */
 void registry_check_removed(struct oracle *o, struct simt_transport *t);
 

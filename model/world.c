@@ -3,6 +3,7 @@
  */
 #include "world.h"
 
+#include "bystander.h"
 #include "config_oracle.h"
 #include "device.h"
 #include "driver.h"
@@ -39,9 +40,6 @@ static const struct sim_pair pairs[SIM_DEVICE_COUNT] = {
 
 /* Steps an unplugged device stays away, at most. */
 #define SIM_UNPLUG_STEPS_MAX 64
-/* Devices no driver matches that the world may register beside its own
- * (registration order and device indices, registry.h). */
-#define SIM_BYSTANDERS 2
 /* Config changes in one storm, at most. */
 #define SIM_STORM_MAX 64
 
@@ -71,8 +69,7 @@ struct sim_world {
 	bool config_irq_owed; /* config changed inside a driver's read */
 	bool driver_away;     /* the driver was unregistered, comes back */
 	bool failed_probe;    /* a probe of the device's registration failed */
-	struct simt_transport bystander[SIM_BYSTANDERS];
-	bool bystander_on[SIM_BYSTANDERS]; /* registered */
+	struct bystanders bys; /* other devices, another driver */
 };
 
 void sim_emit(struct sim_env *env, u16 actor, u16 kind, u16 queue, u64 a, u64 b,
@@ -219,11 +216,12 @@ static void check_expectations(struct sim_world *w, unsigned int q)
 
 /* --- the registry and config oracles' hooks -------------------------------- */
 
-static void world_probing(void *ctx)
+static void world_probing(void *ctx, struct virtio_device *vdev)
 {
 	struct sim_world *w = ctx;
 
-	registry_check_probe(&w->oracle, &w->t, w->failed_probe);
+	if (registry_check_match(&w->oracle, w->drv.drv.id_table, vdev))
+		registry_check_probe(&w->oracle, &w->t, w->failed_probe);
 }
 
 /* sim_transport.h note 6: with config-storm on, the device changes its
@@ -260,14 +258,9 @@ static void raise_owed_config_irq(struct sim_world *w)
 /* Whether a device the world registered holds index i. */
 static bool index_taken(const struct sim_world *w, int i)
 {
-	unsigned int b;
-
 	if (w->plugged && w->t.vdev.index == i)
 		return true;
-	for (b = 0; b < SIM_BYSTANDERS; b++)
-		if (w->bystander_on[b] && w->bystander[b].vdev.index == i)
-			return true;
-	return false;
+	return bys_holds_index(&w->bys, i);
 }
 
 /* The index the next registration must take (registry.h). */
@@ -361,49 +354,6 @@ static void driver_returns(struct sim_world *w)
 	}
 	if (w->plugged)
 		after_binding(w, 0, -1);
-}
-
-/* A device of a type no driver of the world matches (a balloon). */
-static const struct ringside_dm_ops bystander_ops = {
-	.abi_version = RINGSIDE_DM_ABI_VERSION,
-	.name = "bystander",
-	.device_id = VIRTIO_ID_BALLOON,
-	.vendor_id = DEV_VENDOR_ID,
-};
-
-/* Registers bystander b, or unregisters it: indices taken and freed
- * around the world's device, in every order. */
-static void toggle_bystander(struct sim_world *w, unsigned int b)
-{
-	struct simt_transport *t = &w->bystander[b];
-	int err, expect_index;
-
-	if (w->bystander_on[b]) {
-		simt_destroy(t);
-		w->bystander_on[b] = false;
-		sim_emit(&w->env, SIM_ACTOR_WORLD, SIM_EV_UNPLUG, (u16)(1 + b),
-			 0, 0, 0);
-		return;
-	}
-	expect_index = smallest_free_index(w);
-	if (simt_init(t, &bystander_ops, NULL, w->mode) != 0) {
-		oracle_fail(&w->oracle, "setup", "cannot set up a transport");
-		return;
-	}
-	err = register_virtio_device(&t->vdev);
-	w->bystander_on[b] = err == 0;
-	sim_emit(&w->env, SIM_ACTOR_WORLD, SIM_EV_PROBE, (u16)(1 + b),
-		 t->status, 0, (u64)(s64)err);
-	registry_check_unmatched(&w->oracle, t, err, expect_index);
-}
-
-static void bystanders_leave(struct sim_world *w)
-{
-	unsigned int b;
-
-	for (b = 0; b < SIM_BYSTANDERS; b++)
-		if (w->bystander_on[b])
-			toggle_bystander(w, b);
 }
 
 static void unplug(struct sim_world *w, unsigned int away_steps)
@@ -566,8 +516,8 @@ static void index_wrap(struct sim_world *w)
 }
 
 /* hot-unplug: the device goes (half the time), or the driver does, or a
- * device no driver matches comes or goes; whatever went comes back, in
- * either order when both did (come_back). */
+ * bystander device or the bystander driver comes or goes (bystander.h);
+ * whatever went comes back, in either order when both did (come_back). */
 static void vary_registration(struct sim_world *w)
 {
 	struct choice_source *cs = w->env.cs;
@@ -585,10 +535,16 @@ static void vary_registration(struct sim_world *w)
 		else
 			driver_leaves(w, away);
 		break;
-	default:
-		toggle_bystander(
-			w, (unsigned int)choice_below(cs, SIM_BYSTANDERS));
+	default: {
+		unsigned int n = (unsigned int)choice_below(cs,
+							    SIM_BYSTANDERS + 1);
+
+		if (n < SIM_BYSTANDERS)
+			bys_toggle_device(&w->bys, n, smallest_free_index(w));
+		else
+			bys_toggle_driver(&w->bys);
 		break;
+	}
 	}
 }
 
@@ -903,6 +859,7 @@ static bool world_setup(struct sim_world *w)
 	cfgo_init(&w->cfgo, &w->t, &w->oracle);
 	w->env.config = &w->cfgo;
 	w->env.probing = world_probing;
+	bys_init(&w->bys, &w->env, &w->oracle, w->mode, w->dev.ops.device_id);
 	sim_emit(&w->env, SIM_ACTOR_WORLD, SIM_EV_RUN_START, 0, w->mode,
 		 w->dev.ops.features, w->type);
 	if (wl_register(&w->drv) != 0) {
@@ -936,8 +893,9 @@ static void world_teardown(struct sim_world *w)
 			registry_check_removed(&w->oracle, &w->t);
 	}
 	oracle_tokens_finish(&w->oracle);
-	bystanders_leave(w);
+	bys_leave(&w->bys);
 	simt_destroy(&w->t);
+	bys_check_indices_freed(&w->bys);
 	sem_fini(&w->sem);
 	w->env.sem = NULL;
 	if (w->class_ready) {

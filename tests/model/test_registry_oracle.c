@@ -2,7 +2,8 @@
  * test_registry_oracle.c - the registry oracle's checks (model/registry.h)
  * fire on a wrong status or index and stay quiet on the right one. That
  * they fire on a broken registry is tests/planted/ (failed-not-set,
- * index-not-freed, no-acknowledge-after-remove, driver-ok-before-probe);
+ * index-not-freed, no-acknowledge-after-remove, driver-ok-before-probe,
+ * match-first-entry-only, vendor-not-compared);
  * that the world with the honest registry never trips them, in every
  * registration order, is test_world.c and the campaigns.
  */
@@ -19,7 +20,9 @@
 	X(probe_after_a_failed_probe)                                          \
 	X(status_after_remove_checked)                                         \
 	X(unmatched_device_checked)                                            \
-	X(bound_device_checked)
+	X(bound_device_checked)                                                \
+	X(match_checked)                                                       \
+	X(negotiated_checked)
 TESTS(HARNESS_DECLARE)
 
 static const struct ringside_dm_ops fake_ops = {
@@ -130,6 +133,59 @@ static void bound_device_checked(void)
 	CHECK(!f.o.failed);
 	f.t.driver_features = 0x100; /* not offered */
 	registry_check_plug(&f.o, &f.t, 0, true, &e);
+	CHECK(f.o.failed);
+}
+
+/* A probe with a device the driver's table does not match: wrong device
+ * id, wrong vendor; VIRTIO_DEV_ANY_ID matches either, and an entry past
+ * the first one counts. */
+static void match_checked(void)
+{
+	const struct virtio_device_id blk_other_vendor[] = {
+		{ VIRTIO_ID_BLOCK, 0x1234 }, { VIRTIO_ID_BALLOON, 0x1af4 }, { 0 }
+	};
+	const struct virtio_device_id any_vendor[] = {
+		{ VIRTIO_ID_BALLOON, VIRTIO_DEV_ANY_ID }, { 0 }
+	};
+	const struct virtio_device_id any_device[] = {
+		{ VIRTIO_DEV_ANY_ID, 0x1af4 }, { 0 }
+	};
+	const struct virtio_device_id none[] = { { 0 } };
+	struct fixture f;
+
+	fixture_init(&f);
+	f.t.vdev.id.device = VIRTIO_ID_BALLOON;
+	f.t.vdev.id.vendor = 0x1af4;
+	CHECK(registry_check_match(&f.o, blk_other_vendor, &f.t.vdev));
+	CHECK(registry_check_match(&f.o, any_vendor, &f.t.vdev));
+	CHECK(registry_check_match(&f.o, any_device, &f.t.vdev));
+	CHECK(!f.o.failed);
+	f.t.vdev.id.vendor = 0x1234;
+	CHECK(!registry_check_match(&f.o, blk_other_vendor, &f.t.vdev));
+	CHECK(f.o.failed && strcmp(f.o.name, "registry") == 0);
+	fixture_init(&f);
+	f.t.vdev.id.device = VIRTIO_ID_BLOCK;
+	f.t.vdev.id.vendor = 0x1af4;
+	CHECK(!registry_check_match(&f.o, any_vendor, &f.t.vdev));
+	CHECK(f.o.failed);
+	fixture_init(&f);
+	CHECK(!registry_check_match(&f.o, none, &f.t.vdev));
+	CHECK(f.o.failed);
+}
+
+static void negotiated_checked(void)
+{
+	struct fixture f;
+
+	fixture_init(&f);
+	f.t.driver_features = 0x5;
+	registry_check_negotiated(&f.o, &f.t, 0x5);
+	CHECK(!f.o.failed);
+	registry_check_negotiated(&f.o, &f.t, 0x1); /* one too many */
+	CHECK(f.o.failed);
+	fixture_init(&f);
+	f.t.driver_features = 0x1;
+	registry_check_negotiated(&f.o, &f.t, 0x5); /* one missing */
 	CHECK(f.o.failed);
 }
 

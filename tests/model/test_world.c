@@ -6,7 +6,9 @@
 #include "harness.h"
 #include "sim_runs.h"
 
+#include <bystander.h>
 #include <choice.h>
+#include <linux/virtio_config.h>
 #include <linux/errno.h>
 #include <string.h>
 #include <world.h>
@@ -23,6 +25,7 @@ static const struct sim_config entropy = { .steps_max = STEPS,
 	X(different_seeds_different_hashes)                                    \
 	X(zero_choices_run_clean)                                              \
 	X(events_are_stored_when_asked)                                        \
+	X(several_devices_and_drivers)                                         \
 	X(bad_arguments)
 TESTS(HARNESS_DECLARE)
 
@@ -112,6 +115,64 @@ static void events_are_stored_when_asked(void)
 	for (i = 0; i < event_log_stored(&log); i++)
 		CHECK(sim_actor_name(event_log_get(&log, i)->actor) != NULL);
 	event_log_free(&log);
+}
+
+/* Bystander events of one run's log (bystander.h): the bystander driver
+ * coming, bystander devices bound to it (as they or it came), or failed
+ * as they came. */
+struct bystander_counts {
+	unsigned int driver_came, device_bound, device_failed;
+};
+
+static void count_bystanders(const struct event_log *log,
+			     struct bystander_counts *c)
+{
+	size_t i;
+
+	for (i = 0; i < event_log_stored(log); i++) {
+		const struct sim_event *ev = event_log_get(log, i);
+
+		if (ev->kind != SIM_EV_PROBE || ev->queue == 0)
+			continue;
+		if (ev->queue == SIM_BYSTANDER_DRIVER_EVENT) {
+			c->driver_came++;
+			c->device_bound += (unsigned int)ev->b;
+		} else if (ev->b)
+			c->device_bound++;
+		else if (ev->a & VIRTIO_CONFIG_S_FAILED)
+			c->device_failed++;
+	}
+}
+
+/* Under hot-unplug, the bus holds several devices and drivers: the
+ * second driver comes and goes, binds bystanders and fails its probe on
+ * some, and the registry oracle stays quiet. */
+static void several_devices_and_drivers(void)
+{
+	struct adversary adv;
+	struct sim_config cfg = { .steps_max = STEPS,
+				  .device = SIM_DEVICE_ANY,
+				  .adversary = &adv };
+	struct bystander_counts c = { 0 };
+	struct event_log log;
+	struct sim_result r;
+	u64 seed;
+
+	adv_config_none(&adv);
+	adv_enable(&adv, ADV_HOT_UNPLUG, ADV_RATE_DEN / 4);
+	for (seed = 1; seed <= 40; seed++) {
+		event_log_init(&log, 0);
+		cfg.log = &log;
+		sim_test_run(&cfg, seed, &r);
+		CHECK(!r.failed);
+		count_bystanders(&log, &c);
+		event_log_free(&log);
+	}
+	fprintf(stderr, "bystander driver came %u times, bound %u, failed %u\n",
+		c.driver_came, c.device_bound, c.device_failed);
+	CHECK(c.driver_came >= 20);
+	CHECK(c.device_bound >= 20);
+	CHECK(c.device_failed >= 5);
 }
 
 static void bad_arguments(void)
