@@ -98,6 +98,8 @@ static void token_back(struct wl_driver *w, void *token, unsigned int len,
 	req_release(w, r);
 }
 
+#define WL_LEN_UNSET 0xdeadbeefu
+
 /* The slot id of a token for the semantics oracle (-2: not ours). */
 static s64 token_id(const struct wl_driver *w, const void *token)
 {
@@ -115,6 +117,9 @@ static unsigned int poll(struct wl_driver *w, unsigned int q)
 	if (w->plant_deaf)
 		return 0;
 	for (n = 0; n <= size; n++) {
+		/* A value no honest answer has: a ring that returns a token
+		 * without storing its len is seen, the same in every run. */
+		len = WL_LEN_UNSET;
 		token = virtqueue_get_buf(vq, &len);
 		sem_get_buf(w->env, q, token ? token_id(w, token) : -1, len);
 		sim_observe(w->env, q, SIM_CALL_GET_BUF, token != NULL);
