@@ -32,7 +32,9 @@
 #define NET_F_MAC 5	     /* VIRTIO_NET_F_MAC: config holds the MAC */
 #define NET_F_STATUS 16	     /* VIRTIO_NET_F_STATUS: config status valid */
 #define NET_S_LINK_UP 1u
-#define NET_CONFIG_SIZE 8u /* mac[6], le16 status */
+#define NET_HDR_F_NEEDS_CSUM 1u /* struct virtio_net_hdr: flags */
+#define NET_HDR_GSO_TCPV4 1u	/* and gso_type */
+#define NET_CONFIG_SIZE 8u	/* mac[6], le16 status */
 
 struct net_packet {
 	u32 len; /* frame bytes, header excluded */
@@ -148,6 +150,12 @@ static bool net_receive(struct sim_device *d, const struct devq_chain *c,
 
 	if (hlen == NET_HDR_V1)
 		hdr[NET_HDR_LEGACY] = 1; /* le16 num_buffers */
+	/* Planted: offloads the driver never negotiated (flags NEEDS_CSUM,
+	 * gso_type TCPV4). */
+	if (d->plant_rx_offloads) {
+		hdr[0] = NET_HDR_F_NEEDS_CSUM;
+		hdr[1] = NET_HDR_GSO_TCPV4;
+	}
 	/* A buffer that can never hold a header is returned empty at once
 	 * rather than held (and starving every frame) forever. */
 	if (c->writable < hlen)

@@ -495,6 +495,20 @@ static void write_readable(struct sim_device *d, const struct devq_chain *c)
 	}
 }
 
+/* Planted (write-indirect): once served, a byte of the chain's indirect
+ * table is changed (the len of its first entry). The ring never reads
+ * the table back; only a checker that compares it sees this. */
+static void write_indirect(const struct devq_chain *c)
+{
+	u8 *p;
+
+	if (!c->indirect || c->indir_len < sizeof(struct vring_desc))
+		return;
+	p = shim_guest_ptr(c->indir_phys + 8, 1);
+	if (p)
+		*p ^= 0x01;
+}
+
 /* The len a completion reports: honest, or too large. */
 static u32 hostile_len(struct sim_device *d, unsigned int qi,
 		       const struct devq_chain *c, u32 len)
@@ -538,6 +552,8 @@ static bool complete(struct sim_device *d, unsigned int qi, struct vring *vr,
 		assert(len <= c->writable);
 		if (adv_fires(d->adv, d->env->cs, ADV_WRITE_READABLE))
 			write_readable(d, c);
+		if (d->plant_write_indirect)
+			write_indirect(c);
 	}
 	len = hostile_len(d, qi, c, len);
 	q->starved = false;

@@ -199,15 +199,17 @@ struct sim_device {
 	bool plant_corrupt_data; /* planted: class flips a data byte */
 	/* Planted for the proofs of `ringside check` (model/check), one
 	 * requirement each; never set by the simulated world. */
-	bool plant_no_indirect;	 /* block: indirect chains not served */
-	bool plant_framing;	 /* block: split data gives IOERR */
-	bool plant_bad_status;	 /* block: status byte 3 */
-	bool plant_flush_fails;	 /* block: FLUSH gives IOERR */
-	bool plant_oob_success;	 /* block: reads past the end succeed */
-	bool plant_net_header;	 /* net: received header of the other size */
-	bool untrusted_driver;	 /* note 6 */
-	bool mid_read;		 /* note 8: the world lets it act in reads */
-	u64 driver_rules_broken; /* note 6: rules the driver broke */
+	bool plant_no_indirect;	   /* block: indirect chains not served */
+	bool plant_framing;	   /* block: split data gives IOERR */
+	bool plant_bad_status;	   /* block: status byte 3 */
+	bool plant_flush_fails;	   /* block: FLUSH gives IOERR */
+	bool plant_oob_success;	   /* block: reads past the end succeed */
+	bool plant_net_header;	   /* net: received header of the other size */
+	bool plant_write_indirect; /* writes into a served indirect table */
+	bool plant_rx_offloads;	   /* net: NEEDS_CSUM and GSO_TCPV4 set */
+	bool untrusted_driver;	   /* note 6 */
+	bool mid_read;		   /* note 8: the world lets it act in reads */
+	u64 driver_rules_broken;   /* note 6: rules the driver broke */
 	u64 completed, bytes;
 };
 

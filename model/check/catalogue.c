@@ -248,6 +248,29 @@ const struct check_req check_catalogue[] = {
 	  "a received frame that is found intact after a header of the "
 	  "other size is reported here rather than as a damaged frame",
 	  "sim:net,plant=net-header" },
+	/* --- added with catalogue version 3 ------------------------------ */
+	{ "ring.indirect-untouched", "ring", "2.7.5.3.2", CHECK_MUST,
+	  "the device does not write into an indirect descriptor table: the "
+	  "table is a buffer the device reads (the WRITE flag of the "
+	  "descriptor naming it is ignored, 2.7.5.3.2), and a device-readable "
+	  "buffer is not written (2.7.5.1)",
+	  ANY, CHECK_BOTH, F_INDIRECT_DESC,
+	  "a copy of each indirect table is taken when its chain is made "
+	  "available; after every turn of the device (before the driver's "
+	  "get_buf, which frees the table) and at the end of a case, the "
+	  "table of every chain the device still holds is compared with it "
+	  "(the ring itself compares only the descriptor table: "
+	  "ring.desc-untouched)",
+	  "sim:block,plant=write-indirect" },
+	{ "net.rx-offloads-negotiated", "net", "5.1.6.4.1", CHECK_MUST,
+	  "a received header uses no offload the driver did not negotiate: "
+	  "without GUEST_CSUM, flags is 0 (no NEEDS_CSUM); without "
+	  "GUEST_TSO4, GUEST_TSO6 and GUEST_UFO, gso_type is GSO_NONE",
+	  CHECK_DEV_NET, CHECK_BOTH, ALWAYS,
+	  "our net driver never accepts GUEST_CSUM, GUEST_TSO4/6, GUEST_UFO "
+	  "or GUEST_ECN, whatever the device offers (legacy and 1.x): the "
+	  "flags and gso_type of every received header must be 0",
+	  "sim:net,plant=rx-offloads" },
 };
 
 const unsigned int check_catalogue_size =
@@ -283,6 +306,8 @@ const char *check_data_entry(u32 device_id, const char *message)
 		 * of the other size. */
 		if (message && strstr(message, "received header of"))
 			return "net.header-size";
+		if (message && strstr(message, "not negotiated"))
+			return "net.rx-offloads-negotiated";
 		return "net.frames-intact";
 	case CHECK_BLOCK_ID:
 		return "blk.data-readback";

@@ -44,7 +44,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CHECK_CATALOGUE_VERSION 2
+#define CHECK_CATALOGUE_VERSION 3
 #define CHECK_MAX 64 /* catalogue entries, at most */
 #define CHECK_TEXT_BYTES 256
 #define CHECK_TRAIL 512 /* events of a case kept as evidence (note 4) */

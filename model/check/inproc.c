@@ -689,13 +689,19 @@ static void run_steps(struct runner *r, u64 steps)
 	}
 	if (!r->w.stop && !r->oracle.failed && wl_bound(&r->drv))
 		probe_spurious_kick(r);
+	if (!r->w.stop && !r->oracle.failed && wl_bound(&r->drv)) {
+		r->w.step = r->env.step;
+		watch_tables(&r->w);
+	}
 	if (!r->w.stop && !r->oracle.failed && wl_bound(&r->drv))
 		probe_reset_quiet(r);
 	mark_fail(r);
 	if (r->drv.data_checked && data_entry(r->c->device_id))
 		exercised(r, data_entry(r->c->device_id));
-	if (r->drv.data_checked && r->c->device_id == VIRTIO_ID_NET)
+	if (r->drv.data_checked && r->c->device_id == VIRTIO_ID_NET) {
 		exercised(r, "net.header-size");
+		exercised(r, "net.rx-offloads-negotiated");
+	}
 }
 
 static int setup(struct runner *r, char *err, size_t errlen)

@@ -218,8 +218,10 @@ static int qemu_run_case(struct check_target *t, struct check_case *c)
 				res.steps, 0, 0, 0, "%s", res.message);
 	else if (data && res.data_checked)
 		watch_exercised(&k->w, data);
-	if (res.data_checked && qt->device == QEMU_DEV_NET)
+	if (res.data_checked && qt->device == QEMU_DEV_NET) {
 		watch_exercised(&k->w, "net.header-size");
+		watch_exercised(&k->w, "net.rx-offloads-negotiated");
+	}
 	if (!res.passed && !k->w.stop &&
 	    !(data && c->violated[check_index(
 			      check_data_entry(t->device_id, res.message))])) {

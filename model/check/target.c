@@ -9,7 +9,9 @@
  * plant=NAME breaks one requirement on purpose (the proofs): corrupt-data
  * (block, console, net), no-indirect, framing, bad-status, flush-fails
  * (also offers FLUSH), oob-success (block), broken-dependency (offers
- * GUEST_TSO4 without GUEST_CSUM), net-header (net).
+ * GUEST_TSO4 without GUEST_CSUM), net-header (net), write-indirect (any
+ * device: writes into the indirect table of a chain it served),
+ * rx-offloads (net: received headers with NEEDS_CSUM and GSO_TCPV4).
  */
 #include "check.h"
 #include "device.h"
@@ -80,6 +82,8 @@ static const struct {
 	{ "oob-success", offsetof(struct sim_device, plant_oob_success) },
 	{ "net-header", offsetof(struct sim_device, plant_net_header) },
 	{ "broken-dependency", 0 }, /* features, sim_create */
+	{ "write-indirect", offsetof(struct sim_device, plant_write_indirect) },
+	{ "rx-offloads", offsetof(struct sim_device, plant_rx_offloads) },
 };
 
 #define SIM_PLANTS (sizeof(sim_plants) / sizeof(sim_plants[0]))
@@ -152,7 +156,8 @@ static int sim_option(struct sim_target *s, const char *opt, size_t n,
 		 "sim: bad option '%s' (adv=BEHAVIOUR[:RATE] or "
 		 "plant=NAME; behaviours: ringside sim --list-adversaries; "
 		 "plants: corrupt-data, no-indirect, framing, bad-status, "
-		 "flush-fails, oob-success, broken-dependency, net-header)",
+		 "flush-fails, oob-success, broken-dependency, net-header, "
+		 "write-indirect, rx-offloads)",
 		 buf);
 	return -EINVAL;
 }

@@ -181,8 +181,10 @@ static int fold_cell(struct vhost_case *k, struct check_case *c,
 				res->message);
 	else if (data && res->data_checked)
 		watch_exercised(&k->w, data);
-	if (res->data_checked && c->device_id == 1)
-		watch_exercised(&k->w, "net.header-size"); /* virtio-net */
+	if (res->data_checked && c->device_id == 1) { /* virtio-net */
+		watch_exercised(&k->w, "net.header-size");
+		watch_exercised(&k->w, "net.rx-offloads-negotiated");
+	}
 	if (res->passed || k->w.stop ||
 	    (data && c->violated[check_index(data)]))
 		return 0;

@@ -46,6 +46,11 @@ struct watch_shadow {
 	bool poisoned;
 	bool indirect;
 	u8 last_before; /* the last writable byte at exposure */
+	/* Indirect: where its table is, and the table as the driver wrote
+	 * it (a chain of at most SEG_MAX entries: they all fit). */
+	u64 table;
+	u32 table_len;
+	struct vring_desc table_copy[SEG_MAX];
 	unsigned int nseg;
 	u32 readable, writable;
 	u32 sum; /* FNV-1a of the readable bytes */
@@ -140,10 +145,13 @@ static bool walk(struct watch_shadow *s, const struct vring *vr, u16 head)
 		return false;
 	if (vr->desc[head].flags & VRING_DESC_F_INDIRECT) {
 		s->indirect = true;
+		s->table = vr->desc[head].addr;
+		s->table_len = vr->desc[head].len;
 		n = vr->desc[head].len / sizeof(struct vring_desc);
 		table = shim_guest_ptr(vr->desc[head].addr, vr->desc[head].len);
-		if (!table || n == 0)
+		if (!table || n == 0 || s->table_len > sizeof(s->table_copy))
 			return false;
+		memcpy(s->table_copy, table, s->table_len);
 		i = 0;
 	}
 	for (count = 0; count < n; count++) {
@@ -623,6 +631,74 @@ void watch_queues(struct check_watch *w)
 	}
 }
 
+/* The field of a descriptor at byte off, and its value in d. */
+static const char *desc_field(const struct vring_desc *d, u32 off, u64 *value)
+{
+	if (off < 8) {
+		*value = d->addr;
+		return "addr";
+	}
+	if (off < 12) {
+		*value = d->len;
+		return "len";
+	}
+	if (off < 14) {
+		*value = d->flags;
+		return "flags";
+	}
+	*value = d->next;
+	return "next";
+}
+
+/* ring.indirect-untouched: the table of chain id on queue q as the
+ * driver wrote it. */
+static bool table_intact(struct check_watch *w, unsigned int q, u16 id,
+			 const struct watch_shadow *s)
+{
+	const u8 *now = shim_guest_ptr(s->table, s->table_len);
+	const u8 *was = (const u8 *)s->table_copy;
+	struct vring_desc cur;
+	const char *field;
+	u64 observed, expected;
+	u32 k;
+	char text[CHECK_TEXT_BYTES];
+
+	watch_exercised(w, "ring.indirect-untouched");
+	if (!now || memcmp(now, was, s->table_len) == 0)
+		return true;
+	for (k = 0; now[k] == was[k]; k++)
+		;
+	memcpy(&cur, now + k - k % 16, sizeof(cur));
+	field = desc_field(&cur, k % 16, &observed);
+	desc_field(&s->table_copy[k / 16], k % 16, &expected);
+	snprintf(text, sizeof(text),
+		 "chain %u: entry %u of its indirect table (%u entries) "
+		 "rewritten while the device held it: %s %#llx, the driver "
+		 "wrote %#llx",
+		 id, k / 16, s->table_len / 16, field,
+		 (unsigned long long)observed, (unsigned long long)expected);
+	watch_violation(w, "ring.indirect-untouched", q, observed, expected,
+			text);
+	return false;
+}
+
+void watch_tables(struct check_watch *w)
+{
+	unsigned int q, id;
+
+	for (q = 0; q < nvqs(w) && !w->stop; q++) {
+		if (!w->shadow[q])
+			continue;
+		for (id = 0; id < w->shadow_num[q]; id++) {
+			const struct watch_shadow *s = &w->shadow[q][id];
+
+			if (s->live && s->indirect &&
+			    !table_intact(w, q, (u16)id, s))
+				return;
+		}
+	}
+}
+
 /* ring.avail-event-current: every chain made available was used, so the
  * device has seen them all: avail_event must say so. */
 static bool check_avail_event(struct check_watch *w, unsigned int q,
@@ -711,6 +787,9 @@ void watch_turn(struct check_watch *w, const u16 *before, u32 raised,
 	unsigned int q;
 	char text[CHECK_TEXT_BYTES];
 
+	/* Before the driver can take a completed chain: get_buf frees its
+	 * indirect table. */
+	watch_tables(w);
 	for (q = 0; q < nvqs(w) && !w->stop; q++) {
 		struct vring *vr = w->ops->vring(w->ctx, q);
 		u16 flags = vr->used->flags, now = vr->used->idx;

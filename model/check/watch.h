@@ -18,7 +18,10 @@
  *                   the same status whatever the framing
  *   every step      the ring's faults and clamps (check_watch_queues)
  *   device's turn   used flags, avail_event under EVENT_IDX, and the
- *                   interrupt rule (watch_turn)
+ *                   interrupt rule (watch_turn); the indirect table of
+ *                   every chain the device holds, against the copy
+ *                   taken on add_buf (watch_tables: after the turn and
+ *                   before the driver's get_buf, which frees the table)
  */
 #ifndef RINGSIDE_MODEL_CHECK_WATCH_H
 #define RINGSIDE_MODEL_CHECK_WATCH_H
@@ -91,6 +94,11 @@ void watch_used_before(struct check_watch *w, u16 *before);
  * interrupt owed was raised (bit q of raised). */
 void watch_turn(struct check_watch *w, const u16 *before, u32 raised,
 		bool check_interrupts);
+/* ring.indirect-untouched: the indirect table of every chain the device
+ * holds is as the driver wrote it (watch_turn calls it; a target calls
+ * it at the end of a case too, while the tables of chains the device
+ * never returned are still allocated). */
+void watch_tables(struct check_watch *w);
 /* Records a violation of id; the case stops. */
 void watch_violation(struct check_watch *w, const char *id, unsigned int q,
 		     u64 observed, u64 expected, const char *text);
