@@ -138,10 +138,23 @@ static void devices_name(u32 mask, char *buf, size_t n)
 						 used ? "," : "", names[i]);
 }
 
+/* The feature an entry needs negotiated, as ", feature N (NAME)
+ * negotiated", or "" for none. */
+static void feature_name(int bit, char *buf, size_t n)
+{
+	const char *name = bit == 28   ? " (INDIRECT_DESC)"
+			   : bit == 29 ? " (EVENT_IDX)"
+				       : "";
+
+	buf[0] = '\0';
+	if (bit >= 0)
+		snprintf(buf, n, ", feature %d%s negotiated", bit, name);
+}
+
 static void list_text(void)
 {
 	unsigned int i;
-	char dev[64];
+	char dev[64], feature[64];
 
 	printf("# ringside device-requirement catalogue, version %d: %u "
 	       "entries\n",
@@ -150,10 +163,11 @@ static void list_text(void)
 		const struct check_req *q = &check_catalogue[i];
 
 		devices_name(q->devices, dev, sizeof(dev));
+		feature_name(q->feature, feature, sizeof(feature));
 		printf("%-26s %-6s %-9s %s\n", q->id, level_name(q->level),
 		       q->section, q->text);
-		printf("%26s applies: device %s, %s\n", "", dev,
-		       modes_name(q->modes));
+		printf("%26s applies: device %s, %s%s\n", "", dev,
+		       modes_name(q->modes), feature);
 		printf("%26s checked: %s\n", "", q->how);
 	}
 }
@@ -185,6 +199,10 @@ static void list_json(void)
 		json_kv("text", q->text, true);
 		json_kv("devices", dev, true);
 		json_kv("modes", modes_name(q->modes), true);
+		if (q->feature >= 0)
+			printf("\"feature\":%d,", q->feature);
+		else
+			printf("\"feature\":null,");
 		json_kv("how", q->how, true);
 		json_kv("proof", q->proof, false);
 		putchar('}');

@@ -37,8 +37,20 @@ grep -q "lib:PATH" "$tmp/out" || fail "help: targets"
 run 0 check --list
 entries=$(grep -c "^[a-z]*\.[a-z-]* *\(MUST\|SHOULD\)" "$tmp/out")
 [[ $entries -ge 15 ]] || fail "--list: $entries entries"
+grep -q "^ring.indirect-untouched *MUST *2\.7\.5\.3\.2 " "$tmp/out" || fail "--list: ring.indirect-untouched"
+grep -q "applies: device any, legacy,1.x, feature 28 (INDIRECT_DESC) negotiated" "$tmp/out" || fail "--list: the feature an entry needs"
+grep -q "^net.rx-offloads-negotiated *MUST *5\.1\.6\.4\.1 " "$tmp/out" || fail "--list: net.rx-offloads-negotiated"
 run 0 check --list --json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["entries"]) == int(sys.argv[2]), d' "$tmp/out" "$entries" || fail "--list --json"
+python3 - "$tmp/out" <<'PY' || fail "--list --json: conditions"
+import json, sys
+e = {x["id"]: x for x in json.load(open(sys.argv[1]))["entries"]}
+assert e["ring.indirect-untouched"]["feature"] == 28, e["ring.indirect-untouched"]
+assert e["ring.indirect-untouched"]["devices"] == "any"
+assert e["net.rx-offloads-negotiated"]["feature"] is None
+assert e["net.rx-offloads-negotiated"]["devices"] == "net"
+assert e["net.rx-offloads-negotiated"]["section"] == "5.1.6.4.1"
+PY
 
 run 2 check
 grep -q "no target given" "$tmp/err" || fail "no target"
