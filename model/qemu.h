@@ -139,6 +139,12 @@ struct qemu_cell_config {
 	/* ringside check: the block workload also reads past the capacity
 	 * (wl_driver.check_out_of_range). */
 	bool check_out_of_range;
+	/* Optional: called once the driver's remove has reset the device
+	 * and let its queues go (a driver that bound, QEMU still
+	 * answering), before the transport is destroyed: ringside check
+	 * reads the registers the reset left. */
+	void (*after_remove)(void *ctx, struct qemu_cell *cell);
+	void *after_remove_ctx;
 };
 
 struct qemu_cell_result {

@@ -497,6 +497,7 @@ static bool bind_device(struct qemu_cell *c)
 static void teardown(struct qemu_cell *c)
 {
 	unsigned int q;
+	bool bound = c->driver_ready && wl_bound(&c->drv);
 
 	if (c->transport_ready && wl_bound(&c->drv) && !cell_failed(c)) {
 		wl_drain(&c->drv);
@@ -506,6 +507,11 @@ static void teardown(struct qemu_cell *c)
 	}
 	if (c->driver_ready)
 		wl_unregister(&c->drv);
+	/* Also after an oracle fired: the registers do not depend on the
+	 * data. */
+	if (bound && c->transport_ready && c->cfg->after_remove &&
+	    !qtest_failed(&c->qm.qt))
+		c->cfg->after_remove(c->cfg->after_remove_ctx, c);
 	oracle_tokens_finish(&c->oracle);
 	if (c->transport_ready)
 		vpci_destroy(&c->t);

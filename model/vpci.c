@@ -27,6 +27,8 @@
 #define VPL_CONFIG 20
 
 /* Modern common configuration (virtio 1.x, 4.1.4.3). */
+#define VPM_MSIX_CONFIG 0x10
+#define VPM_Q_MSIX 0x1a
 #define VPM_DFSELECT 0x00
 #define VPM_DF 0x04
 #define VPM_GFSELECT 0x08
@@ -436,6 +438,57 @@ u16 vpci_used_idx(const struct vpci *t, unsigned int q)
 	if (q >= t->nvqs)
 		return 0;
 	return READ_ONCE(t->queues[q].vring.used->idx);
+}
+
+/* --- registers for the check (vpci.h) ---------------------------------------- */
+
+#define PCI_CAP_MSIX 0x11
+
+u16 vpci_queue_enable(struct vpci *t, unsigned int q)
+{
+	select_queue(t, q);
+	if (!modern(t))
+		return qtest_inl(t->qt, (u16)(t->io + VPL_QUEUE_PFN)) != 0;
+	return qtest_readw(t->qt, t->common + VPM_Q_ENABLE);
+}
+
+bool vpci_has_msix(struct vpci *t)
+{
+	return pci_find_cap(t->qt, t->pci.bdf, PCI_CAP_MSIX, 0) != 0;
+}
+
+void vpci_set_vector(struct vpci *t, int q, u16 vector)
+{
+	assert(modern(t));
+	if (q < 0) {
+		qtest_writew(t->qt, t->common + VPM_MSIX_CONFIG, vector);
+		return;
+	}
+	select_queue(t, (unsigned int)q);
+	qtest_writew(t->qt, t->common + VPM_Q_MSIX, vector);
+}
+
+u16 vpci_vector(struct vpci *t, int q)
+{
+	assert(modern(t));
+	if (q < 0)
+		return qtest_readw(t->qt, t->common + VPM_MSIX_CONFIG);
+	select_queue(t, (unsigned int)q);
+	return qtest_readw(t->qt, t->common + VPM_Q_MSIX);
+}
+
+u8 vpci_reset_registers(struct vpci *t)
+{
+	unsigned int i;
+	u8 status;
+
+	vpci_set_status(&t->vdev, 0);
+	status = vpci_get_status(&t->vdev);
+	for (i = 1; modern(t) && status && i < VPCI_RESET_POLLS &&
+		    !qtest_failed(t->qt);
+	     i++)
+		status = vpci_get_status(&t->vdev);
+	return status;
 }
 
 int vpci_enable_intx(struct qtest *qt)

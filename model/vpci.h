@@ -91,6 +91,21 @@ void vpci_config_interrupt(struct vpci *t);
 /* The used index of queue q as the device last wrote it (0 without). */
 u16 vpci_used_idx(const struct vpci *t, unsigned int q);
 
+/* Registers for ringside check's rules of the transport
+ * (model/check/pci_rules.h); each selects queue q first where it needs
+ * to. queue_enable of queue q (modern; legacy: 1 when its PFN is set). */
+u16 vpci_queue_enable(struct vpci *t, unsigned int q);
+/* Whether the function has an MSI-X capability. */
+bool vpci_has_msix(struct vpci *t);
+/* Modern only: config_msix_vector (q < 0) or queue q's
+ * queue_msix_vector, written and read. */
+void vpci_set_vector(struct vpci *t, int q, u16 vector);
+u16 vpci_vector(struct vpci *t, int q);
+/* Writes 0 to the status and, modern, reads it until it is 0 (as
+ * vpci's reset does, without the virtio core: for a device no longer
+ * registered). Returns the last status read. */
+u8 vpci_reset_registers(struct vpci *t);
+
 /* INTx delivery: PIIX3 PIRQA..D to VPCI_INTX_IRQ, and the IOAPIC's inputs
  * reported as "IRQ raise/lower" lines. Returns 0 or -EIO. */
 int vpci_enable_intx(struct qtest *qt);
