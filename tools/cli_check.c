@@ -166,8 +166,9 @@ static void list_text(void)
 		feature_name(q->feature, feature, sizeof(feature));
 		printf("%-26s %-6s %-9s %s\n", q->id, level_name(q->level),
 		       q->section, q->text);
-		printf("%26s applies: device %s, %s%s\n", "", dev,
-		       modes_name(q->modes), feature);
+		printf("%26s applies: device %s, %s%s%s\n", "", dev,
+		       modes_name(q->modes), feature,
+		       q->transport ? ", virtio-pci only" : "");
 		printf("%26s checked: %s\n", "", q->how);
 	}
 }
@@ -203,6 +204,9 @@ static void list_json(void)
 			printf("\"feature\":%d,", q->feature);
 		else
 			printf("\"feature\":null,");
+		json_kv("transport",
+			q->transport == CHECK_TRANSPORT_PCI ? "pci" : "any",
+			true);
 		json_kv("how", q->how, true);
 		json_kv("proof", q->proof, false);
 		putchar('}');

@@ -12,7 +12,11 @@
  *    negotiated), how it is checked, and its proof: a target that breaks
  *    exactly this requirement (the test suite runs every proof and expects
  *    FAIL, or WARN for a SHOULD, on that entry alone). Ids are stable:
- *    append, never renumber or rename.
+ *    append, never renumber or rename. A rule about one transport's
+ *    registers (ids pci.*) names that transport; a target of another
+ *    transport does not apply it. Its proof is "registers:PLANT": no
+ *    real device breaks its registers on demand, so the judgement of the
+ *    registers is given wrong values (pci_rules.h note 1).
  *
  * 2. A target kind (target.c) is a row of a table: a prefix ("sim",
  *    "lib", "qemu", ...), and an open/run/close vtable. run() executes
@@ -63,6 +67,10 @@ enum check_level { CHECK_MUST = 0, CHECK_SHOULD };
 #define CHECK_DEV_CONSOLE CHECK_DEV(3)
 #define CHECK_DEV_RNG CHECK_DEV(4)
 
+/* The transport whose registers a rule is about (note 1); 0 in an entry:
+ * any transport. */
+#define CHECK_TRANSPORT_PCI 1u
+
 struct check_req {
 	const char *id;	     /* "ring.used-id-outstanding" */
 	const char *area;    /* "ring", "lifecycle", "block", ... */
@@ -74,8 +82,9 @@ struct check_req {
 	int feature;	 /* applies only when negotiated; -1: always */
 	const char *how; /* how the harness checks it */
 	/* Note 1: a target that breaks this requirement alone. "@plugin" is
-	 * the test plug-in's path. */
+	 * the test plug-in's path; "registers:PLANT" note 1. */
 	const char *proof;
+	u8 transport; /* CHECK_TRANSPORT_*; 0: any */
 };
 
 extern const struct check_req check_catalogue[];
@@ -141,6 +150,7 @@ struct check_target_kind {
 	const char *usage;  /* "sim:DEVICE[,OPTIONS]" */
 	const char *summary;
 	bool deterministic; /* the same seed gives the same report */
+	u8 transport;	    /* CHECK_TRANSPORT_* it drives; 0: none of them */
 	/* Parses spec (after the ':'), checks that the target can start.
 	 * Returns 0, or -errno with err set (a setup error). */
 	int (*open)(struct check_target *t, const char *spec, char *err,

@@ -28,6 +28,13 @@ static const char *not_applicable(const struct check_target *t,
 			 t->device_id);
 		return buf;
 	}
+	if (q->transport && !(q->transport & t->kind->transport)) {
+		snprintf(buf, n,
+			 "a rule of the virtio-pci transport's registers; "
+			 "this target's transport has none (qemu: targets "
+			 "check it)");
+		return buf;
+	}
 	if (!(q->modes & t->modes)) {
 		snprintf(buf, n, "applies to %s only; the target runs %s",
 			 q->modes == CHECK_MODERN ? "1.x" : "legacy",

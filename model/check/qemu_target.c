@@ -14,10 +14,18 @@
  * not checked; writable buffers are only poisoned where QEMU touches them
  * only after a kick (block), because QEMU may fill a receive or entropy
  * buffer the moment it is published, before the checker could poison it;
- * reset, feature refusal and absent queues go through the QEMU stage's
- * own registry and are not observed yet. QEMU runs are not deterministic.
+ * feature refusal and absent queues go through the QEMU stage's own
+ * registry and are not observed yet. QEMU runs are not deterministic.
+ *
+ * The rules of the PCI transport's registers (pci_rules.h): the ISR is
+ * read twice in a row at some steps of the run (interrupts polled: with
+ * intx the cell's handler owns the ISR); once the driver's remove has
+ * reset the device, queue_enable is read, every event mapped to an MSI-X
+ * vector, the device reset again, and the status and vectors read
+ * (after_remove, pci_rules.h note 3).
  */
 #include "check.h"
+#include "pci_rules.h"
 #include "qemu.h"
 #include "vpci.h"
 #include "watch.h"
@@ -31,6 +39,9 @@
 
 #define QT_REQUESTS_DEFAULT 40
 #define QT_SEEDS_DEFAULT 2
+/* ISR probes of a case: pairs judged, and reads at most. */
+#define QT_ISR_PAIRS 8
+#define QT_ISR_PROBES 200
 
 struct qemu_target {
 	enum qemu_device device;
@@ -42,6 +53,9 @@ struct qemu_case {
 	struct check_watch w;
 	struct qemu_cell *cell;
 	bool identity_done;
+	bool isr_probe;	   /* interrupts polled: the ISR is ours to read */
+	unsigned int nvqs; /* queues the driver set up */
+	unsigned int isr_probes, isr_pairs;
 };
 
 static const struct {
@@ -149,6 +163,70 @@ static void q_observe(void *ctx, struct qemu_cell *cell, unsigned int q,
 	watch_observe(&k->w, q, call, result);
 }
 
+/* pci.isr-read-clears: two reads in a row, the used idx of every queue
+ * around them (pci_rules.h note 2). */
+static void isr_probe(struct qemu_case *k, u64 step)
+{
+	struct vpci *t = vp(k);
+	struct pci_isr_reads r = { 0 };
+	u16 before[VPCI_MAX_QUEUES];
+	unsigned int q;
+
+	if (k->isr_pairs >= QT_ISR_PAIRS || k->isr_probes >= QT_ISR_PROBES)
+		return;
+	k->isr_probes++;
+	for (q = 0; q < t->nvqs; q++)
+		before[q] = vpci_used_idx(t, q);
+	r.first = vpci_read_isr(t);
+	if (!(r.first & VPCI_ISR_QUEUE) || qtest_failed(t->qt))
+		return;
+	r.second = vpci_read_isr(t);
+	if (qtest_failed(t->qt))
+		return;
+	for (q = 0; q < t->nvqs; q++)
+		if (vpci_used_idx(t, q) != before[q])
+			r.used_moved = true;
+	k->isr_pairs++;
+	pci_judge_isr(k->w.c, step, &r);
+}
+
+/* The registers a reset leaves (pci_rules.h note 3). */
+static void q_after_remove(void *ctx, struct qemu_cell *cell)
+{
+	struct qemu_case *k = ctx;
+	struct vpci *t = qemu_cell_transport(cell);
+	struct pci_reset_regs r = { 0 };
+	unsigned int q,
+		n = k->nvqs < PCI_RULES_QUEUES ? k->nvqs : PCI_RULES_QUEUES;
+
+	if (t->mode == VPCI_MODERN) {
+		r.nvqs = n;
+		for (q = 0; q < n; q++)
+			r.queue_enable[q] = vpci_queue_enable(t, q);
+		r.msix = vpci_has_msix(t);
+	}
+	if (r.msix) {
+		vpci_set_vector(t, -1, 0);
+		r.config_vector_mapped = vpci_vector(t, -1);
+		for (q = 0; q < n; q++) {
+			vpci_set_vector(t, (int)q, 0);
+			r.queue_vector_mapped[q] = vpci_vector(t, (int)q);
+		}
+	}
+	/* A reset of our own: after the driver's, the core acknowledged
+	 * the device again (status 1). */
+	r.status = vpci_reset_registers(t);
+	r.status_read = true;
+	if (r.msix) {
+		r.config_vector = vpci_vector(t, -1);
+		for (q = 0; q < n; q++)
+			r.queue_vector[q] = vpci_vector(t, (int)q);
+	}
+	if (qtest_failed(t->qt))
+		return;
+	pci_judge_reset(k->w.c, k->w.step, &r);
+}
+
 static void q_step(void *ctx, struct qemu_cell *cell, u64 step)
 {
 	struct qemu_case *k = ctx;
@@ -156,7 +234,13 @@ static void q_step(void *ctx, struct qemu_cell *cell, u64 step)
 
 	k->cell = cell;
 	k->w.step = step;
-	if (!vp(k)->nvqs || k->w.stop)
+	if (!vp(k)->nvqs)
+		return;
+	if (vp(k)->nvqs > k->nvqs)
+		k->nvqs = vp(k)->nvqs;
+	if (k->isr_probe)
+		isr_probe(k, step);
+	if (k->w.stop)
 		return;
 	identity(k);
 	watch_queues(&k->w);
@@ -203,7 +287,9 @@ static int qemu_run_case(struct check_target *t, struct check_case *c)
 	cfg.requests = qt->requests;
 	cfg.observe = q_observe;
 	cfg.on_step = q_step;
-	cfg.observe_ctx = cfg.on_step_ctx = k;
+	cfg.after_remove = q_after_remove;
+	cfg.observe_ctx = cfg.on_step_ctx = cfg.after_remove_ctx = k;
+	k->isr_probe = qt->irq == QEMU_IRQ_POLL;
 	cfg.check_out_of_range = true;
 	qemu_run_cell(&cfg, &res);
 	c->features = res.features;
@@ -274,8 +360,13 @@ static bool qemu_observes(const struct check_target *t, int index,
 		       "checked)";
 		return false;
 	}
-	if (strcmp(id, "dev.reset-status-zero") == 0 ||
-	    strcmp(id, "dev.features-ok-refused") == 0 ||
+	if (strcmp(id, "pci.isr-read-clears") == 0 &&
+	    qt->irq == QEMU_IRQ_INTX) {
+		*why = "with intx the cell's interrupt handler reads the ISR "
+		       "itself (run without intx to check it)";
+		return false;
+	}
+	if (strcmp(id, "dev.features-ok-refused") == 0 ||
 	    strcmp(id, "dev.absent-queue-zero") == 0) {
 		*why = "not observed through the QEMU stage's PCI transport "
 		       "yet";
@@ -372,6 +463,7 @@ const struct check_target_kind check_target_qemu = {
 	.summary = "QEMU's virtio-pci device (virtio-rng-pci, virtio-blk-pci, "
 		   "virtio-serial-pci, virtio-net-pci) over qtest",
 	.deterministic = false,
+	.transport = CHECK_TRANSPORT_PCI,
 	.open = qemu_open,
 	.run = qemu_run_case,
 	.observes = qemu_observes,

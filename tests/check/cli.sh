@@ -51,6 +51,21 @@ assert e["net.rx-offloads-negotiated"]["feature"] is None
 assert e["net.rx-offloads-negotiated"]["devices"] == "net"
 assert e["net.rx-offloads-negotiated"]["section"] == "5.1.6.4.1"
 PY
+# The rules of the virtio-pci registers say so, in both listings.
+python3 - "$tmp/out" <<'PY' || fail "--list --json: transport"
+import json, sys
+d = json.load(open(sys.argv[1]))
+pci = {e["id"]: e for e in d["entries"] if e["transport"] == "pci"}
+assert sorted(pci) == ["pci.isr-read-clears", "pci.msix-vectors",
+                       "pci.reset-queue-enable"], sorted(pci)
+assert pci["pci.isr-read-clears"]["section"] == "4.1.4.5.1"
+assert pci["pci.reset-queue-enable"]["modes"] == "1.x"
+assert all(e["level"] == "MUST" and e["proof"].startswith("registers:")
+           for e in pci.values())
+assert all(e["transport"] == "any" for e in d["entries"] if e["id"] not in pci)
+PY
+run 0 check --list
+grep -A1 "^pci.isr-read-clears" "$tmp/out" | grep -q "applies: device any, legacy,1.x, virtio-pci only" || fail "--list: transport"
 
 run 2 check
 grep -q "no target given" "$tmp/err" || fail "no target"
@@ -68,6 +83,7 @@ run 2 check sim:block --frobnicate
 run 0 check sim:entropy --seeds 2 --junit "$tmp/clean.xml"
 grep -q "^PASS ring.used-id-outstanding" "$tmp/out" || fail "clean run"
 grep -q "^SKIP blk.data-readback *not a device of this type" "$tmp/out" || fail "skip reason"
+grep -q "^SKIP pci.isr-read-clears *a rule of the virtio-pci transport" "$tmp/out" || fail "skip reason (pci)"
 python3 -c 'import sys, xml.etree.ElementTree as E; r=E.parse(sys.argv[1]).getroot(); s=r.find("testsuite"); assert s.get("failures") == "0"; assert len(s.findall("testcase")) >= 15' "$tmp/clean.xml" || fail "junit (clean)"
 
 run 1 check sim:entropy,adv=len-zero:64 --seeds 2 --json --junit "$tmp/fail.xml"
