@@ -32,8 +32,7 @@ static const struct ringside_dm_ops bystander_ops = {
 		    (1ULL << BYS_F_UNKNOWN),
 };
 
-static const unsigned int bystander_features[] = { BYS_F_TELL_HOST,
-						   BYS_F_OOM };
+static const unsigned int bystander_features[] = { BYS_F_TELL_HOST, BYS_F_OOM };
 
 static struct bystanders *bys_of(struct virtio_device *vdev)
 {
@@ -165,8 +164,7 @@ static void device_leaves(struct bystanders *b, unsigned int n)
 
 	simt_destroy(&d->t);
 	d->on = false;
-	sim_emit(b->env, SIM_ACTOR_WORLD, SIM_EV_UNPLUG, (u16)(1 + n), 0, 0,
-		 0);
+	sim_emit(b->env, SIM_ACTOR_WORLD, SIM_EV_UNPLUG, (u16)(1 + n), 0, 0, 0);
 	if (bound && d->bound)
 		oracle_fail(b->oracle, "registry",
 			    "bystander %u left without its driver's remove", n);
@@ -174,8 +172,7 @@ static void device_leaves(struct bystanders *b, unsigned int n)
 		registry_check_removed(b->oracle, &d->t);
 }
 
-static void device_comes(struct bystanders *b, unsigned int n,
-			 int expect_index)
+static void device_comes(struct bystanders *b, unsigned int n, int expect_index)
 {
 	struct bystander_device *d = &b->dev[n];
 	unsigned int probes = d->probes;

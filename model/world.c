@@ -65,10 +65,10 @@ struct sim_world {
 	u64 dev_completed; /* the device's completions at the last tick */
 	bool wrap_tried;   /* index-wrap had its one chance in this run */
 	u64 checks, check_fault[VRING_FAULT_COUNT], check_clamped;
-	u64 features;	      /* negotiated at the last successful probe */
-	bool config_irq_owed; /* config changed inside a driver's read */
-	bool driver_away;     /* the driver was unregistered, comes back */
-	bool failed_probe;    /* a probe of the device's registration failed */
+	u64 features;	       /* negotiated at the last successful probe */
+	bool config_irq_owed;  /* config changed inside a driver's read */
+	bool driver_away;      /* the driver was unregistered, comes back */
+	bool failed_probe;     /* a probe of the device's registration failed */
 	struct bystanders bys; /* other devices, another driver */
 };
 
@@ -536,8 +536,8 @@ static void vary_registration(struct sim_world *w)
 			driver_leaves(w, away);
 		break;
 	default: {
-		unsigned int n = (unsigned int)choice_below(cs,
-							    SIM_BYSTANDERS + 1);
+		unsigned int n =
+			(unsigned int)choice_below(cs, SIM_BYSTANDERS + 1);
 
 		if (n < SIM_BYSTANDERS)
 			bys_toggle_device(&w->bys, n, smallest_free_index(w));

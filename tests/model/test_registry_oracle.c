@@ -142,7 +142,9 @@ static void bound_device_checked(void)
 static void match_checked(void)
 {
 	const struct virtio_device_id blk_other_vendor[] = {
-		{ VIRTIO_ID_BLOCK, 0x1234 }, { VIRTIO_ID_BALLOON, 0x1af4 }, { 0 }
+		{ VIRTIO_ID_BLOCK, 0x1234 },
+		{ VIRTIO_ID_BALLOON, 0x1af4 },
+		{ 0 }
 	};
 	const struct virtio_device_id any_vendor[] = {
 		{ VIRTIO_ID_BALLOON, VIRTIO_DEV_ANY_ID }, { 0 }

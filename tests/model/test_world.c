@@ -8,8 +8,8 @@
 
 #include <bystander.h>
 #include <choice.h>
-#include <linux/virtio_config.h>
 #include <linux/errno.h>
+#include <linux/virtio_config.h>
 #include <string.h>
 #include <world.h>
 
