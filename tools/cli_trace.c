@@ -16,6 +16,7 @@
 #include "crash.h"
 
 #include <adversary.h>
+#include <bystander.h>
 #include <devices.h>
 #include <export.h>
 #include <minimise.h>
@@ -554,6 +555,19 @@ static void what_driver(const struct sim_event *ev, char *buf, size_t n)
 }
 
 /* What an event says, operands named (devices.h). */
+
+/* SIM_EV_PROBE and SIM_EV_UNPLUG: queue 1 + n is bystander device n
+ * (model/bystander.h). */
+static const char *bystander_name(u16 queue)
+{
+	static const char *const names[] = { "", " (bystander 0)",
+					     " (bystander 1)" };
+
+	_Static_assert(ARRAY_SIZE(names) == 1 + SIM_BYSTANDERS,
+		       "a name per bystander");
+	return queue < ARRAY_SIZE(names) ? names[queue] : " (bystander)";
+}
+
 static void what(const struct sim_event *ev, char *buf, size_t n)
 {
 	const char *name =
@@ -569,8 +583,16 @@ static void what(const struct sim_event *ev, char *buf, size_t n)
 				 : "?");
 		break;
 	case SIM_EV_PROBE:
-		snprintf(buf, n, "probe: status 0x%" PRIx64 ", bound %" PRIu64,
-			 ev->a, ev->b);
+		if (ev->queue == SIM_BYSTANDER_DRIVER_EVENT)
+			snprintf(buf, n,
+				 "bystander driver registers: %" PRIu64
+				 " devices bound",
+				 ev->b);
+		else
+			snprintf(buf, n,
+				 "probe%s: status 0x%" PRIx64
+				 ", bound %" PRIu64,
+				 bystander_name(ev->queue), ev->a, ev->b);
 		break;
 	case SIM_EV_STEP:
 		snprintf(buf, n, "step: %s%s", name ? name : "?",
@@ -598,8 +620,15 @@ static void what(const struct sim_event *ev, char *buf, size_t n)
 			 ev->a, ev->b, ev->c);
 		break;
 	case SIM_EV_UNPLUG:
-		snprintf(buf, n, "hot unplug, %" PRIu64 " tokens outstanding",
-			 ev->a);
+		if (ev->queue == SIM_BYSTANDER_DRIVER_EVENT)
+			snprintf(buf, n, "bystander driver unregisters");
+		else if (ev->queue)
+			snprintf(buf, n, "hot unplug%s",
+				 bystander_name(ev->queue));
+		else
+			snprintf(buf, n,
+				 "hot unplug%s, %" PRIu64 " tokens outstanding",
+				 ev->c ? " (the driver leaves)" : "", ev->a);
 		break;
 	case SIM_EV_REPLUG:
 		snprintf(buf, n, "replug: status 0x%" PRIx64, ev->a);
