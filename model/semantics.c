@@ -70,6 +70,29 @@ static bool broken(const struct sem_queue *sq)
 	return virtqueue_is_broken(sq->vq);
 }
 
+/* A new queue's index is its place in find_vqs's answer, and its size
+ * the one the transport set up (the device's view of the ring). */
+static bool queue_identity_right(struct sim_env *env, unsigned int q,
+				 struct virtqueue *vq, const struct vring *vr)
+{
+	int index = virtqueue_get_queue_index(vq);
+	unsigned int size = virtqueue_get_vring_size(vq);
+
+	if (index != (int)q) {
+		oracle_fail(env->oracle, SEM,
+			    "queue %u: get_queue_index answered %d", q, index);
+		return false;
+	}
+	if (size != vr->num) {
+		oracle_fail(env->oracle, SEM,
+			    "queue %u: get_vring_size answered %u, the ring "
+			    "has %u entries",
+			    q, size, vr->num);
+		return false;
+	}
+	return true;
+}
+
 void sem_queues(struct sim_env *env, struct virtqueue *const *vqs,
 		unsigned int n)
 {
@@ -86,10 +109,11 @@ void sem_queues(struct sim_env *env, struct virtqueue *const *vqs,
 		if (q >= n || !vqs[q])
 			continue;
 		vr = simt_vring(m->t, q);
-		if (!vr || virtqueue_get_vring_size(vqs[q]) > SEM_NUM_MAX)
+		if (!vr || !queue_identity_right(env, q, vqs[q], vr) ||
+		    vr->num > SEM_NUM_MAX)
 			continue;
 		sq->vq = vqs[q];
-		sq->num = virtqueue_get_vring_size(vqs[q]);
+		sq->num = vr->num;
 		sq->indirect = virtio_has_feature(sq->vq->vdev,
 						  VIRTIO_RING_F_INDIRECT_DESC);
 		sq->event = virtio_has_feature(sq->vq->vdev,

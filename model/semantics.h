@@ -15,6 +15,8 @@
  *                otherwise the remaining capacity. The head it published
  *                is read from the avail ring, which must now end at the
  *                model's avail index.
+ *   queues       get_queue_index is the queue's place in find_vqs's
+ *                answer; get_vring_size the size the transport set up
  *   kick_prepare false on a broken queue; with EVENT_IDX the event index
  *                test of avail_event against the batch since the last
  *                kick (a forced kick after 65535 adds starts a new
