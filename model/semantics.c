@@ -412,9 +412,50 @@ void sem_callback(struct sim_env *env, unsigned int q)
 	if (!m || q >= SEM_QUEUES_MAX || !m->q[q].vq)
 		return;
 	m->checks++;
+	m->q[q].callbacks++;
 	if (broken(&m->q[q]))
 		oracle_fail(env->oracle, SEM,
 			    "queue %u: a callback ran on a broken queue", q);
+}
+
+void sem_irq_before(struct sim_env *env, unsigned int q, struct sem_irq *s)
+{
+	struct sem_queue *sq = queue_of(env, q);
+
+	memset(s, 0, sizeof(*s));
+	if (!sq || sq->blind || broken(sq) || !sq->vq->callback ||
+	    !(env->sem->t->status & VIRTIO_CONFIG_S_DRIVER_OK))
+		return;
+	s->judged = true;
+	s->used = READ_ONCE(ring_of(env, q)->used->idx);
+	s->pending = s->used != sq->last_used;
+	s->callbacks = sq->callbacks;
+}
+
+void sem_irq_after(struct sim_env *env, unsigned int q, const struct sem_irq *s,
+		   irqreturn_t ret)
+{
+	struct sem_queue *sq = queue_of(env, q);
+	bool called;
+
+	if (!s->judged || !sq || sq->blind || broken(sq))
+		return; /* what the ring read in the call broke the queue */
+	env->sem->checks++;
+	called = sq->callbacks != s->callbacks;
+	if (s->pending && (ret != IRQ_HANDLED || !called))
+		oracle_fail(env->oracle, SEM,
+			    "queue %u: an interrupt with used entries waiting "
+			    "answered %s%s",
+			    q, ret == IRQ_HANDLED ? "IRQ_HANDLED" : "IRQ_NONE",
+			    called ? "" : " without the callback");
+	else if (!s->pending &&
+		 READ_ONCE(ring_of(env, q)->used->idx) == s->used &&
+		 (ret != IRQ_NONE || called))
+		oracle_fail(env->oracle, SEM,
+			    "queue %u: an interrupt with nothing used answered "
+			    "%s%s",
+			    q, ret == IRQ_HANDLED ? "IRQ_HANDLED" : "IRQ_NONE",
+			    called ? " and ran the callback" : "");
 }
 
 void sem_burst(struct sim_env *env, unsigned int q)

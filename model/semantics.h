@@ -28,6 +28,10 @@
  *   get_buf      NULL on a broken queue or with no used entry; otherwise
  *                the token of the used entry's head and its len, at most
  *                the writable bytes.
+ *   interrupt    with used entries the model has not collected, on a
+ *                healthy queue of a device past DRIVER_OK: IRQ_HANDLED
+ *                and the driver's callback; with none (and none made
+ *                during the call): IRQ_NONE and no callback
  *   detach       tokens the model still holds, each once; NULL only when
  *                it holds none, and then every descriptor is free.
  *   callbacks    never on a broken queue.
@@ -44,6 +48,8 @@
 #define RINGSIDE_MODEL_SEMANTICS_H
 
 #include "devices.h"
+
+#include <linux/interrupt.h>
 
 struct sim_device;
 
@@ -64,6 +70,7 @@ struct sem_queue {
 	u32 adds_since_kick;
 	bool blind;	   /* the device lied on it: no more checks but -EIO */
 	bool kick_unknown; /* after a burst: the next kick is not judged */
+	u64 callbacks;	   /* the driver's callback ran (sem_callback) */
 	/* Per head: token id + 1 (0: not held), descriptors, writable. */
 	u32 token[SEM_NUM_MAX];
 	u16 ndescs[SEM_NUM_MAX];
@@ -101,6 +108,17 @@ void sem_enable_cb(struct sim_env *env, unsigned int q, bool delayed,
 		   bool result);
 void sem_detach(struct sim_env *env, unsigned int q, s64 id);
 void sem_callback(struct sim_env *env, unsigned int q);
+/* Around the world's raising of queue q's interrupt: what the model
+ * knew before, then the ring's answer. */
+struct sem_irq {
+	bool judged;   /* a live, healthy queue of a ready device */
+	bool pending;  /* used entries the driver has not collected */
+	u16 used;      /* the device's used idx before */
+	u64 callbacks; /* the queue's callbacks before */
+};
+void sem_irq_before(struct sim_env *env, unsigned int q, struct sem_irq *s);
+void sem_irq_after(struct sim_env *env, unsigned int q, const struct sem_irq *s,
+		   irqreturn_t ret);
 /* The world pushed buffers through q behind the driver's back (an
  * index-wrap burst: each added, used and taken back): both indices moved
  * by as much as avail did, and the next kick's batch is unknown. */

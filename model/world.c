@@ -166,7 +166,12 @@ static void check_false_alarm(struct sim_world *w)
 
 static void irq(struct sim_world *w, u16 actor, unsigned int q)
 {
-	irqreturn_t ret = simt_raise_queue_interrupt(&w->t, q);
+	struct sem_irq before;
+	irqreturn_t ret;
+
+	sem_irq_before(&w->env, q, &before);
+	ret = simt_raise_queue_interrupt(&w->t, q);
+	sem_irq_after(&w->env, q, &before, ret);
 
 	if (q < SIMT_MAX_QUEUES) {
 		w->dev.q[q].irq_pending = false;
