@@ -45,8 +45,8 @@ static void report(struct shrinker *s, bool improved)
 		s->o->progress(s->o->ctx, &p);
 }
 
-static bool same_failure(const struct minimise_target *t,
-			 const struct replay_exec *ex)
+bool minimise_same_failure(const struct minimise_target *t,
+			   const struct replay_exec *ex)
 {
 	const struct sim_result *r = &ex->result;
 
@@ -74,7 +74,8 @@ static bool try_elsewhere(struct shrinker *s, size_t n)
 	size_t ndrawn = 0;
 	bool same = false;
 
-	if (s->o->candidate(s->o->ctx, s->cand, n, &same, &drawn, &ndrawn))
+	if (s->o->candidate(s->o->ctx, s->t, s->cand, n, &same, &drawn,
+			    &ndrawn))
 		s->error = -ENOMEM;
 	else if (same)
 		keep(s, drawn, ndrawn, n);
@@ -99,7 +100,7 @@ static bool try_candidate(struct shrinker *s, size_t n)
 	err = replay_exec(&cfg, s->t->seed, s->cand, n, &ex);
 	if (err)
 		s->error = -ENOMEM;
-	else if (same_failure(s->t, &ex))
+	else if (minimise_same_failure(s->t, &ex))
 		kept = true;
 	if (kept)
 		keep(s, ex.choices, ex.nchoices, n);

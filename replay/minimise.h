@@ -38,6 +38,9 @@ struct minimise_progress {
 	const char *pass; /* "prefix", "delete", "zero" or "halve" */
 };
 
+struct minimise_target;
+struct replay_exec;
+
 struct minimise_opts {
 	u64 max_runs; /* 0: MINIMISE_MAX_RUNS_DEFAULT */
 	/* Optional: called after every re-execution. */
@@ -50,8 +53,9 @@ struct minimise_opts {
 	 * original did, and then the values its run drew in *drawn
 	 * (malloc'd, *ndrawn of them); or -ENOMEM.
 	 */
-	int (*candidate)(void *ctx, const u64 *choices, size_t n, bool *same,
-			 u64 **drawn, size_t *ndrawn);
+	int (*candidate)(void *ctx, const struct minimise_target *t,
+			 const u64 *choices, size_t n, bool *same, u64 **drawn,
+			 size_t *ndrawn);
 };
 
 /* What to keep: the failure of the original run. */
@@ -61,6 +65,11 @@ struct minimise_target {
 	const char *oracle;
 	u16 kind; /* replay_fail_kind() of the original */
 };
+
+/* Whether a re-execution failed as the original did: the same oracle, at
+ * an event of the same kind. */
+bool minimise_same_failure(const struct minimise_target *t,
+			   const struct replay_exec *ex);
 
 /*
  * Shrinks choices (n values, the original: it must fail as t says) into

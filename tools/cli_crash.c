@@ -425,11 +425,13 @@ static void shrink_progress(void *ctx, const struct minimise_progress *p)
 			p->runs, p->max_runs, p->size, p->pass);
 }
 
-static int shrink_candidate(void *ctx, const u64 *choices, size_t n, bool *same,
+static int shrink_candidate(void *ctx, const struct minimise_target *t,
+			    const u64 *choices, size_t n, bool *same,
 			    u64 **drawn, size_t *ndrawn)
 {
 	struct crash_shrink *s = ctx;
 
+	(void)t; /* the crash is kept in s: a kind and a place */
 	s->x.choices = choices;
 	s->x.n = n;
 	if (crash_exec_run(&s->x))

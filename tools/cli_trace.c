@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "crash.h"
+#include "isolate.h"
 
 #include <adversary.h>
 #include <bystander.h>
@@ -1109,6 +1110,66 @@ static int minimise_opt(void *ctx, int argc, char **argv, int *i)
 	return OPT_TAKEN;
 }
 
+/* A candidate runs in a child process: a shrunk sequence may reach a
+ * crash the original did not (an assert of the code under test), which
+ * must cost the candidate, not the minimiser. */
+#define CANDIDATE_SECONDS 60.0
+
+struct candidate_work {
+	const struct minimise_target *t;
+	const u64 *choices;
+	size_t n;
+};
+
+/* In the child: whether the run failed as the original did, then the
+ * first n values it drew. */
+static int candidate_child(void *ctx, int in_fd, int out_fd)
+{
+	const struct candidate_work *c = ctx;
+	struct sim_config cfg = *c->t->cfg;
+	struct replay_exec ex;
+	u64 head[2];
+
+	(void)in_fd;
+	if (replay_exec(&cfg, c->t->seed, c->choices, c->n, &ex))
+		return 1;
+	head[0] = minimise_same_failure(c->t, &ex);
+	head[1] = ex.nchoices < c->n ? ex.nchoices : c->n;
+	if (isolate_write_full(out_fd, head, sizeof(head)) ||
+	    (head[0] && isolate_write_full(out_fd, ex.choices,
+					   (size_t)head[1] * sizeof(u64))))
+		return 1;
+	replay_exec_free(&ex);
+	return 0;
+}
+
+static int isolated_candidate(void *ctx, const struct minimise_target *t,
+			      const u64 *choices, size_t n, bool *same,
+			      u64 **drawn, size_t *ndrawn)
+{
+	struct candidate_work c = { .t = t, .choices = choices, .n = n };
+	size_t len = (2 + n) * sizeof(u64), got = 0;
+	struct isolate_end end;
+	u64 *buf = malloc(len);
+
+	(void)ctx;
+	*same = false;
+	if (!buf)
+		return -ENOMEM;
+	if (isolate_run(candidate_child, &c, CANDIDATE_SECONDS, buf, len, &got,
+			&end) ||
+	    end.crashed || end.hung || got < 2 * sizeof(u64) || !buf[0] ||
+	    got != (2 + buf[1]) * sizeof(u64)) {
+		free(buf);
+		return 0; /* a crash, a hang or a pass: not kept */
+	}
+	*same = true;
+	*ndrawn = (size_t)buf[1];
+	memmove(buf, buf + 2, *ndrawn * sizeof(u64));
+	*drawn = buf;
+	return 0;
+}
+
 /* About every half second, and at every improvement on a log. */
 static void minimise_progress(void *ctx, const struct minimise_progress *p)
 {
@@ -1153,6 +1214,7 @@ int cli_minimise(int argc, char **argv)
 	c.last = cli_now();
 	c.mo.progress = minimise_progress;
 	c.mo.ctx = &c;
+	c.mo.candidate = isolated_candidate;
 	rc = minimise_run(db, a.run, &c.mo, &res, err, sizeof(err));
 	if (c.tty && !c.quiet)
 		fputs("\r\033[K", stderr);
