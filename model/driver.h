@@ -99,6 +99,10 @@ struct wl_driver {
 	/* `ringside check` only: the block workload also reads past the
 	 * capacity now and then (the device must refuse). */
 	bool check_out_of_range;
+	/* `ringside check` only: the net workload lays out its transmit
+	 * buffers in four ways (ring.framing-agnostic); the simulated
+	 * world keeps its two, and so its draws. */
+	bool check_framings;
 	u64 probes, binds, removes, config_changes;
 	u64 completed, bytes; /* tokens back through get_buf, their len */
 	u64 data_checked;     /* completions whose data was verified */

@@ -193,6 +193,52 @@ static unsigned int net_sg(struct wl_driver *w, struct scatterlist *sg, u8 *buf,
 	return 2;
 }
 
+/* A transmit buffer. In the simulated world as net_sg lays it out; under
+ * `ringside check` (check_framings) in one of four layouts, for
+ * ring.framing-agnostic: one entry; the header, then the frame; the
+ * header and the start of the frame, then the rest; the header cut in
+ * two, its second part with the start of the frame, then the rest (the
+ * ring puts two or three entries in an indirect table when it may). */
+static unsigned int net_sg_tx(struct wl_driver *w, struct scatterlist *sg,
+			      u8 *buf, u32 len)
+{
+	struct choice_source *cs = w->env->cs;
+	u32 hdr = net_of(w)->hdr_len, cut[2];
+	unsigned int n;
+
+	if (!w->check_framings)
+		return net_sg(w, sg, buf, len);
+	/* The frame has NET_FRAME_MIN bytes at least: every cut falls
+	 * inside the buffer. */
+	switch (choice_below(cs, 4)) {
+	case 0:
+		sg_init_one(sg, buf, len);
+		return 1;
+	case 1:
+		cut[0] = hdr;
+		n = 2;
+		break;
+	case 2:
+		cut[0] = hdr + 1 + (u32)choice_below(cs, len - hdr - 1);
+		n = 2;
+		break;
+	default:
+		cut[0] = 1 + (u32)choice_below(cs, hdr - 1);
+		cut[1] = hdr + 1 + (u32)choice_below(cs, len - hdr - 1);
+		n = 3;
+		break;
+	}
+	sg_init_table(sg, n);
+	sg_set_buf(&sg[0], buf, cut[0]);
+	if (n == 2) {
+		sg_set_buf(&sg[1], buf + cut[0], len - cut[0]);
+		return 2;
+	}
+	sg_set_buf(&sg[1], buf + cut[0], cut[1] - cut[0]);
+	sg_set_buf(&sg[2], buf + cut[1], len - cut[1]);
+	return 3;
+}
+
 /* Receive buffers only for frames in flight (see the top). When the
  * device lied, a used len may have been invented (len-zero turned too
  * large) and pending undercounts: then a transmit outstanding also
@@ -264,7 +310,7 @@ static int net_prepare_tx(struct wl_driver *w, struct wl_req *r,
 	r->mem = buf;
 	r->bytes = hdr + flen;
 	r->tag[0] = seq;
-	*out = net_sg(w, sg, buf, hdr + flen);
+	*out = net_sg_tx(w, sg, buf, hdr + flen);
 	e = &n->sent[seq % NET_SENT_MAX];
 	e->seq = seq;
 	e->len = (u16)flen;

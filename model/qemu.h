@@ -139,6 +139,9 @@ struct qemu_cell_config {
 	/* ringside check: the block workload also reads past the capacity
 	 * (wl_driver.check_out_of_range). */
 	bool check_out_of_range;
+	/* ringside check: the net workload varies the layout of its
+	 * transmit buffers (wl_driver.check_framings). */
+	bool check_framings;
 	/* Optional: called once the driver's remove has reset the device
 	 * and let its queues go (a driver that bound, QEMU still
 	 * answering), before the transport is destroyed: ringside check

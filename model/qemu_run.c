@@ -469,6 +469,7 @@ static bool bind_device(struct qemu_cell *c)
 	}
 	c->driver_ready = true;
 	c->drv.check_out_of_range = cfg->check_out_of_range;
+	c->drv.check_framings = cfg->check_framings;
 	if (wl_register(&c->drv)) {
 		cell_fail(c, "cannot register the %s driver", c->cls->name);
 		return false;

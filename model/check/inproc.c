@@ -741,6 +741,7 @@ static int setup(struct runner *r, char *err, size_t errlen)
 	}
 	r->drv.device_lied = r->mk->lied ? r->mk->lied(r->ctx) : &r->lied_none;
 	r->drv.check_out_of_range = true;
+	r->drv.check_framings = true;
 	r->t.before_driver_ok = before_driver_ok;
 	r->t.before_driver_ok_ctx = r;
 	return 0;

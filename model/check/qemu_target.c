@@ -291,6 +291,7 @@ static int qemu_run_case(struct check_target *t, struct check_case *c)
 	cfg.observe_ctx = cfg.on_step_ctx = cfg.after_remove_ctx = k;
 	k->isr_probe = qt->irq == QEMU_IRQ_POLL;
 	cfg.check_out_of_range = true;
+	cfg.check_framings = true;
 	qemu_run_cell(&cfg, &res);
 	c->features = res.features;
 	/* A case ends at its first violation; QEMU's cell runs on, so a
