@@ -121,6 +121,11 @@ static bool net_transmit(struct sim_device *d, const struct devq_chain *c)
 
 	if (c->readable < hdr || c->readable - hdr > NET_FRAME_MAX)
 		return true; /* dropped */
+	/* Planted (framing, for ring.framing-agnostic): the header read
+	 * from the first descriptor alone, which must be exactly its size;
+	 * a frame laid out any other way is dropped as malformed. */
+	if (d->plant_framing && (c->nseg == 0 || c->seg[0].len != hdr))
+		return true;
 	if (n->count == NET_RING_PACKETS)
 		return false; /* no room: the chain waits for a receive */
 	flen = c->readable - hdr;

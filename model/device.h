@@ -199,8 +199,10 @@ struct sim_device {
 	bool plant_corrupt_data; /* planted: class flips a data byte */
 	/* Planted for the proofs of `ringside check` (model/check), one
 	 * requirement each; never set by the simulated world. */
-	bool plant_no_indirect;	   /* block: indirect chains not served */
-	bool plant_framing;	   /* block: split data gives IOERR */
+	bool plant_no_indirect; /* block: indirect chains not served */
+	/* block: split data gives IOERR; net: a frame whose header is not
+	 * alone in the first descriptor is dropped */
+	bool plant_framing;
 	bool plant_bad_status;	   /* block: status byte 3 */
 	bool plant_flush_fails;	   /* block: FLUSH gives IOERR */
 	bool plant_oob_success;	   /* block: reads past the end succeed */

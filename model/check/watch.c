@@ -34,6 +34,48 @@ enum framing {
 	FRAMING_INDIRECT,
 };
 
+/* Net (5.1.6): the header without MRG_RXBUF, legacy and with VERSION_1;
+ * the workload's frames carry a le32 sequence number after the Ethernet
+ * header (drv_net.c). */
+#define NET_HDR_LEGACY 10u
+#define NET_HDR_V1 12u
+#define NET_SEQ_OFF 14u
+#define NET_FRAME_MIN 18u
+#define NET_FRAMES 1024u /* the workload's table of sent frames */
+#define NET_RX 0u
+#define NET_TX 1u
+/* Frames of a framing missing, none of it intact, while another
+ * framing's arrive: the framing is refused. */
+#define NET_MISSING_FAIL 8u
+
+/* ring.framing-agnostic: the framings of a net transmit chain. */
+enum net_framing {
+	NET_FRAMING_ONE = 0, /* header and frame in one descriptor */
+	NET_FRAMING_HDR,     /* the header alone in the first */
+	NET_FRAMING_SPLIT,   /* several, the header not alone in the first */
+	NET_FRAMING_INDIRECT,
+	NET_FRAMINGS
+};
+
+/* A frame transmitted, by sequence number. */
+struct watch_frame {
+	u64 tx_no; /* its place among the transmitted frames; 0: none */
+	u32 seq;
+	u32 len; /* frame bytes, header excluded */
+	u32 sum; /* FNV-1a of the frame bytes */
+	u8 framing;
+	bool arrived;
+	bool missing; /* counted in net_missing */
+};
+
+struct watch_frames {
+	struct watch_frame f[NET_FRAMES]; /* by sequence number */
+	/* The sequence numbers of frames neither arrived nor missing yet,
+	 * oldest first (a ring of count from head). */
+	u32 order[NET_FRAMES];
+	unsigned int head, count;
+};
+
 struct seg {
 	u64 phys;
 	u32 len;
@@ -96,6 +138,8 @@ void watch_fini(struct check_watch *w)
 		free(w->shadow[q]);
 		w->shadow[q] = NULL;
 	}
+	free(w->frames);
+	w->frames = NULL;
 }
 
 static unsigned int nvqs(struct check_watch *w)
@@ -218,6 +262,27 @@ static u8 *readable_at(const struct watch_shadow *s, u32 off)
 	return NULL;
 }
 
+/* FNV-1a of bytes [from, to) of the writable (or readable) part, a
+ * descriptor at a time. */
+static u32 part_sum(const struct watch_shadow *s, bool writable, u32 from,
+		    u32 to)
+{
+	u32 h = 2166136261u, at = 0, a, b;
+	unsigned int i;
+
+	for (i = 0; i < s->nseg && at < to; i++) {
+		if (s->seg[i].writable != writable)
+			continue;
+		a = from > at ? from - at : 0;
+		b = to - at < s->seg[i].len ? to - at : s->seg[i].len;
+		if (a < b)
+			h = fnv(h, shim_guest_ptr(s->seg[i].phys + a, b - a),
+				b - a);
+		at += s->seg[i].len;
+	}
+	return h;
+}
+
 static u64 readable_le(const struct watch_shadow *s, u32 off, unsigned int n)
 {
 	u64 v = 0;
@@ -268,6 +333,149 @@ void watch_before_add(struct check_watch *w, unsigned int q,
 	w->prepoisoned |= 1u << q;
 }
 
+/* --- ring.framing-agnostic on net -------------------------------------- */
+
+static u32 net_hdr_len(struct check_watch *w)
+{
+	return negotiated(w, VIRTIO_F_VERSION_1) ? NET_HDR_V1 : NET_HDR_LEGACY;
+}
+
+static enum net_framing net_framing_of(const struct watch_shadow *s, u32 hdr)
+{
+	if (s->indirect)
+		return NET_FRAMING_INDIRECT;
+	if (s->nseg == 1)
+		return NET_FRAMING_ONE;
+	return s->seg[0].len == hdr ? NET_FRAMING_HDR : NET_FRAMING_SPLIT;
+}
+
+static const char *const net_framing_names[] = {
+	"header and frame in one descriptor",
+	"the header in a descriptor of its own",
+	"split across descriptors, the header not alone in the first",
+	"an indirect table",
+};
+
+/* A transmit chain made available: its frame, by sequence number. The
+ * first chain of a queue starts a binding: the frames of the last one
+ * were lost with its queues. */
+static void net_sent(struct check_watch *w, unsigned int q,
+		     const struct watch_shadow *s)
+{
+	struct vring_stats st;
+	struct watch_frames *t = w->frames;
+	struct watch_frame *e;
+	u32 hdr = net_hdr_len(w), seq;
+
+	if (!t) {
+		t = w->frames = calloc(1, sizeof(*t));
+		if (!t)
+			return;
+	}
+	virtqueue_get_stats(w->ops->vq(w->ctx, q), &st);
+	if (st.added <= 1)
+		memset(t, 0, sizeof(*t));
+	if (s->readable < hdr + NET_FRAME_MIN || s->writable)
+		return;
+	seq = (u32)readable_le(s, hdr + NET_SEQ_OFF, 4);
+	e = &t->f[seq % NET_FRAMES];
+	memset(e, 0, sizeof(*e));
+	e->tx_no = ++w->tx_no;
+	e->seq = seq;
+	e->len = s->readable - hdr;
+	e->sum = part_sum(s, false, hdr, s->readable);
+	e->framing = (u8)net_framing_of(s, hdr);
+	if (t->count == NET_FRAMES) { /* the oldest is forgotten */
+		t->head = (t->head + 1) % NET_FRAMES;
+		t->count--;
+	}
+	t->order[(t->head + t->count++) % NET_FRAMES] = seq;
+}
+
+/* A frame sent before tx_no that has not arrived is missing. */
+static void net_mark_missing(struct check_watch *w, u64 tx_no)
+{
+	struct watch_frames *t = w->frames;
+
+	while (t->count) {
+		struct watch_frame *e = &t->f[t->order[t->head] % NET_FRAMES];
+
+		if (e->seq == t->order[t->head] && e->tx_no >= tx_no)
+			return;
+		/* Its slot may hold a later frame of the same number. */
+		if (e->seq == t->order[t->head] && e->tx_no && !e->arrived &&
+		    !e->missing) {
+			e->missing = true;
+			w->net_missing[e->framing]++;
+		}
+		t->head = (t->head + 1) % NET_FRAMES;
+		t->count--;
+	}
+}
+
+/* A framing none of whose frames arrived intact, while another's did. */
+static void net_judge(struct check_watch *w, unsigned int q)
+{
+	unsigned int f, g, seen = 0;
+	char text[CHECK_TEXT_BYTES];
+
+	for (f = 0; f < NET_FRAMINGS; f++)
+		seen += (w->net_ok[f] | w->net_damaged[f] |
+			 w->net_missing[f]) != 0;
+	if (seen < 2)
+		return;
+	watch_exercised(w, "ring.framing-agnostic");
+	for (f = 0; f < NET_FRAMINGS; f++) {
+		if (w->net_ok[f] || (!w->net_damaged[f] &&
+				     w->net_missing[f] < NET_MISSING_FAIL))
+			continue;
+		for (g = 0; g < NET_FRAMINGS; g++)
+			if (g != f && w->net_ok[g])
+				break;
+		if (g == NET_FRAMINGS)
+			continue;
+		snprintf(text, sizeof(text),
+			 "frames transmitted with %s: none intact, %u "
+			 "damaged, %u missing (frames sent after them "
+			 "arrived); with %s: %u intact",
+			 net_framing_names[f], w->net_damaged[f],
+			 w->net_missing[f], net_framing_names[g], w->net_ok[g]);
+		watch_violation(w, "ring.framing-agnostic", q, 0, w->net_ok[g],
+				text);
+		return;
+	}
+}
+
+/* A receive buffer came back with len bytes: the frame it holds, against
+ * the one sent with its sequence number. */
+static void check_net_rx(struct check_watch *w, unsigned int q,
+			 const struct watch_shadow *s, u32 len)
+{
+	u32 hdr = net_hdr_len(w), seq = 0;
+	struct watch_frame *e;
+	unsigned int i;
+
+	if (!w->frames || len > s->writable || len < hdr + NET_FRAME_MIN)
+		return;
+	for (i = 0; i < 4; i++)
+		seq |= (u32)*writable_at(s, hdr + NET_SEQ_OFF + i) << (8 * i);
+	e = &w->frames->f[seq % NET_FRAMES];
+	if (!e->tx_no || e->seq != seq || e->arrived)
+		return; /* not a frame of ours, or twice: net.frames-intact */
+	e->arrived = true;
+	if (e->missing) {
+		e->missing = false;
+		w->net_missing[e->framing]--;
+	}
+	if (len - hdr == e->len && part_sum(s, true, hdr, len) == e->sum) {
+		w->net_ok[e->framing]++;
+		net_mark_missing(w, e->tx_no);
+	} else {
+		w->net_damaged[e->framing]++;
+	}
+	net_judge(w, q);
+}
+
 static void on_add(struct check_watch *w, unsigned int q, s64 result)
 {
 	struct vring *vr = w->ops->vring(w->ctx, q);
@@ -288,6 +496,8 @@ static void on_add(struct check_watch *w, unsigned int q, s64 result)
 	}
 	s->live = true;
 	s->sum = readable_sum(s);
+	if (w->c->device_id == VIRTIO_ID_NET && q == NET_TX)
+		net_sent(w, q, s);
 	s->poisoned = (w->poison_mask >> q) & 1;
 	/* Poisoned already: poisoning again could overwrite what the
 	 * device wrote since the chain was published. */
@@ -531,6 +741,11 @@ static void on_get_buf(struct check_watch *w, unsigned int q)
 		return;
 	if (w->c->device_id == VIRTIO_ID_BLOCK) {
 		check_block(w, q, s, (u16)id);
+		if (w->stop)
+			return;
+	}
+	if (w->c->device_id == VIRTIO_ID_NET && q == NET_RX) {
+		check_net_rx(w, q, s, len);
 		if (w->stop)
 			return;
 	}
