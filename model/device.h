@@ -201,7 +201,8 @@ struct sim_device {
 	 * requirement each; never set by the simulated world. */
 	bool plant_no_indirect; /* block: indirect chains not served */
 	/* block: split data gives IOERR; net: a frame whose header is not
-	 * alone in the first descriptor is dropped */
+	 * alone in the first descriptor is dropped; console: a message in
+	 * several descriptors is dropped */
 	bool plant_framing;
 	bool plant_bad_status;	   /* block: status byte 3 */
 	bool plant_flush_fails;	   /* block: FLUSH gives IOERR */

@@ -182,9 +182,10 @@ const struct check_req check_catalogue[] = {
 	{ "ring.framing-agnostic", "ring", "2.7.4.1", CHECK_MUST,
 	  "the device makes no assumption about framing: a request in one "
 	  "data descriptor, split across several, or in an indirect table "
-	  "gives the same result; a net frame is transmitted the same "
-	  "whatever the layout of its header and data",
-	  CHECK_DEV_BLOCK | CHECK_DEV_NET, CHECK_BOTH, ALWAYS,
+	  "gives the same result; a net frame or console message is "
+	  "transmitted the same whatever the layout of its bytes",
+	  CHECK_DEV_BLOCK | CHECK_DEV_NET | CHECK_DEV_CONSOLE, CHECK_BOTH,
+	  ALWAYS,
 	  "block: the workload splits its data at random points and the ring "
 	  "uses indirect tables; for each request type the status of every "
 	  "framing seen is kept: OK in one framing and an error in another "
@@ -192,10 +193,13 @@ const struct check_req check_catalogue[] = {
 	  "descriptor, the header in its own, the header with part of the "
 	  "frame, or the header cut in two (the ring puts several in an "
 	  "indirect table when it may); each looped-back frame is matched "
-	  "with the one sent: a framing none of whose frames arrived intact, "
-	  "with one damaged or 8 missing when frames sent after them "
-	  "arrived, while another framing's arrive intact, is a FAIL "
-	  "(sim:net,plant=framing proves it too)",
+	  "with the one sent. Console: the workload sends each message in "
+	  "one descriptor or split in two (or an indirect table); the echo "
+	  "is reassembled and each message matched with the one sent. A "
+	  "framing none of whose frames arrived intact, 8 of them damaged "
+	  "or missing when frames sent after them arrived, while another "
+	  "framing's arrive intact, is a FAIL (sim:net,plant=framing and "
+	  "sim:console,plant=framing prove it too)",
 	  "sim:block,plant=framing", ANY_TRANSPORT },
 	{ "dev.reset-quiet", "lifecycle", "2.4.1", CHECK_MUST,
 	  "after a reset the device neither touches the used rings nor "

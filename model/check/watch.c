@@ -41,12 +41,24 @@ enum framing {
 #define NET_HDR_V1 12u
 #define NET_SEQ_OFF 14u
 #define NET_FRAME_MIN 18u
-#define NET_FRAMES 1024u /* the workload's table of sent frames */
-#define NET_RX 0u
-#define NET_TX 1u
-/* Frames of a framing missing, none of it intact, while another
- * framing's arrive: the framing is refused. */
-#define NET_MISSING_FAIL 8u
+/* Net and console: queue 0 receives, queue 1 transmits. */
+#define QUEUE_RX 0u
+#define QUEUE_TX 1u
+/* Console (drv_console.c): each transmit chain one message, a header
+ * {stream offset le32, payload length u8, check u8} and 1 to 122 payload
+ * bytes; receive buffers hold the echoed stream. */
+#define CON_HDR 6u
+#define CON_MSG_MAX 128u
+#define CON_MSG_MIN 7u
+/* Frames (messages) remembered: more than can be in flight (net: the
+ * workload's table of 1024; console: 16 KiB at most, messages of 7 bytes
+ * at least, keyed by offset / 7). */
+#define WATCH_FRAMES 4096u
+/* Frames of a framing damaged or missing, none of it intact, while
+ * another framing's arrive: the framing is refused. (Fewer is left to
+ * the data entries: a device that damages some frames whatever their
+ * framing may damage the first of one framing.) */
+#define FRAMES_LOST_FAIL 8u
 
 /* ring.framing-agnostic: the framings of a net transmit chain. */
 enum net_framing {
@@ -54,26 +66,39 @@ enum net_framing {
 	NET_FRAMING_HDR,     /* the header alone in the first */
 	NET_FRAMING_SPLIT,   /* several, the header not alone in the first */
 	NET_FRAMING_INDIRECT,
-	NET_FRAMINGS
+	FRAMINGS_MAX
 };
 
-/* A frame transmitted, by sequence number. */
+/* ring.framing-agnostic: the framings of a console message. */
+enum con_framing {
+	CON_FRAMING_ONE = 0, /* in one descriptor */
+	CON_FRAMING_SPLIT,   /* in several */
+	CON_FRAMING_INDIRECT,
+};
+
+/* A frame transmitted (net: by sequence number; console: a message, by
+ * stream offset). */
 struct watch_frame {
 	u64 tx_no; /* its place among the transmitted frames; 0: none */
-	u32 seq;
-	u32 len; /* frame bytes, header excluded */
-	u32 sum; /* FNV-1a of the frame bytes */
+	u32 seq;   /* net: the sequence number; console: the offset */
+	u32 len;   /* net: frame bytes, header excluded; console: message */
+	u32 sum;   /* FNV-1a of the frame bytes */
 	u8 framing;
 	bool arrived;
-	bool missing; /* counted in net_missing */
+	bool missing; /* counted in sent_missing */
 };
 
 struct watch_frames {
-	struct watch_frame f[NET_FRAMES]; /* by sequence number */
+	struct watch_frame f[WATCH_FRAMES]; /* by sequence number */
 	/* The sequence numbers of frames neither arrived nor missing yet,
 	 * oldest first (a ring of count from head). */
-	u32 order[NET_FRAMES];
+	u32 order[WATCH_FRAMES];
 	unsigned int head, count;
+	/* Console: the echoed message being reassembled; lost once bytes
+	 * came that start no message sent (console.data-intact's). */
+	u8 msg[CON_MSG_MAX];
+	u32 msg_len;
+	bool lost;
 };
 
 struct seg {
@@ -356,49 +381,91 @@ static const char *const net_framing_names[] = {
 	"an indirect table",
 };
 
-/* A transmit chain made available: its frame, by sequence number. The
- * first chain of a queue starts a binding: the frames of the last one
- * were lost with its queues. */
-static void net_sent(struct check_watch *w, unsigned int q,
-		     const struct watch_shadow *s)
+static const char *const con_framing_names[] = {
+	"the message in one descriptor",
+	"the message split across descriptors",
+	"an indirect table",
+};
+
+static u32 frame_slot(struct check_watch *w, u32 key)
+{
+	return (w->c->device_id == VIRTIO_ID_CONSOLE ? key / CON_MSG_MIN
+						     : key) %
+	       WATCH_FRAMES;
+}
+
+/* The table of frames sent; the first chain of a transmit queue starts
+ * a binding: the frames of the last one were lost with its queues. */
+static struct watch_frames *frames_at_add(struct check_watch *w, unsigned int q)
 {
 	struct vring_stats st;
-	struct watch_frames *t = w->frames;
-	struct watch_frame *e;
-	u32 hdr = net_hdr_len(w), seq;
 
-	if (!t) {
-		t = w->frames = calloc(1, sizeof(*t));
-		if (!t)
-			return;
+	if (!w->frames) {
+		w->frames = calloc(1, sizeof(*w->frames));
+		if (!w->frames)
+			return NULL;
 	}
 	virtqueue_get_stats(w->ops->vq(w->ctx, q), &st);
 	if (st.added <= 1)
-		memset(t, 0, sizeof(*t));
-	if (s->readable < hdr + NET_FRAME_MIN || s->writable)
-		return;
-	seq = (u32)readable_le(s, hdr + NET_SEQ_OFF, 4);
-	e = &t->f[seq % NET_FRAMES];
+		memset(w->frames, 0, sizeof(*w->frames));
+	return w->frames;
+}
+
+/* A frame of len bytes (FNV-1a sum) sent with key in this framing. */
+static void frame_sent(struct check_watch *w, struct watch_frames *t, u32 key,
+		       u32 len, u32 sum, unsigned int framing)
+{
+	struct watch_frame *e = &t->f[frame_slot(w, key)];
+
 	memset(e, 0, sizeof(*e));
 	e->tx_no = ++w->tx_no;
-	e->seq = seq;
-	e->len = s->readable - hdr;
-	e->sum = part_sum(s, false, hdr, s->readable);
-	e->framing = (u8)net_framing_of(s, hdr);
-	if (t->count == NET_FRAMES) { /* the oldest is forgotten */
-		t->head = (t->head + 1) % NET_FRAMES;
+	e->seq = key;
+	e->len = len;
+	e->sum = sum;
+	e->framing = (u8)framing;
+	if (t->count == WATCH_FRAMES) { /* the oldest is forgotten */
+		t->head = (t->head + 1) % WATCH_FRAMES;
 		t->count--;
 	}
-	t->order[(t->head + t->count++) % NET_FRAMES] = seq;
+	t->order[(t->head + t->count++) % WATCH_FRAMES] = key;
+}
+
+/* A transmit chain made available: its frame, by sequence number. */
+static void net_sent(struct check_watch *w, unsigned int q,
+		     const struct watch_shadow *s)
+{
+	struct watch_frames *t = frames_at_add(w, q);
+	u32 hdr = net_hdr_len(w);
+
+	if (!t || s->readable < hdr + NET_FRAME_MIN || s->writable)
+		return;
+	frame_sent(w, t, (u32)readable_le(s, hdr + NET_SEQ_OFF, 4),
+		   s->readable - hdr, part_sum(s, false, hdr, s->readable),
+		   net_framing_of(s, hdr));
+}
+
+/* A transmit chain made available: its message, by stream offset. */
+static void con_sent(struct check_watch *w, unsigned int q,
+		     const struct watch_shadow *s)
+{
+	struct watch_frames *t = frames_at_add(w, q);
+	enum con_framing f = s->indirect   ? CON_FRAMING_INDIRECT
+			     : s->nseg > 1 ? CON_FRAMING_SPLIT
+					   : CON_FRAMING_ONE;
+
+	if (!t || s->readable < CON_MSG_MIN || s->readable > CON_MSG_MAX ||
+	    s->writable)
+		return;
+	frame_sent(w, t, (u32)readable_le(s, 0, 4), s->readable, s->sum, f);
 }
 
 /* A frame sent before tx_no that has not arrived is missing. */
-static void net_mark_missing(struct check_watch *w, u64 tx_no)
+static void frames_missing(struct check_watch *w, u64 tx_no)
 {
 	struct watch_frames *t = w->frames;
 
 	while (t->count) {
-		struct watch_frame *e = &t->f[t->order[t->head] % NET_FRAMES];
+		struct watch_frame *e = &t->f[frame_slot(w, t->order[t->head])];
 
 		if (e->seq == t->order[t->head] && e->tx_no >= tx_no)
 			return;
@@ -406,44 +473,71 @@ static void net_mark_missing(struct check_watch *w, u64 tx_no)
 		if (e->seq == t->order[t->head] && e->tx_no && !e->arrived &&
 		    !e->missing) {
 			e->missing = true;
-			w->net_missing[e->framing]++;
+			w->sent_missing[e->framing]++;
 		}
-		t->head = (t->head + 1) % NET_FRAMES;
+		t->head = (t->head + 1) % WATCH_FRAMES;
 		t->count--;
 	}
 }
 
 /* A framing none of whose frames arrived intact, while another's did. */
-static void net_judge(struct check_watch *w, unsigned int q)
+static void frames_judge(struct check_watch *w, unsigned int q)
 {
+	const char *const *names = w->c->device_id == VIRTIO_ID_CONSOLE
+					   ? con_framing_names
+					   : net_framing_names;
+	unsigned int n = names == con_framing_names ? 3 : FRAMINGS_MAX;
 	unsigned int f, g, seen = 0;
 	char text[CHECK_TEXT_BYTES];
 
-	for (f = 0; f < NET_FRAMINGS; f++)
-		seen += (w->net_ok[f] | w->net_damaged[f] |
-			 w->net_missing[f]) != 0;
+	for (f = 0; f < n; f++)
+		seen += (w->sent_ok[f] | w->sent_damaged[f] |
+			 w->sent_missing[f]) != 0;
 	if (seen < 2)
 		return;
 	watch_exercised(w, "ring.framing-agnostic");
-	for (f = 0; f < NET_FRAMINGS; f++) {
-		if (w->net_ok[f] || (!w->net_damaged[f] &&
-				     w->net_missing[f] < NET_MISSING_FAIL))
+	for (f = 0; f < n; f++) {
+		if (w->sent_ok[f] ||
+		    w->sent_damaged[f] + w->sent_missing[f] < FRAMES_LOST_FAIL)
 			continue;
-		for (g = 0; g < NET_FRAMINGS; g++)
-			if (g != f && w->net_ok[g])
+		for (g = 0; g < n; g++)
+			if (g != f && w->sent_ok[g])
 				break;
-		if (g == NET_FRAMINGS)
+		if (g == n)
 			continue;
 		snprintf(text, sizeof(text),
-			 "frames transmitted with %s: none intact, %u "
-			 "damaged, %u missing (frames sent after them "
+			 "%s transmitted with %s: none intact, %u "
+			 "damaged, %u missing (ones sent after them "
 			 "arrived); with %s: %u intact",
-			 net_framing_names[f], w->net_damaged[f],
-			 w->net_missing[f], net_framing_names[g], w->net_ok[g]);
-		watch_violation(w, "ring.framing-agnostic", q, 0, w->net_ok[g],
+			 names == con_framing_names ? "messages" : "frames",
+			 names[f], w->sent_damaged[f], w->sent_missing[f],
+			 names[g], w->sent_ok[g]);
+		watch_violation(w, "ring.framing-agnostic", q, 0, w->sent_ok[g],
 				text);
 		return;
 	}
+}
+
+/* A frame (message) with key arrived, len bytes of sum. */
+static void frame_arrived(struct check_watch *w, unsigned int q, u32 key,
+			  u32 len, u32 sum)
+{
+	struct watch_frame *e = &w->frames->f[frame_slot(w, key)];
+
+	if (!e->tx_no || e->seq != key || e->arrived)
+		return; /* not one of ours, or twice: the data entries' */
+	e->arrived = true;
+	if (e->missing) {
+		e->missing = false;
+		w->sent_missing[e->framing]--;
+	}
+	if (len == e->len && sum == e->sum) {
+		w->sent_ok[e->framing]++;
+		frames_missing(w, e->tx_no);
+	} else {
+		w->sent_damaged[e->framing]++;
+	}
+	frames_judge(w, q);
 }
 
 /* A receive buffer came back with len bytes: the frame it holds, against
@@ -452,28 +546,48 @@ static void check_net_rx(struct check_watch *w, unsigned int q,
 			 const struct watch_shadow *s, u32 len)
 {
 	u32 hdr = net_hdr_len(w), seq = 0;
-	struct watch_frame *e;
 	unsigned int i;
 
 	if (!w->frames || len > s->writable || len < hdr + NET_FRAME_MIN)
 		return;
 	for (i = 0; i < 4; i++)
 		seq |= (u32)*writable_at(s, hdr + NET_SEQ_OFF + i) << (8 * i);
-	e = &w->frames->f[seq % NET_FRAMES];
-	if (!e->tx_no || e->seq != seq || e->arrived)
-		return; /* not a frame of ours, or twice: net.frames-intact */
-	e->arrived = true;
-	if (e->missing) {
-		e->missing = false;
-		w->net_missing[e->framing]--;
+	frame_arrived(w, q, seq, len - hdr, part_sum(s, true, hdr, len));
+}
+
+/* A receive buffer of the console came back with len bytes: the echoed
+ * stream, reassembled into messages as the workload does. */
+static void check_con_rx(struct check_watch *w, unsigned int q,
+			 const struct watch_shadow *s, u32 len)
+{
+	struct watch_frames *t = w->frames;
+	struct watch_frame *e;
+	u32 k, key;
+
+	if (!t || len > s->writable)
+		return;
+	for (k = 0; k < len && !t->lost && !w->stop; k++) {
+		t->msg[t->msg_len++] = *writable_at(s, k);
+		if (t->msg_len < CON_HDR)
+			continue;
+		key = (u32)t->msg[0] | (u32)t->msg[1] << 8 |
+		      (u32)t->msg[2] << 16 | (u32)t->msg[3] << 24;
+		if (t->msg_len == CON_HDR) {
+			e = &t->f[frame_slot(w, key)];
+			/* Not the start of a message sent: the stream is
+			 * lost to this check. */
+			if (!e->tx_no || e->seq != key ||
+			    e->len != CON_HDR + t->msg[4]) {
+				t->lost = true;
+				return;
+			}
+		}
+		if (t->msg_len < CON_HDR + (u32)t->msg[4])
+			continue;
+		frame_arrived(w, q, key, t->msg_len,
+			      fnv(2166136261u, t->msg, t->msg_len));
+		t->msg_len = 0;
 	}
-	if (len - hdr == e->len && part_sum(s, true, hdr, len) == e->sum) {
-		w->net_ok[e->framing]++;
-		net_mark_missing(w, e->tx_no);
-	} else {
-		w->net_damaged[e->framing]++;
-	}
-	net_judge(w, q);
 }
 
 static void on_add(struct check_watch *w, unsigned int q, s64 result)
@@ -496,8 +610,10 @@ static void on_add(struct check_watch *w, unsigned int q, s64 result)
 	}
 	s->live = true;
 	s->sum = readable_sum(s);
-	if (w->c->device_id == VIRTIO_ID_NET && q == NET_TX)
+	if (w->c->device_id == VIRTIO_ID_NET && q == QUEUE_TX)
 		net_sent(w, q, s);
+	if (w->c->device_id == VIRTIO_ID_CONSOLE && q == QUEUE_TX)
+		con_sent(w, q, s);
 	s->poisoned = (w->poison_mask >> q) & 1;
 	/* Poisoned already: poisoning again could overwrite what the
 	 * device wrote since the chain was published. */
@@ -744,8 +860,13 @@ static void on_get_buf(struct check_watch *w, unsigned int q)
 		if (w->stop)
 			return;
 	}
-	if (w->c->device_id == VIRTIO_ID_NET && q == NET_RX) {
+	if (w->c->device_id == VIRTIO_ID_NET && q == QUEUE_RX) {
 		check_net_rx(w, q, s, len);
+		if (w->stop)
+			return;
+	}
+	if (w->c->device_id == VIRTIO_ID_CONSOLE && q == QUEUE_RX) {
+		check_con_rx(w, q, s, len);
 		if (w->stop)
 			return;
 	}

@@ -15,9 +15,9 @@
  *                   (no aligned 8-byte block of [0, len) still poison);
  *                   entropy: len >= 1; an indirect chain served; block:
  *                   the status byte, FLUSH, reads past the capacity and
- *                   the same status whatever the framing; net: a
- *                   frame arrives intact whatever the layout of its
- *                   transmit chain
+ *                   the same status whatever the framing; net and
+ *                   console: a frame or message arrives intact
+ *                   whatever the layout of its transmit chain
  *   every step      the ring's faults and clamps (check_watch_queues)
  *   device's turn   used flags, avail_event under EVENT_IDX, and the
  *                   interrupt rule (watch_turn); the indirect table of
@@ -73,13 +73,13 @@ struct check_watch {
 	/* ring.framing-agnostic: per request type (IN, OUT, FLUSH, GET_ID),
 	 * bit f of the framings (watch.c) seen with OK, and with an error. */
 	u8 framing_ok[4], framing_err[4];
-	/* ring.framing-agnostic, net: the frames transmitted on this
-	 * binding's queues, by sequence number (watch.c), and per framing
-	 * the frames that arrived intact, arrived damaged, or were missing
-	 * when a frame sent after them arrived. */
+	/* ring.framing-agnostic, net and console: the frames (messages)
+	 * transmitted on this binding's queues (watch.c), and per framing
+	 * those that arrived intact, arrived damaged, or were missing when
+	 * one sent after them arrived. */
 	struct watch_frames *frames;
 	u64 tx_no;
-	u32 net_ok[4], net_damaged[4], net_missing[4];
+	u32 sent_ok[4], sent_damaged[4], sent_missing[4];
 };
 
 void watch_init(struct check_watch *w, struct check_case *c,
