@@ -4,8 +4,8 @@
  * QEMU's own virtio-pci devices (one "cell": a device, a transport mode,
  * an interrupt mode).
  *
- * The launcher follows the recipe checked in VIRTIO-FACTS.md ("QEMU as a
- * third-party device model"): TCG with a halting BIOS (generated into the
+ * The launcher follows the recipe checked for QEMU as a third-party
+ * device model: TCG with a halting BIOS (generated into the
  * instance's directory at start), guest RAM in a memfd that we map
  * MAP_SHARED and QEMU maps as memory-backend-file /proc/self/fd/N, and the
  * qtest protocol on a unix socket we listen on. The mapping becomes the guest-memory arena of the shim

@@ -1,6 +1,6 @@
 /*
  * registry.h - the "registry" oracle: the bus's state machine as Linux
- * 3.7.1 documents it (VIRTIO-FACTS.md, "Bus registry"), checked after
+ * 3.7.1 documents it (its bus registry), checked after
  * every registration of the world's device.
  *
  *   index     a registered device takes the smallest index no other

@@ -3,7 +3,7 @@
  * what the Linux 3.7.1 seed API promises its caller, run in lockstep with
  * the ring in every world run.
  *
- * It is written from the API's documentation and VIRTIO-FACTS.md, not from
+ * It is written from the API's documentation and Linux 3.7.1, not from
  * the ring: it keeps its own count of free descriptors, of avail and used
  * indices, and its own map of heads to tokens, and predicts each answer:
  *

@@ -393,7 +393,7 @@ static void config_change(struct sim_world *w, unsigned int times)
 /* --- index wrap ----------------------------------------------------------- */
 
 /* Kicks the forced mode leaves out: 3.7.1's add_buf kicks by itself once
- * 65,535 buffers were added without one (VIRTIO-FACTS.md). */
+ * 65,535 buffers were added without one. */
 #define WRAP_UNKICKED_MAX 0xffffu
 /* A swarm run that fires index-wrap bursts in 1 of this many. */
 #define WRAP_SWARM_SHARE 16
@@ -677,7 +677,7 @@ static bool stall_excused(const struct sim_world *w)
 }
 
 /* Whether the driver should know of the used entries waiting on queue q:
- * an interrupt is due under the notification rules (VIRTIO-FACTS.md:
+ * an interrupt is due under the notification rules (virtio 1.2 2.7.7:
  * with EVENT_IDX, used_event lies among the entries added since the
  * driver's last get_buf; without, NO_INTERRUPT is clear), or the driver
  * turned callbacks off and so must poll. A broken queue owes nothing. */

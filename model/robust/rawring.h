@@ -8,7 +8,7 @@
  * and reads the used ring back without trusting it. Every write goes
  * through READ_ONCE/WRITE_ONCE and the barriers a real driver uses, so a
  * device sees the same ordering it would see from Linux. Indices are
- * free-running u16s as in the ring (VIRTIO-FACTS.md, split virtqueue).
+ * free-running u16s as in the ring (the split virtqueue).
  *
  * Who owns what: the descriptor table and the avail ring are written only
  * here (the device must not write them: robust.h checks that); the used

@@ -2,7 +2,7 @@
  * test_bind.c - the bus registry binds devices and drivers: registration
  * in either order, id matching, probe failure, the status handshake, the
  * device index, and remove (ring/virtio.c notes 1 and 3,
- * VIRTIO-FACTS.md "Bus registry").
+ * Linux 3.7.1's bus registry).
  */
 #include "fake_transport.h"
 #include "harness.h"

@@ -1,6 +1,6 @@
 /*
  * test_features.c - feature negotiation and the 1.x FEATURES_OK step
- * (ring/virtio.c note 2, VIRTIO-FACTS.md "Bus registry"), and the config
+ * (ring/virtio.c note 2, Linux 3.7.1's bus registry), and the config
  * helpers that depend on a negotiated feature.
  */
 #include "fake_transport.h"
