@@ -47,6 +47,8 @@ fi
 plain=$1
 work=$2
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=tests/fuzz/canary_lib.sh
+source "$root/tests/fuzz/canary_lib.sh"
 declare -A runs=([libfuzzer]=900 [afl]=13300)
 plant=3
 mkdir -p "$work"
@@ -72,34 +74,8 @@ R=$ringside_build/tools/ringside
 
 # 2. The planted fuzz builds (ringside fuzz builds them), and the seeds
 #    that the planted ring runs clean.
-first_seed=$(find "$root/corpus/world" -type f | sort | head -1)
+planted_fuzz_setup canary "$R" world $plant fuzz "$work" 5
 seeds=$work/seeds
-rm -rf "$seeds"
-mkdir -p "$seeds"
-for engine in libfuzzer afl; do
-	rc=0
-	"$R" fuzz --reproduce "$first_seed" --target world --engine $engine \
-		--plant $plant --build-dir "$work/fuzz-$engine" \
-		>"$work/build-$engine.log" 2>&1 || rc=$?
-	if [[ $rc -eq 2 ]]; then
-		tail -30 "$work/build-$engine.log"
-		echo "FAIL: building the planted $engine fuzz binaries"
-		exit 1
-	fi
-done
-# (the loop's stderr too: bash reports every aborted run there)
-for f in "$root"/corpus/world/*; do
-	if "$work/fuzz-libfuzzer/fuzz_regress_world" "$f" >/dev/null 2>&1; then
-		cp "$f" "$seeds/"
-	fi
-done 2>/dev/null
-n=$(find "$seeds" -type f | wc -l)
-echo "canary: $n of $(find "$root/corpus/world" -type f | wc -l) world" \
-	"seeds run clean on the planted ring"
-[[ $n -ge 5 ]] || {
-	echo "FAIL: fewer than 5 clean seeds"
-	exit 1
-}
 
 # 3. Each engine finds it, stores it, and the finding replays.
 check_engine() {

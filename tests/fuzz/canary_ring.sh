@@ -41,6 +41,8 @@ R=$1
 plain_regress=$2
 work=$3
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=tests/fuzz/canary_lib.sh
+source "$root/tests/fuzz/canary_lib.sh"
 plant=1
 declare -A runs=([libfuzzer]=2600 [afl]=110000)
 mkdir -p "$work"
@@ -54,33 +56,8 @@ fail() {
 
 # 1. The planted fuzz builds of the ring target (ringside fuzz builds
 #    them), and the seeds the planted ring runs clean.
-first_seed=$(find "$root/corpus/ring" -type f | sort | head -1)
-for engine in libfuzzer afl; do
-	rc=0
-	"$R" fuzz --reproduce "$first_seed" --target ring --engine $engine \
-		--plant $plant --build-dir "$work/ring-$engine" \
-		>"$work/build-$engine.log" 2>&1 || rc=$?
-	if [[ $rc -eq 2 ]]; then
-		tail -30 "$work/build-$engine.log"
-		echo "FAIL: building the planted $engine ring target"
-		exit 1
-	fi
-done
+planted_fuzz_setup canary_ring "$R" ring $plant ring "$work" 20
 seeds=$work/seeds
-rm -rf "$seeds"
-mkdir -p "$seeds"
-for f in "$root"/corpus/ring/*; do
-	if "$work/ring-libfuzzer/fuzz_regress_ring" "$f" >/dev/null 2>&1; then
-		cp "$f" "$seeds/"
-	fi
-done 2>/dev/null
-n=$(find "$seeds" -type f | wc -l)
-echo "canary_ring: $n of $(find "$root/corpus/ring" -type f | wc -l) ring" \
-	"seeds run clean on the planted ring"
-[[ $n -ge 20 ]] || {
-	echo "FAIL: fewer than 20 clean seeds"
-	exit 1
-}
 
 # 2. Each engine finds it within the bound; every finding is the bug.
 check_engine() {
