@@ -49,15 +49,18 @@
  *      SKIP    the case does not apply (device type, mode, a feature the
  *              device does not offer), with the reason.
  *
- * 4. Canaries. Every byte of the case's memory that is not a buffer (the
- *    guard gaps around every buffer, and the rest) holds 8-byte canary
- *    units: a magic and the unit's own index, so a unit names where it
- *    was written. The payloads of the honest console and net requests
- *    carry them too. Any writable buffer that comes back holding a unit
- *    from anywhere but a readable buffer of its own request is FAIL: the
- *    device read outside the request's buffers, or another request's
- *    memory, and leaked it into a reply. Every device type is checked
- *    (block's disk besides: sector 0 must still read zeros).
+ * 4. Canaries (canary.c). Every byte of the case's memory that is not a
+ *    buffer (the guard gaps around every buffer, and the rest) holds a
+ *    canary byte that depends on its offset, and any RB_CANARY_WINDOW
+ *    consecutive canary bytes name the offset they were written at. The
+ *    payloads of the honest console and net requests carry them too. Any
+ *    writable buffer that comes back holding a window from anywhere but a
+ *    readable buffer of its own request is FAIL: the device read outside
+ *    the request's buffers, or another request's memory, and leaked it
+ *    into a reply. A copy of RB_CANARY_WINDOW bytes or more is seen
+ *    wherever it starts; shorter ones cannot be told from random reply
+ *    bytes. Every device type is checked (block's disk besides: sector 0
+ *    must still read zeros).
  *
  * 5. Deterministic targets (sim, in-process plug-ins) give the same
  *    report for the same seed: nothing here reads the clock; a target's
@@ -76,6 +79,10 @@
 #define RB_WHY_BYTES 240
 #define RB_MAX_RANGES 64
 #define RB_MAX_HEADS 8
+/* Bytes of a case's scratch memory (its buffers and the guards around
+ * them), and of the canary window that names where a copy came from. */
+#define RB_SCRATCH_MAX (64u << 10)
+#define RB_CANARY_WINDOW 6u
 
 enum rb_verdict { RB_REJECT = 0, RB_FAIL, RB_WEDGED, RB_SKIP, RB_VERDICTS };
 
@@ -205,9 +212,12 @@ struct rb_case_ctx {
  * guest-physical address, or 0 when scratch is full. */
 u64 rb_buf(struct rb_case_ctx *c, u32 len, bool writable, u8 fill);
 void *rb_ptr(struct rb_case_ctx *c, u64 phys);
-/* Canary units (note 4) over the whole units inside [phys, phys + len):
- * payload whose bytes the device must not copy into another request. */
+/* Canary bytes (note 4) over [phys, phys + len): payload whose bytes the
+ * device must not copy into another request. */
 void rb_canary_fill(struct rb_case_ctx *c, u64 phys, u32 len);
+/* The scratch offset the RB_CANARY_WINDOW bytes at p were written at as
+ * canaries, or SIZE_MAX when they are not a canary window. */
+size_t rb_canary_source(const struct rb_case_ctx *c, const u8 *p);
 /* The buffer at phys is from now on one the device must not write. */
 void rb_range_readable(struct rb_case_ctx *c, u64 phys);
 /* A head the device may answer, with the writable bytes of its chain

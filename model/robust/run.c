@@ -16,12 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RB_SCRATCH_BYTES (64u << 10)
 #define RB_GUARD 16u
 #define RB_POISON 0xa5
-/* Canary units (note 4 of robust.h): the magic, then the unit's index. */
-#define RB_CANARY_MAGIC 0x4b4c4352u /* "RCLK" */
-#define RB_CANARY_UNIT 8u
 #define RB_BLK_SECTOR 512u
 #define RB_BLK_HDR 16u
 #define RB_BLK_T_IN 0u
@@ -88,29 +84,6 @@ u64 rb_buf(struct rb_case_ctx *c, u32 len, bool writable, u8 fill)
 	c->ranges[c->nranges].request = c->request;
 	c->nranges++;
 	return phys;
-}
-
-/* The canary unit at scratch offset at (a multiple of RB_CANARY_UNIT). */
-static void put_canary(u8 *p, size_t at)
-{
-	u32 index = (u32)(at / RB_CANARY_UNIT);
-	unsigned int i;
-
-	assert(at % RB_CANARY_UNIT == 0);
-	for (i = 0; i < 4; i++) {
-		p[i] = (u8)(RB_CANARY_MAGIC >> (8 * i));
-		p[4 + i] = (u8)(index >> (8 * i));
-	}
-}
-
-void rb_canary_fill(struct rb_case_ctx *c, u64 phys, u32 len)
-{
-	size_t from = (size_t)(phys - c->scratch_phys), at;
-
-	assert(phys >= c->scratch_phys && from + len <= c->scratch_bytes);
-	at = (from + RB_CANARY_UNIT - 1) & ~(size_t)(RB_CANARY_UNIT - 1);
-	for (; at + RB_CANARY_UNIT <= from + len; at += RB_CANARY_UNIT)
-		put_canary(c->scratch + at, at);
 }
 
 void rb_range_readable(struct rb_case_ctx *c, u64 phys)
@@ -532,20 +505,6 @@ static const struct rb_range *range_at(const struct rb_case_ctx *c, size_t at)
 	return NULL;
 }
 
-/* A canary unit at p, read back: the scratch offset it was written at,
- * or SIZE_MAX when p holds none. */
-static size_t canary_source(const struct rb_case_ctx *c, const u8 *p)
-{
-	u32 index;
-
-	if (get_le32(p) != RB_CANARY_MAGIC)
-		return SIZE_MAX;
-	index = get_le32(p + 4);
-	if (index >= c->scratch_bytes / RB_CANARY_UNIT)
-		return SIZE_MAX;
-	return (size_t)index * RB_CANARY_UNIT;
-}
-
 /* A writable buffer holding a canary the device copied from anywhere but
  * the readable buffers of its own request: guest memory around a buffer
  * or another request's payload leaked into it (note 4 of robust.h). */
@@ -558,8 +517,9 @@ static bool check_leaks(const struct rb_case_ctx *c, char *why)
 		const struct rb_range *w = &c->ranges[i];
 		const u8 *p = rb_ptr((struct rb_case_ctx *)c, w->phys);
 
-		for (k = 0; w->writable && k + RB_CANARY_UNIT <= w->len; k++) {
-			size_t at = canary_source(c, p + k);
+		for (k = 0; w->writable && k + RB_CANARY_WINDOW <= w->len;
+		     k++) {
+			size_t at = rb_canary_source(c, p + k);
 			const struct rb_range *src;
 
 			if (at == SIZE_MAX)
@@ -825,7 +785,7 @@ static int ctx_init(struct rb_case_run *run, struct rb_port *port,
 	c->port = port;
 	c->kase = kase;
 	c->queue = rb_request_queue(port->device_id);
-	c->scratch_bytes = RB_SCRATCH_BYTES;
+	c->scratch_bytes = RB_SCRATCH_MAX;
 	c->scratch = alloc_pages_exact(c->scratch_bytes, GFP_KERNEL);
 	run->shadow.scratch = malloc(c->scratch_bytes);
 	run->shadow.desc = malloc(32768 * sizeof(struct vring_desc));

@@ -3,17 +3,21 @@
  * case of the catalogue is REJECT or SKIP on each of them, legacy and
  * modern (device.h note 6: they check every driver rule), the report is
  * the same for the same seed, and the catalogue itself is well formed.
+ * The canary windows name the offset they were written at wherever a
+ * copy starts, and runs of one byte (zeros, poison) are not canaries.
  */
 #include "harness.h"
 
 #include <robust.h>
+#include <stdint.h>
 #include <string.h>
 
 #define TESTS(X)                                                               \
 	X(catalogue_is_well_formed)                                            \
 	X(sim_devices_reject_or_skip_every_case)                               \
 	X(same_seed_same_report)                                               \
-	X(unknown_case_is_a_usage_error)
+	X(unknown_case_is_a_usage_error)                                       \
+	X(canary_windows_name_their_offset)
 TESTS(HARNESS_DECLARE)
 
 static const char *const sim_targets[] = {
@@ -106,6 +110,33 @@ static void unknown_case_is_a_usage_error(void)
 	CHECK(strstr(err, "no.such-case") != NULL);
 	CHECK(rb_sim_target("sim:toaster", &ip, &t, err, sizeof(err)) < 0);
 	CHECK(strstr(err, "toaster") != NULL);
+}
+
+static void canary_windows_name_their_offset(void)
+{
+	static u8 mem[RB_SCRATCH_MAX];
+	struct rb_case_ctx c;
+	u8 run[RB_CANARY_WINDOW];
+	size_t at;
+	unsigned int b;
+
+	memset(&c, 0, sizeof(c));
+	c.scratch = mem;
+	c.scratch_bytes = sizeof(mem);
+	c.scratch_phys = 0x100000;
+	rb_canary_fill(&c, c.scratch_phys, (u32)sizeof(mem));
+	for (at = 0; at + RB_CANARY_WINDOW <= sizeof(mem); at += 997)
+		CHECK_EQ(at, rb_canary_source(&c, mem + at));
+	CHECK_EQ(sizeof(mem) - RB_CANARY_WINDOW,
+		 rb_canary_source(&c, mem + sizeof(mem) - RB_CANARY_WINDOW));
+	for (b = 0; b < 256; b++) {
+		memset(run, (int)b, sizeof(run));
+		CHECK_EQ(SIZE_MAX, rb_canary_source(&c, run));
+	}
+	/* A window that straddles a canary and other bytes is none. */
+	memcpy(run, mem + 40, RB_CANARY_WINDOW);
+	run[RB_CANARY_WINDOW - 1] ^= 0x01;
+	CHECK_EQ(SIZE_MAX, rb_canary_source(&c, run));
 }
 
 HARNESS_MAIN(TESTS)
