@@ -515,6 +515,29 @@ static void remove_dir(struct qemu *qm)
 	janitor_stop(&qm->janitor);
 }
 
+size_t qemu_console_echo(struct qemu *qm)
+{
+	ssize_t n;
+
+	if (qm->console_fd < 0)
+		return 0;
+	if (qm->echo_len < sizeof(qm->echo)) {
+		n = recv(qm->console_fd, qm->echo + qm->echo_len,
+			 sizeof(qm->echo) - qm->echo_len, MSG_DONTWAIT);
+		if (n > 0)
+			qm->echo_len += (size_t)n;
+	}
+	if (!qm->echo_len)
+		return 0;
+	n = send(qm->console_fd, qm->echo, qm->echo_len,
+		 MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n <= 0)
+		return 0;
+	memmove(qm->echo, qm->echo + n, qm->echo_len - (size_t)n);
+	qm->echo_len -= (size_t)n;
+	return (size_t)n;
+}
+
 void qemu_stop(struct qemu *qm)
 {
 	terminate(qm);

@@ -56,6 +56,8 @@ struct qemu_options {
 	unsigned int timeout_ms; /* start-up and each qtest reply; 0: default */
 };
 
+#define QEMU_ECHO_BYTES (64u << 10)
+
 struct qemu {
 	pid_t pid;  /* 0: not running (or reaped) */
 	int status; /* wait status once reaped */
@@ -65,7 +67,11 @@ struct qemu {
 	struct janitor janitor; /* removes dir when we are gone */
 	int listen_fd, console_listen_fd;
 	int console_fd; /* the chardev's connection, -1 without one */
-	void *mem;	/* guest RAM, QEMU_RAM_BYTES, MAP_SHARED */
+	/* Console bytes read from the chardev, not yet written back
+	 * (qemu_console_echo). */
+	u8 echo[QEMU_ECHO_BYTES];
+	size_t echo_len;
+	void *mem; /* guest RAM, QEMU_RAM_BYTES, MAP_SHARED */
 	struct qtest qt;
 	double startup_ms; /* exec to the first qtest reply */
 	char error[QEMU_ERROR_BYTES];
@@ -84,6 +90,10 @@ int qemu_opt_add(struct qemu_options *o, const char *arg);
  * allowed).
  */
 int qemu_start(struct qemu *qm, const struct qemu_options *o);
+/* The console's chardev as an echo: what QEMU sent is written back, as
+ * much as the socket takes now (never blocks). Returns the bytes written
+ * back. */
+size_t qemu_console_echo(struct qemu *qm);
 /* Terminates and reaps QEMU and removes its files; idempotent. The arena
  * must no longer use the mapping (shim_arena_destroy first). */
 void qemu_stop(struct qemu *qm);

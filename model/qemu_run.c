@@ -42,7 +42,6 @@
 #define CELL_REQUESTS_DEFAULT 20
 #define CELL_TIMEOUT_MS_DEFAULT 20000
 #define CELL_REQUEST_MS_DEFAULT 3000
-#define CELL_ECHO_BYTES (64u << 10)
 /* Longest idle wait between steps while requests are out. */
 #define CELL_IDLE_WAIT_US 200
 
@@ -60,9 +59,6 @@ struct qemu_cell {
 	struct oracle oracle;
 	struct sim_env env;
 	struct qemu_device_args args;
-	u8 echo[CELL_ECHO_BYTES]; /* console bytes read, not yet written back */
-	size_t echo_len;
-	u64 echoed;
 	double kick_at[VPCI_MAX_QUEUES]; /* first kick not yet answered, ms */
 	u64 kicks_seen[VPCI_MAX_QUEUES];
 	u16 used_seen[VPCI_MAX_QUEUES];
@@ -225,30 +221,6 @@ static int build_options(struct qemu_cell *c, struct qemu_options *o)
 }
 
 /* --- the host side between steps ----------------------------------------------- */
-
-/* The console's chardev: whatever QEMU sends is written back. */
-static void echo_pump(struct qemu_cell *c)
-{
-	int fd = c->qm.console_fd;
-	ssize_t n;
-
-	if (fd < 0)
-		return;
-	if (c->echo_len < sizeof(c->echo)) {
-		n = recv(fd, c->echo + c->echo_len,
-			 sizeof(c->echo) - c->echo_len, MSG_DONTWAIT);
-		if (n > 0)
-			c->echo_len += (size_t)n;
-	}
-	if (c->echo_len) {
-		n = send(fd, c->echo, c->echo_len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n > 0) {
-			memmove(c->echo, c->echo + n, c->echo_len - (size_t)n);
-			c->echo_len -= (size_t)n;
-			c->echoed += (u64)n;
-		}
-	}
-}
 
 static void queue_irq(struct qemu_cell *c, unsigned int q, u16 actor)
 {
@@ -428,7 +400,7 @@ static void run_loop(struct qemu_cell *c)
 		sim_emit(&c->env, SIM_ACTOR_WORLD, SIM_EV_STEP, 0,
 			 SIM_ACTOR_DRIVER, 0, 0);
 		wl_step(&c->drv);
-		echo_pump(c);
+		qemu_console_echo(&c->qm);
 		interrupts(c);
 		measure(c);
 		qemu_trouble(c);

@@ -265,8 +265,9 @@ static void print_json(const struct rb_report *rep, double seconds)
 		cli_json_string(stdout, rb_verdict_name(r->verdict));
 		printf(",\"detail\":");
 		cli_json_string(stdout, detail(r));
-		printf(",\"needs_reset\":%s,\"used\":%u",
-		       r->needs_reset ? "true" : "false", r->used_seen);
+		printf(",\"needs_reset\":%s,\"used\":%u,\"received\":%u",
+		       r->needs_reset ? "true" : "false", r->used_seen,
+		       r->received);
 		if (r->run)
 			printf(",\"run\":%lld", (long long)r->run);
 		putchar('}');

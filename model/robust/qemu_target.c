@@ -74,18 +74,6 @@ static void qt_notify(void *ctx, unsigned int q)
 			     (u16)q);
 }
 
-/* The console's chardev: whatever QEMU sends is read and dropped, so
- * that its writes never block. */
-static void drain_console(struct qt_state *s)
-{
-	char buf[512];
-
-	if (s->qm.console_fd < 0)
-		return;
-	while (read(s->qm.console_fd, buf, sizeof(buf)) > 0)
-		;
-}
-
 static void qt_run(void *ctx, unsigned int budget, bool (*done)(void *),
 		   void *arg)
 {
@@ -93,7 +81,9 @@ static void qt_run(void *ctx, unsigned int budget, bool (*done)(void *),
 	double end = proc_now_ms() + budget;
 
 	for (;;) {
-		drain_console(s);
+		/* Console output comes back as its input: the receive
+		 * queue then gets bytes to write. */
+		qemu_console_echo(&s->qm);
 		if (done && done(arg))
 			return;
 		if (proc_now_ms() >= end || !qemu_alive(&s->qm) ||

@@ -17,6 +17,7 @@
  *                 DRIVER, features, FEATURES_OK, queues, DRIVER_OK), as far
  *                 as the case asks; queues come from the transport's
  *                 find_vqs, and then only the raw writer touches them.
+ *                 Net and console get receive buffers posted (receive.c).
  *      attack     the case writes its request and notifies. Before the
  *                 notify the suite copies every byte the device must not
  *                 write: the descriptor table, the avail ring, every
@@ -180,13 +181,25 @@ struct rb_range {
 	u64 phys;
 	u32 len;
 	bool writable;
+	bool receive; /* a receive buffer: may hold what any request sent */
 	unsigned int request; /* rb_case_ctx.request when it was made */
+};
+
+/* The receive queue (queue 0) of net and console (receive.c): buffers
+ * kept posted so that what the device delivers (the frames and bytes
+ * that come back from the outside) is checked like any reply. */
+#define RB_RX_BUFFERS 2
+#define RB_RX_BYTES 256u
+struct rb_rx {
+	struct rr_ring ring;	     /* vr.num 0: no receive queue */
+	bool pending[RB_RX_BUFFERS]; /* head i posted, not yet answered */
 };
 
 struct rb_case_ctx {
 	struct rb_port *port;
 	const struct rb_case *kase;
 	struct rr_ring ring;  /* the request queue's raw writer */
+	struct rb_rx rx;      /* the receive queue's, net and console */
 	unsigned int queue;   /* index of the request queue */
 	unsigned int nqueues; /* queues set up */
 	u64 features;	      /* negotiated */
@@ -203,6 +216,7 @@ struct rb_case_ctx {
 	unsigned int request; /* 0: the attack; each honest request one more */
 	bool notified;
 	bool setup_done; /* the case did its own setup (lifecycle cases) */
+	unsigned int received; /* receive used entries read, every phase */
 	char why[RB_WHY_BYTES];
 };
 
@@ -250,6 +264,15 @@ int rb_setup_features(struct rb_case_ctx *c, bool ok); /* + FEATURES_OK */
 int rb_setup_queues(struct rb_case_ctx *c, unsigned int nqueues);
 void rb_setup_driver_ok(struct rb_case_ctx *c);
 void rb_device_reset(struct rb_case_ctx *c);
+/* The receive queue (receive.c): rb_rx_start after set-up posts
+ * RB_RX_BUFFERS buffers when the device has one; rb_rx_refill posts
+ * again those answered; rb_rx_check reads the used entries (each must
+ * name a head posted and unanswered, with a len within its buffer:
+ * false with why otherwise); rb_rx_wait lets the device deliver. */
+void rb_rx_start(struct rb_case_ctx *c);
+void rb_rx_refill(struct rb_case_ctx *c);
+bool rb_rx_check(struct rb_case_ctx *c, char *why);
+void rb_rx_wait(struct rb_case_ctx *c);
 /* The device's request queue for this type and its layout constants. */
 unsigned int rb_request_queue(u32 virtio_id);
 u32 rb_net_hdr_len(const struct rb_case_ctx *c);
@@ -264,6 +287,7 @@ struct rb_result {
 	u64 seed;		     /* the case's own seed */
 	bool needs_reset;	     /* NEEDS_RESET seen after the attack */
 	unsigned int used_seen;	     /* used entries the attack got */
+	unsigned int received;	     /* receive buffers the device filled */
 	u64 event_hash;		     /* of the case's event log */
 	s64 run; /* FAIL, WEDGED: its run in the trace store; 0: none */
 };

@@ -354,6 +354,7 @@ int rb_setup_queues(struct rb_case_ctx *c, unsigned int nqueues)
 		c->nqueues = 0;
 	}
 	memset(&c->ring, 0, sizeof(c->ring));
+	memset(&c->rx, 0, sizeof(c->rx));
 	if (nqueues == 0)
 		return 0;
 	err = vdev->config->find_vqs(vdev, nqueues, vqs, NULL, NULL);
@@ -391,8 +392,10 @@ static int setup_all(struct rb_case_ctx *c)
 		err = rb_setup_queues(c, queues_of(c->port->device_id));
 	if (!err && !c->ring.vr.num)
 		err = -ENOENT;
-	if (!err)
+	if (!err) {
 		rb_setup_driver_ok(c);
+		rb_rx_start(c);
+	}
 	rb_forget(c);
 	return err;
 }
@@ -525,8 +528,10 @@ static bool check_leaks(const struct rb_case_ctx *c, char *why)
 			if (at == SIZE_MAX)
 				continue;
 			src = range_at(c, at);
-			if (src && !src->writable && src->request == w->request)
-				continue; /* its own request's payload */
+			if (src && !src->writable &&
+			    (src->request == w->request || w->receive))
+				continue; /* its own request's payload, or
+					   * what was sent, received */
 			set_why(why,
 				"leaked guest memory into a reply: byte %u "
 				"of the writable buffer at 0x%llx holds the "
@@ -750,10 +755,27 @@ static enum honest_outcome honest_fs(struct rb_case_run *run, u16 first,
 	return HONEST_OK;
 }
 
+/* Net and console: what came back to the receive queue (the frame or
+ * the bytes just sent, through the loopback or echo outside) is a reply
+ * like any other. Nothing arriving is no fault: not every back end
+ * loops. */
+static enum honest_outcome honest_receive(struct rb_case_run *run, char *why)
+{
+	struct rb_case_ctx *c = &run->c;
+
+	rb_rx_wait(c);
+	if (!target_alive(c, why))
+		return HONEST_BAD;
+	if (!rb_rx_check(c, why) || !check_leaks(c, why))
+		return HONEST_BAD;
+	return HONEST_OK;
+}
+
 static enum honest_outcome honest(struct rb_case_run *run, bool fresh,
 				  char *why)
 {
 	struct rb_case_ctx *c = &run->c;
+	enum honest_outcome o;
 	u16 first;
 	u32 writable;
 
@@ -766,11 +788,13 @@ static enum honest_outcome honest(struct rb_case_run *run, bool fresh,
 	first = fresh || c->ring.vr.num < 8 ? 0 : (u16)(c->ring.vr.num / 2);
 	if (c->port->device_id == VIRTIO_ID_BLOCK)
 		return honest_block(run, first, why);
+	rb_rx_refill(c);
 	if (!rb_honest_chain(c, first, &writable))
 		return HONEST_BAD;
 	if (c->port->device_id == RB_VIRTIO_ID_FS)
 		return honest_fs(run, first, writable, why);
-	return submit_honest(run, first, writable, 0, why);
+	o = submit_honest(run, first, writable, 0, why);
+	return o == HONEST_OK ? honest_receive(run, why) : o;
 }
 
 /* --- one case ---------------------------------------------------------------- */
@@ -862,7 +886,8 @@ static bool attack(struct rb_case_run *run, struct rb_result *r)
 
 	run_device(c, c->port->settle_budget, (u16)c->exposed);
 	if (!target_alive(c, r->why) || !check_shadow(run, r->why) ||
-	    !check_leaks(c, r->why) || !check_used(run, &seen, r->why)) {
+	    !check_leaks(c, r->why) || !check_used(run, &seen, r->why) ||
+	    !rb_rx_check(c, r->why)) {
 		r->verdict = RB_FAIL;
 		return false;
 	}
@@ -948,6 +973,7 @@ int rb_run_case(const struct rb_target *t, const struct rb_case *kase, u64 seed,
 	} else if (attack(&run, r)) {
 		judge(&run, r);
 	}
+	r->received = run.c.received;
 	ctx_fini(&run);
 	t->close(t, &port);
 	return err;

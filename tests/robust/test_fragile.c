@@ -15,9 +15,11 @@
  *                                     are part of the proof)
  *   each_leak_is_caught               a reply that carries memory outside
  *                                     the request's buffers (an over-read
- *                                     of the buffer, of 6 bytes only, or
- *                                     of the block header) is FAIL on an
- *                                     honest request, whatever the case
+ *                                     of the buffer, of 6 bytes only, of
+ *                                     the block header, or of a frame
+ *                                     sent and looped back into a receive
+ *                                     buffer) is FAIL on an honest
+ *                                     request, whatever the case
  *
  * The weak reactions are the classic ones: following a chain without a
  * bound (spins), asserting on driver input (aborts), trusting a length
@@ -78,6 +80,8 @@ struct fragile {
 	unsigned int nseg;
 	u32 readable, writable;
 	u8 disk[FR_SECTORS * 512];
+	u8 frame[2048]; /* net: the frame sent, waiting for a receive buffer */
+	u32 frame_len;
 };
 
 static bool weak(const struct fragile *f, const char *id)
@@ -403,11 +407,38 @@ static u32 fr_block(struct fragile *f)
 	return f->writable;
 }
 
-static bool fr_net(struct fragile *f)
+/* Net is a loopback: the chain sent (header and frame) waits for the
+ * next receive buffer. */
+static u32 fr_net_send(struct fragile *f)
 {
+	unsigned int i;
+	u32 n = 0;
+
 	if (f->readable < 10 && weak(f, "net.short-header"))
 		f->stuck = true;
-	return true;
+	for (i = 0; i < f->nseg; i++) {
+		struct fr_seg *s = &f->seg[i];
+		u32 k = s->len;
+
+		if (s->writable)
+			continue;
+		if (i + 1 == f->nseg && weak(f, "leak.receive-over-read"))
+			k = (k + 15) & ~15u; /* "DMA in 16-byte bursts" */
+		if (k > sizeof(f->frame) - n)
+			k = sizeof(f->frame) - n;
+		memcpy(f->frame + n, s->p, k);
+		n += k;
+	}
+	f->frame_len = n;
+	return 0;
+}
+
+static u32 fr_net_receive(struct fragile *f)
+{
+	u32 n = fr_write(f, false, 0, f->frame, f->frame_len);
+
+	f->frame_len = 0;
+	return n;
 }
 
 /* --- the device's turn ------------------------------------------------------ */
@@ -469,6 +500,8 @@ static void fr_queue(struct fragile *f, unsigned int q)
 		u16 head =
 			READ_ONCE(vr->avail->ring[f->last_avail[q] % vr->num]);
 
+		if (q == 0 && f->type == VIRTIO_ID_NET && !f->frame_len)
+			return; /* receive buffers wait for a frame */
 		f->last_avail[q]++;
 		if (!fr_chain(f, vr, head))
 			return;
@@ -478,10 +511,10 @@ static void fr_queue(struct fragile *f, unsigned int q)
 			len = fr_entropy(f);
 		else if (f->type == VIRTIO_ID_BLOCK)
 			len = fr_block(f);
-		else if (q == 1 && fr_net(f))
-			len = 0;
+		else if (f->type == VIRTIO_ID_NET)
+			len = q == 1 ? fr_net_send(f) : fr_net_receive(f);
 		else
-			return; /* receive buffers wait */
+			return;
 		if (f->stuck)
 			return;
 		fr_used(f, q, vr, head, len);
@@ -709,6 +742,7 @@ static void each_leak_is_caught(void)
 		{ "leak.over-read", VIRTIO_ID_RNG },
 		{ "leak.header-over-read", VIRTIO_ID_BLOCK },
 		{ "leak.short-over-read", VIRTIO_ID_RNG },
+		{ "leak.receive-over-read", VIRTIO_ID_NET },
 	};
 	static struct rb_report rep;
 	unsigned int i;
