@@ -82,6 +82,7 @@ enum sim_actor {
 	SIM_ACTOR_IRQ,
 	SIM_ACTOR_SPURIOUS,
 	SIM_ACTOR_CONFIG,
+	SIM_ACTOR_FRONT, /* the robustness suite's raw ring writer */
 	SIM_ACTOR_COUNT
 };
 
@@ -116,6 +117,19 @@ enum sim_event_kind {
 	SIM_EV_CHECK,	    /* a = fault seen, b = expected mask */
 	SIM_EV_DRIVER_RULE, /* a = head, b = rules broken so far (device.h
 			     * note 6) */
+	/* A robustness case, as its front end saw it (model/robust/;
+	 * step: the case's phase, 0 the attack, then each honest
+	 * request; queue: the queue written or read). */
+	SIM_EV_FRONT_STATUS,	/* a = status written (0: a reset) */
+	SIM_EV_FRONT_FEATURES,	/* a = offered, b = accepted */
+	SIM_EV_FRONT_QUEUE,	/* a = size; set up by find_vqs */
+	SIM_EV_FRONT_DESC,	/* a = addr, b = len, c = index | flags << 16
+				* | next << 32 | 1 << 48 in an indirect table */
+	SIM_EV_FRONT_AVAIL,	/* a = avail slot (free running), b = head */
+	SIM_EV_FRONT_AVAIL_IDX, /* a = avail idx published */
+	SIM_EV_FRONT_NOTIFY,	/* a = the queue index written */
+	SIM_EV_FRONT_USED, /* a = id, b = len, c = used slot (free running) */
+	SIM_EV_FRONT_VERDICT, /* a = enum rb_verdict */
 	SIM_EV_COUNT
 };
 

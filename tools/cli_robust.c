@@ -360,70 +360,96 @@ static void short_name(const char *target, char *buf, size_t n)
 		snprintf(buf, n, "%.*s", (int)len, target);
 }
 
-/* Every FAIL and WEDGED case as a failed run, its evidence in the
- * message (ringside show RUN), the run id kept in the result: a
- * deterministic target's as a run of source check whose config is the
- * command that reproduces it, QEMU's as a run of source qemu. Returns 0,
- * or -EIO (the message printed). */
-static int record(const char *path, const struct rb_target *t,
-		  struct rb_report *rep)
+/* Where FAIL and WEDGED cases are recorded: the trace file is opened at
+ * the first one. */
+struct recorder {
+	const char *path;
+	const struct rb_target *t;
+	u64 seed;
+	struct trace_db *db;
+	unsigned int recorded;
+	int err; /* -EIO once a case could not be recorded (printed) */
+};
+
+static void fill_run(const struct recorder *w, const struct rb_result *r,
+		     struct trace_run *tr)
 {
-	struct trace_db *db = NULL;
+	memset(tr, 0, sizeof(*tr));
+	tr->seed = r->seed;
+	tr->source = w->t->deterministic ? TRACE_SOURCE_CHECK
+		     : strncmp(w->t->name, "vhost-user", 10) == 0
+			     ? TRACE_SOURCE_VHOST
+			     : TRACE_SOURCE_QEMU;
+	if (w->t->deterministic)
+		snprintf(tr->config, sizeof(tr->config),
+			 "check --robustness %.300s --only %s --seed %llu",
+			 w->t->name, r->kase->id, (unsigned long long)w->seed);
+	else
+		snprintf(tr->config, sizeof(tr->config),
+			 "robustness target=%.300s case=%s seed=%llu",
+			 w->t->name, r->kase->id, (unsigned long long)r->seed);
+	short_name(w->t->name, tr->device, sizeof(tr->device));
+	tr->failed = true;
+	snprintf(tr->oracle, sizeof(tr->oracle), "robustness-%s",
+		 r->verdict == RB_FAIL ? "fail" : "wedged");
+	snprintf(tr->message, sizeof(tr->message), "%s: %.*s", r->kase->id,
+		 (int)sizeof(tr->message) - 64, r->why);
+}
+
+/* A FAIL or WEDGED case as a failed run: its evidence in the message
+ * (ringside show RUN), with the events its front end logged when the
+ * case ran in this process; the run id kept in the result. A
+ * deterministic target's is a run of source check whose config is the
+ * command that reproduces it, a third-party one's of source qemu or
+ * vhost. */
+static void record_case(void *ctx, struct rb_result *r,
+			const struct event_log *events)
+{
+	struct recorder *w = ctx;
+	struct trace_run tr;
 	char msg[300];
-	unsigned int i;
-	int err = 0;
 
-	if (!rep->counts[RB_FAIL] && !rep->counts[RB_WEDGED])
-		return 0;
-	if (trace_open(path, TRACE_CREATE, &db, msg, sizeof(msg))) {
+	if ((r->verdict != RB_FAIL && r->verdict != RB_WEDGED) || w->err)
+		return;
+	if (!w->db &&
+	    trace_open(w->path, TRACE_CREATE, &w->db, msg, sizeof(msg))) {
 		fprintf(stderr, "ringside robustness: %s\n", msg);
-		return -EIO;
+		w->err = -EIO;
+		return;
 	}
-	for (i = 0; i < rep->nresults && !err; i++) {
-		struct rb_result *r = &rep->results[i];
-		struct trace_run tr;
+	fill_run(w, r, &tr);
+	if (events && event_log_complete(events) && event_log_count(events)) {
+		/* Steps are the case's phases: the last one failed. */
+		tr.fail_step =
+			event_log_get(events, event_log_stored(events) - 1)
+				->step;
+		tr.steps = tr.fail_step + 1;
+		tr.events = event_log_count(events);
+		tr.event_hash = event_log_hash(events);
+	} else {
+		events = NULL;
+	}
+	if (trace_add_run(w->db, &tr, events)) {
+		fprintf(stderr, "ringside robustness: cannot record %s: %s\n",
+			r->kase->id, trace_errmsg(w->db));
+		w->err = -EIO;
+		return;
+	}
+	r->run = tr.id;
+	w->recorded++;
+}
 
-		if (r->verdict != RB_FAIL && r->verdict != RB_WEDGED)
-			continue;
-		memset(&tr, 0, sizeof(tr));
-		tr.seed = r->seed;
-		tr.source = t->deterministic ? TRACE_SOURCE_CHECK
-			    : strncmp(rep->target, "vhost-user", 10) == 0
-				    ? TRACE_SOURCE_VHOST
-				    : TRACE_SOURCE_QEMU;
-		if (t->deterministic)
-			snprintf(tr.config, sizeof(tr.config),
-				 "check --robustness %.300s --only %s --seed "
-				 "%llu",
-				 rep->target, r->kase->id,
-				 (unsigned long long)rep->seed);
-		else
-			snprintf(tr.config, sizeof(tr.config),
-				 "robustness target=%.300s case=%s seed=%llu",
-				 rep->target, r->kase->id,
-				 (unsigned long long)r->seed);
-		short_name(rep->target, tr.device, sizeof(tr.device));
-		tr.failed = true;
-		snprintf(tr.oracle, sizeof(tr.oracle), "robustness-%s",
-			 r->verdict == RB_FAIL ? "fail" : "wedged");
-		snprintf(tr.message, sizeof(tr.message), "%s: %.*s",
-			 r->kase->id, (int)sizeof(tr.message) - 64, r->why);
-		if (trace_add_run(db, &tr, NULL)) {
-			fprintf(stderr,
-				"ringside robustness: cannot record %s: %s\n",
-				r->kase->id, trace_errmsg(db));
-			err = -EIO;
-		} else {
-			r->run = tr.id;
-		}
-	}
-	trace_close(db);
-	if (!err)
+/* Closes the trace file; 0, or -EIO (the message printed). */
+static int recorder_close(struct recorder *w)
+{
+	if (w->db)
+		trace_close(w->db);
+	if (!w->err && w->recorded)
 		fprintf(stderr,
 			"ringside robustness: FAIL and WEDGED cases recorded "
 			"in %s (ringside show %s RUN)\n",
-			path, path);
-	return err;
+			w->path, w->path);
+	return w->err;
 }
 
 /* The target named by spec; false (with a message) when there is none. */
@@ -454,6 +480,7 @@ int cli_robustness(int argc, char **argv)
 	struct rb_inproc ip = { 0 };
 	struct rb_target t;
 	struct rb_options opt = { 0 };
+	struct recorder rec = { 0 };
 	char err[300];
 	double t0, seconds;
 	int e = parse(argc, argv, &m);
@@ -471,11 +498,20 @@ int cli_robustness(int argc, char **argv)
 	/* A plug-in is not ours: a crash or hang must cost one case. */
 	opt.isolate = m.isolate || !strncmp(m.target, "lib:", 4);
 	opt.progress = m.json ? NULL : progress;
+	rec.path = m.db_path;
+	rec.t = &t;
+	rec.seed = m.seed;
+	if (m.db_path) {
+		opt.record = record_case;
+		opt.record_ctx = &rec;
+	}
 	t0 = cli_now();
 	e = rb_run(&t, &opt, &rep, err, sizeof(err));
 	seconds = cli_now() - t0;
 	if (!strncmp(m.target, "lib:", 4))
 		rb_lib_target_close(&ip);
+	if (recorder_close(&rec))
+		return CLI_EXIT_USAGE;
 	if (vhb_signal()) {
 		/* Every back end of ours is stopped, its files removed. */
 		fprintf(stderr,
@@ -487,8 +523,6 @@ int cli_robustness(int argc, char **argv)
 	}
 	if (e)
 		return cli_usage_error(RCMD, NULL, "%s", err);
-	if (m.db_path && record(m.db_path, &t, &rep))
-		return CLI_EXIT_USAGE;
 	if (m.json)
 		print_json(&rep, seconds);
 	else

@@ -22,6 +22,7 @@
 #include <export.h>
 #include <minimise.h>
 #include <replay.h>
+#include <robust.h>
 #include <sim_transport.h>
 #include <trace.h>
 #include <world.h>
@@ -635,7 +636,8 @@ static void what(const struct sim_event *ev, char *buf, size_t n)
 		snprintf(buf, n, "replug: status 0x%" PRIx64, ev->a);
 		break;
 	default:
-		what_driver(ev, buf, n);
+		if (!rb_event_text(ev, buf, n))
+			what_driver(ev, buf, n);
 	}
 }
 

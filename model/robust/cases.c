@@ -211,7 +211,8 @@ static u64 table_of_request(struct rb_case_ctx *c, unsigned int *n, u32 *w,
 	for (i = 0; i < *n; i++) {
 		struct vring_desc d = read_desc(c, (u16)i);
 
-		rr_table_desc(t, (u16)i, d.addr, d.len, d.flags, d.next);
+		rr_table_desc(&c->ring, t, (u16)i, d.addr, d.len, d.flags,
+			      d.next);
 	}
 	return table;
 }
@@ -329,7 +330,7 @@ static int stage_indirect_too_long(struct rb_case_ctx *c)
 		bool wr = i >= rlen;
 		u64 a = wr ? wbuf + (i - rlen) : rbuf + i;
 
-		rr_table_desc(t, (u16)i, a, 1,
+		rr_table_desc(&c->ring, t, (u16)i, a, 1,
 			      (wr ? VRING_DESC_F_WRITE : 0) |
 				      (i + 1 < count ? VRING_DESC_F_NEXT : 0),
 			      (u16)(i + 1));

@@ -58,7 +58,7 @@ static void child(const struct rb_target *t, const struct rb_case *kase,
 	setrlimit(RLIMIT_CORE, &no_core);
 	dup2(err_fd, STDERR_FILENO);
 	close(err_fd);
-	e = rb_run_case(t, kase, seed, &r);
+	e = rb_run_case(t, kase, seed, &r, NULL);
 	if (e)
 		_exit(3); /* the target did not start: the parent says so */
 	while (done < sizeof(r)) {

@@ -19,8 +19,14 @@
 
 #include <linux/virtio_ring.h>
 
+struct event_log;
+
 struct rr_ring {
-	struct vring vr;  /* the queue's memory, as the device sees it */
+	struct vring vr; /* the queue's memory, as the device sees it */
+	/* Where every write and used entry read is logged (rr_log). */
+	struct event_log *log;
+	const unsigned int *phase; /* the events' step */
+	u16 queue;		   /* the events' queue */
 	u16 avail_idx;	  /* the next avail idx the writer will publish */
 	u16 used_seen;	  /* used entries the writer has read */
 	u16 avail_posted; /* entries written into the ring, not published */
@@ -30,13 +36,20 @@ struct rr_ring {
  * indices start where the ring is now (avail idx and used idx as read). */
 void rr_init(struct rr_ring *r, const struct vring *vr);
 
+/* From now on every write (descriptors, avail entries and idx) and every
+ * used entry read is an event of log (model/devices.h SIM_EV_FRONT_*),
+ * with step *phase and queue queue; log NULL: none. */
+void rr_log(struct rr_ring *r, struct event_log *log, const unsigned int *phase,
+	    u16 queue);
+
 /* One descriptor, any values (idx < num: the table itself is never
  * written out of bounds by the writer). */
 void rr_desc(struct rr_ring *r, u16 idx, u64 addr, u32 len, u16 flags,
 	     u16 next);
-/* One entry of an indirect table at table (guest memory). */
-void rr_table_desc(struct vring_desc *table, u16 idx, u64 addr, u32 len,
-		   u16 flags, u16 next);
+/* One entry of an indirect table at table (guest memory), logged as
+ * r's. */
+void rr_table_desc(const struct rr_ring *r, struct vring_desc *table, u16 idx,
+		   u64 addr, u32 len, u16 flags, u16 next);
 
 /* Writes head into the next avail slot (not yet published). */
 void rr_avail_put(struct rr_ring *r, u16 head);

@@ -32,6 +32,7 @@ void rb_rx_start(struct rb_case_ctx *c)
 	if (!vr || !vr->num)
 		return;
 	rr_init(&c->rx.ring, vr);
+	rr_log(&c->rx.ring, c->log, &c->request, 0);
 	rb_rx_refill(c);
 }
 
@@ -59,7 +60,7 @@ void rb_rx_refill(struct rb_case_ctx *c)
 	rr_avail_publish(&rx->ring);
 	/* Straight to the device: rb_notify would take the snapshot of
 	 * the request queue's phase before its request is written. */
-	c->port->ops->notify(c->port->ctx, 0);
+	rb_notify_device(c, 0);
 }
 
 bool rb_rx_check(struct rb_case_ctx *c, char *why)

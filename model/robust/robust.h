@@ -84,6 +84,8 @@
  * them), and of the canary window that names where a copy came from. */
 #define RB_SCRATCH_MAX (64u << 10)
 #define RB_CANARY_WINDOW 6u
+/* Events a case's log keeps (the rest are counted and hashed only). */
+#define RB_EVENTS_MAX (1u << 16)
 
 enum rb_verdict { RB_REJECT = 0, RB_FAIL, RB_WEDGED, RB_SKIP, RB_VERDICTS };
 
@@ -195,8 +197,13 @@ struct rb_rx {
 	bool pending[RB_RX_BUFFERS]; /* head i posted, not yet answered */
 };
 
+struct event_log;
+
 struct rb_case_ctx {
 	struct rb_port *port;
+	/* What the front end did and saw (model/devices.h SIM_EV_FRONT_*,
+	 * step: request below); recorded with a FAIL or WEDGED case. */
+	struct event_log *log;
 	const struct rb_case *kase;
 	struct rr_ring ring;  /* the request queue's raw writer */
 	struct rb_rx rx;      /* the receive queue's, net and console */
@@ -253,6 +260,11 @@ unsigned int rb_block_chain(struct rb_case_ctx *c, u16 first, u32 type,
  * queue. */
 void rb_submit(struct rb_case_ctx *c, u16 head);
 void rb_notify(struct rb_case_ctx *c, unsigned int q);
+/* A notification of queue q, logged, nothing else (rb_notify also takes
+ * the phase's snapshot first). */
+void rb_notify_device(struct rb_case_ctx *c, unsigned int q);
+/* A SIM_EV_FRONT_* event of the case's log at its phase. */
+void rb_event(struct rb_case_ctx *c, u16 kind, unsigned int q, u64 a, u64 b);
 /* The request of this device type, well formed, as descriptors from
  * first (first .. first + n - 1, chained), writable bytes out; returns
  * the number of descriptors (block: 3, virtio-fs: 2, a FUSE INIT; others:
@@ -307,15 +319,21 @@ struct rb_options {
 	 * needed for in-process device models that may crash or hang). */
 	bool isolate;
 	unsigned int isolate_timeout_ms; /* 0: 20000 */
+	/* Called after each case with what its front end did and saw
+	 * (NULL for a case in a child process); may set r->run. */
+	void (*record)(void *ctx, struct rb_result *r,
+		       const struct event_log *events);
+	void *record_ctx;
 	/* Progress: called after each case. */
 	void (*progress)(void *ctx, const struct rb_result *r);
 	void *progress_ctx;
 };
 
 /* Runs one case on a fresh instance of the target. Returns 0, or a
- * negative errno (with r->why) when the target could not start. */
+ * negative errno (with r->why) when the target could not start. events
+ * (may be NULL) gets the case's log, the caller's to free. */
 int rb_run_case(const struct rb_target *t, const struct rb_case *kase, u64 seed,
-		struct rb_result *r);
+		struct rb_result *r, struct event_log *events);
 /* rb_run_case in a child process (isolate.c): a crash is the case's FAIL,
  * a child that does not finish in timeout_ms is killed and WEDGED. */
 int rb_run_case_isolated(const struct rb_target *t, const struct rb_case *kase,
@@ -327,6 +345,9 @@ int rb_run(const struct rb_target *t, const struct rb_options *opt,
 	   struct rb_report *report, char *err, size_t n);
 
 const char *rb_verdict_name(enum rb_verdict v);
+struct sim_event;
+/* What a SIM_EV_FRONT_* event says (timeline.c); false for other kinds. */
+bool rb_event_text(const struct sim_event *ev, char *buf, size_t n);
 const char *rb_device_names(u32 devices, char *buf, size_t n);
 
 /* --- in-process targets (inproc.c) --------------------------------------- */

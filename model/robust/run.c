@@ -4,6 +4,9 @@
  */
 #include "robust.h"
 
+#include "devices.h"
+#include "event_log.h"
+
 #include <assert.h>
 #include <linux/errno.h>
 #include <linux/gfp.h>
@@ -49,6 +52,7 @@ struct rb_shadow {
 struct rb_case_run {
 	struct rb_case_ctx c;
 	struct rb_shadow shadow;
+	struct event_log log; /* what the front end did and saw */
 };
 
 static struct rb_case_run *run_of(struct rb_case_ctx *c)
@@ -141,6 +145,18 @@ static void take_shadow(struct rb_case_run *run)
 	s->taken = true;
 }
 
+void rb_event(struct rb_case_ctx *c, u16 kind, unsigned int q, u64 a, u64 b)
+{
+	event_log_add(c->log, c->request, SIM_ACTOR_FRONT, kind, (u16)q, a, b,
+		      0);
+}
+
+void rb_notify_device(struct rb_case_ctx *c, unsigned int q)
+{
+	rb_event(c, SIM_EV_FRONT_NOTIFY, q, q, 0);
+	c->port->ops->notify(c->port->ctx, q);
+}
+
 void rb_notify(struct rb_case_ctx *c, unsigned int q)
 {
 	struct rb_case_run *run = run_of(c);
@@ -148,7 +164,7 @@ void rb_notify(struct rb_case_ctx *c, unsigned int q)
 	if (!run->shadow.taken && c->ring.vr.num)
 		take_shadow(run);
 	c->notified = true;
-	c->port->ops->notify(c->port->ctx, q);
+	rb_notify_device(c, q);
 }
 
 void rb_submit(struct rb_case_ctx *c, u16 head)
@@ -305,14 +321,17 @@ unsigned int rb_honest_chain(struct rb_case_ctx *c, u16 first, u32 *writable)
 
 /* --- set-up ---------------------------------------------------------------- */
 
+static void set_status(struct rb_case_ctx *c, u8 status)
+{
+	rb_event(c, SIM_EV_FRONT_STATUS, 0, status, 0);
+	c->port->vdev->config->set_status(c->port->vdev, status);
+}
+
 void rb_setup_begin(struct rb_case_ctx *c)
 {
-	struct virtio_device *vdev = c->port->vdev;
-
-	vdev->config->reset(vdev);
-	vdev->config->set_status(vdev, VIRTIO_CONFIG_S_ACKNOWLEDGE);
-	vdev->config->set_status(vdev, VIRTIO_CONFIG_S_ACKNOWLEDGE |
-					       VIRTIO_CONFIG_S_DRIVER);
+	rb_device_reset(c);
+	set_status(c, VIRTIO_CONFIG_S_ACKNOWLEDGE);
+	set_status(c, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
 }
 
 /* Features: INDIRECT_DESC when offered, VERSION_1 in 1.x; nothing of the
@@ -332,11 +351,12 @@ int rb_setup_features(struct rb_case_ctx *c, bool ok)
 		if (want & (1ULL << i))
 			set_bit(i, vdev->features);
 	vdev->config->finalize_features(vdev);
+	rb_event(c, SIM_EV_FRONT_FEATURES, 0, offered, want);
 	c->features = want;
 	if (!ok || !c->port->modern)
 		return 0;
 	status = vdev->config->get_status(vdev);
-	vdev->config->set_status(vdev, status | VIRTIO_CONFIG_S_FEATURES_OK);
+	set_status(c, status | VIRTIO_CONFIG_S_FEATURES_OK);
 	status = vdev->config->get_status(vdev);
 	return status & VIRTIO_CONFIG_S_FEATURES_OK ? 0 : -EIO;
 }
@@ -346,6 +366,7 @@ int rb_setup_queues(struct rb_case_ctx *c, unsigned int nqueues)
 	struct virtio_device *vdev = c->port->vdev;
 	struct virtqueue *vqs[RB_MAX_QUEUES];
 	struct vring *vr;
+	unsigned int q;
 	int err;
 
 	assert(nqueues <= RB_MAX_QUEUES);
@@ -361,10 +382,16 @@ int rb_setup_queues(struct rb_case_ctx *c, unsigned int nqueues)
 	if (err)
 		return err;
 	c->nqueues = nqueues;
+	for (q = 0; q < nqueues; q++) {
+		vr = c->port->ops->vring(c->port->ctx, q);
+		rb_event(c, SIM_EV_FRONT_QUEUE, q, vr ? vr->num : 0, 0);
+	}
 	vr = c->queue < nqueues ? c->port->ops->vring(c->port->ctx, c->queue)
 				: NULL;
-	if (vr)
+	if (vr) {
 		rr_init(&c->ring, vr);
+		rr_log(&c->ring, c->log, &c->request, (u16)c->queue);
+	}
 	return 0;
 }
 
@@ -373,11 +400,12 @@ void rb_setup_driver_ok(struct rb_case_ctx *c)
 	struct virtio_device *vdev = c->port->vdev;
 	u8 status = vdev->config->get_status(vdev);
 
-	vdev->config->set_status(vdev, status | VIRTIO_CONFIG_S_DRIVER_OK);
+	set_status(c, status | VIRTIO_CONFIG_S_DRIVER_OK);
 }
 
 void rb_device_reset(struct rb_case_ctx *c)
 {
+	rb_event(c, SIM_EV_FRONT_STATUS, 0, 0, 0);
 	c->port->vdev->config->reset(c->port->vdev);
 }
 
@@ -806,6 +834,8 @@ static int ctx_init(struct rb_case_run *run, struct rb_port *port,
 	size_t avail_bytes = sizeof(u16) * (3 + 32768);
 
 	memset(run, 0, sizeof(*run));
+	event_log_init(&run->log, RB_EVENTS_MAX);
+	c->log = &run->log;
 	c->port = port;
 	c->kase = kase;
 	c->queue = rb_request_queue(port->device_id);
@@ -823,9 +853,16 @@ static int ctx_init(struct rb_case_run *run, struct rb_port *port,
 	return 0;
 }
 
-static void ctx_fini(struct rb_case_run *run)
+/* Frees the case; its events go to events (the caller's to free) when
+ * given. */
+static void ctx_fini(struct rb_case_run *run, struct event_log *events)
 {
 	struct rb_case_ctx *c = &run->c;
+
+	if (events)
+		*events = run->log;
+	else
+		event_log_free(&run->log);
 
 	if (c->nqueues)
 		c->port->vdev->config->del_vqs(c->port->vdev);
@@ -949,7 +986,7 @@ static void judge(struct rb_case_run *run, struct rb_result *r)
 }
 
 int rb_run_case(const struct rb_target *t, const struct rb_case *kase, u64 seed,
-		struct rb_result *r)
+		struct rb_result *r, struct event_log *events)
 {
 	static struct rb_case_run run;
 	struct rb_port port;
@@ -974,7 +1011,9 @@ int rb_run_case(const struct rb_target *t, const struct rb_case *kase, u64 seed,
 		judge(&run, r);
 	}
 	r->received = run.c.received;
-	ctx_fini(&run);
+	if (!err)
+		rb_event(&run.c, SIM_EV_FRONT_VERDICT, 0, r->verdict, 0);
+	ctx_fini(&run, events);
 	t->close(t, &port);
 	return err;
 }
@@ -1023,6 +1062,7 @@ static bool only_valid(const char *only, char *err, size_t n)
 int rb_run(const struct rb_target *t, const struct rb_options *opt,
 	   struct rb_report *report, char *err, size_t n)
 {
+	struct event_log events;
 	unsigned int i;
 	int e;
 
@@ -1037,16 +1077,23 @@ int rb_run(const struct rb_target *t, const struct rb_options *opt,
 		if (!selected(opt->only, rb_cases[i].id))
 			continue;
 		assert(report->nresults < ARRAY_SIZE(report->results));
+		event_log_init(&events, 1);
 		if (opt->isolate)
 			e = rb_run_case_isolated(t, &rb_cases[i], opt->seed + i,
 						 opt->isolate_timeout_ms, r);
 		else
-			e = rb_run_case(t, &rb_cases[i], opt->seed + i, r);
+			e = rb_run_case(t, &rb_cases[i], opt->seed + i, r,
+					&events);
 		if (e) {
+			event_log_free(&events);
 			snprintf(err, n, "%s: %s", t->name, r->why);
 			return e;
 		}
 		r->seed = opt->seed + i;
+		if (opt->record)
+			opt->record(opt->record_ctx, r,
+				    opt->isolate ? NULL : &events);
+		event_log_free(&events);
 		report->counts[r->verdict]++;
 		report->nresults++;
 		if (opt->progress)

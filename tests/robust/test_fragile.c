@@ -20,6 +20,10 @@
  *                                     sent and looped back into a receive
  *                                     buffer) is FAIL on an honest
  *                                     request, whatever the case
+ *   a_fail_keeps_what_the_front_end_did
+ *                                     a FAIL's events: set-up, the
+ *                                     attack's descriptors and notify,
+ *                                     the used entries read, the verdict
  *
  * The weak reactions are the classic ones: following a chain without a
  * bound (spins), asserting on driver input (aborts), trusting a length
@@ -30,6 +34,8 @@
 #include "harness.h"
 
 #include <device.h>
+#include <devices.h>
+#include <event_log.h>
 #include <robust.h>
 #include <world.h>
 
@@ -43,7 +49,8 @@
 	X(every_case_has_a_proof)                                              \
 	X(careful_device_rejects_or_skips)                                     \
 	X(each_weakness_is_caught)                                             \
-	X(each_leak_is_caught)
+	X(each_leak_is_caught)                                                 \
+	X(a_fail_keeps_what_the_front_end_did)
 TESTS(HARNESS_DECLARE)
 
 /* Crashes are expected here: a sanitizer's report without symbols takes
@@ -759,6 +766,88 @@ static void each_leak_is_caught(void)
 		CHECK_EQ(RB_FAIL, r->verdict);
 		CHECK(strstr(r->why, "leaked guest memory") != NULL);
 	}
+}
+
+/* What the record callback saw of one case's events. */
+struct seen_events {
+	unsigned int calls, with_events;
+	unsigned int kinds[SIM_EV_COUNT];
+	bool loop_desc; /* a descriptor whose next is itself, NEXT set */
+	bool notify_tx; /* the request queue (1) notified */
+	bool used_rx;	/* a receive used entry read, by the device */
+	u32 last_step;	/* phase of the last event */
+	u64 last_kind, verdict;
+};
+
+static void keep_events(void *ctx, struct rb_result *r,
+			const struct event_log *events)
+{
+	struct seen_events *seen = ctx;
+	size_t i;
+
+	(void)r;
+	seen->calls++;
+	if (!events)
+		return;
+	seen->with_events++;
+	CHECK(event_log_complete(events));
+	for (i = 0; i < event_log_stored(events); i++) {
+		const struct sim_event *ev = event_log_get(events, i);
+
+		CHECK(ev->kind < SIM_EV_COUNT);
+		seen->kinds[ev->kind]++;
+		if (ev->kind == SIM_EV_FRONT_DESC &&
+		    (u16)(ev->c >> 32) == (u16)ev->c &&
+		    ((ev->c >> 16) & VRING_DESC_F_NEXT))
+			seen->loop_desc = true;
+		if (ev->kind == SIM_EV_FRONT_NOTIFY && ev->a == 1)
+			seen->notify_tx = true;
+		if (ev->kind == SIM_EV_FRONT_USED && ev->queue == 0 &&
+		    ev->actor == SIM_ACTOR_DEVICE)
+			seen->used_rx = true;
+		seen->last_step = ev->step;
+		seen->last_kind = ev->kind;
+		seen->verdict = ev->a;
+	}
+}
+
+static void a_fail_keeps_what_the_front_end_did(void)
+{
+	struct fr_plugin pl = { .type = VIRTIO_ID_NET,
+				.weak = "leak.receive-over-read" };
+	struct seen_events seen;
+	struct rb_inproc ip;
+	struct rb_target t;
+	struct rb_options opt = { .seed = 3,
+				  .only = "desc.loop",
+				  .record = keep_events,
+				  .record_ctx = &seen };
+	static struct rb_report rep;
+	char err[200];
+
+	memset(&seen, 0, sizeof(seen));
+	fragile_target(&pl, &ip, &t, "fragile", true);
+	CHECK_EQ(0, rb_run(&t, &opt, &rep, err, sizeof(err)));
+	CHECK_EQ(RB_FAIL, rep.results[0].verdict);
+	CHECK_EQ(1, seen.calls);
+	CHECK_EQ(1, seen.with_events);
+	CHECK(seen.kinds[SIM_EV_FRONT_STATUS] >= 4); /* reset, ..., DRIVER_OK */
+	CHECK(seen.kinds[SIM_EV_FRONT_FEATURES] >= 1);
+	CHECK(seen.kinds[SIM_EV_FRONT_QUEUE] >= 2);
+	CHECK(seen.loop_desc);
+	CHECK(seen.notify_tx);
+	CHECK(seen.used_rx);
+	CHECK(seen.last_step >= 1); /* the leak is in an honest phase */
+	CHECK_EQ(SIM_EV_FRONT_VERDICT, seen.last_kind);
+	CHECK_EQ(RB_FAIL, seen.verdict);
+
+	/* A case in a child process keeps no events here. */
+	memset(&seen, 0, sizeof(seen));
+	opt.isolate = true;
+	opt.isolate_timeout_ms = 2000;
+	CHECK_EQ(0, rb_run(&t, &opt, &rep, err, sizeof(err)));
+	CHECK_EQ(1, seen.calls);
+	CHECK_EQ(0, seen.with_events);
 }
 
 HARNESS_MAIN(TESTS)
