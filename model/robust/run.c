@@ -39,13 +39,19 @@
 
 /* --- the case's memory ---------------------------------------------------- */
 
-/* Snapshot of what the device must not write (note 2 of robust.h). */
+/* A ring's driver-owned parts: its descriptor table and avail ring. */
+struct ring_shadow {
+	struct vring_desc *desc;
+	u8 *avail;
+	unsigned int num; /* 0: no ring */
+};
+
+/* Snapshot of what the device must not write (note 2 of robust.h): the
+ * scratch memory, the request queue's ring and the receive queue's. */
 struct rb_shadow {
 	u8 *scratch;
 	size_t scratch_bytes;
-	struct vring_desc *desc;
-	u8 *avail;
-	size_t avail_bytes;
+	struct ring_shadow request, receive;
 	bool taken;
 };
 
@@ -132,16 +138,54 @@ void rb_expose(struct rb_case_ctx *c, u16 head, u32 writable)
 	rb_expose_n(c, head, writable, 1);
 }
 
+static size_t avail_bytes(unsigned int num)
+{
+	return sizeof(u16) * (3 + (size_t)num); /* flags, idx, ring, event */
+}
+
+static int ring_shadow_alloc(struct ring_shadow *rs)
+{
+	rs->desc = malloc(32768 * sizeof(struct vring_desc));
+	rs->avail = malloc(avail_bytes(32768));
+	return rs->desc && rs->avail ? 0 : -ENOMEM;
+}
+
+static void ring_shadow_free(struct ring_shadow *rs)
+{
+	free(rs->desc);
+	free(rs->avail);
+}
+
+static void ring_shadow_take(struct ring_shadow *rs, const struct vring *vr)
+{
+	rs->num = vr->num;
+	memcpy(rs->desc, vr->desc, rs->num * sizeof(*vr->desc));
+	memcpy(rs->avail, vr->avail, avail_bytes(rs->num));
+}
+
+/* Where the device wrote into a ring's driver-owned parts, or NULL. */
+static const char *ring_shadow_check(const struct ring_shadow *rs,
+				     const struct vring *vr)
+{
+	if (!rs->num || rs->num != vr->num)
+		return NULL;
+	if (memcmp(rs->desc, vr->desc, rs->num * sizeof(*vr->desc)))
+		return "the descriptor table";
+	if (memcmp(rs->avail, vr->avail, avail_bytes(rs->num)))
+		return "the avail ring";
+	return NULL;
+}
+
 static void take_shadow(struct rb_case_run *run)
 {
 	struct rb_case_ctx *c = &run->c;
 	struct rb_shadow *s = &run->shadow;
-	const struct vring *vr = &c->ring.vr;
 
-	s->avail_bytes = sizeof(u16) * (3 + vr->num);
 	memcpy(s->scratch, c->scratch, c->scratch_bytes);
-	memcpy(s->desc, vr->desc, vr->num * sizeof(*vr->desc));
-	memcpy(s->avail, vr->avail, s->avail_bytes);
+	ring_shadow_take(&s->request, &c->ring.vr);
+	s->receive.num = 0;
+	if (c->rx.ring.vr.num)
+		ring_shadow_take(&s->receive, &c->rx.ring.vr);
 	s->taken = true;
 }
 
@@ -490,7 +534,7 @@ static bool check_shadow(struct rb_case_run *run, char *why)
 {
 	struct rb_case_ctx *c = &run->c;
 	struct rb_shadow *s = &run->shadow;
-	const struct vring *vr = &c->ring.vr;
+	const char *where;
 	size_t i;
 
 	if (!s->taken)
@@ -507,12 +551,12 @@ static bool check_shadow(struct rb_case_run *run, char *why)
 			return false;
 		}
 	}
-	if (memcmp(s->desc, vr->desc, vr->num * sizeof(*vr->desc))) {
-		set_why(why, "wrote into the descriptor table");
+	if ((where = ring_shadow_check(&s->request, &c->ring.vr))) {
+		set_why(why, "wrote into %s", where);
 		return false;
 	}
-	if (memcmp(s->avail, vr->avail, s->avail_bytes)) {
-		set_why(why, "wrote into the avail ring");
+	if ((where = ring_shadow_check(&s->receive, &c->rx.ring.vr))) {
+		set_why(why, "wrote into %s of the receive queue", where);
 		return false;
 	}
 	return true;
@@ -794,7 +838,8 @@ static enum honest_outcome honest_receive(struct rb_case_run *run, char *why)
 	rb_rx_wait(c);
 	if (!target_alive(c, why))
 		return HONEST_BAD;
-	if (!rb_rx_check(c, why) || !check_leaks(c, why))
+	if (!check_shadow(run, why) || !rb_rx_check(c, why) ||
+	    !check_leaks(c, why))
 		return HONEST_BAD;
 	return HONEST_OK;
 }
@@ -831,7 +876,6 @@ static int ctx_init(struct rb_case_run *run, struct rb_port *port,
 		    const struct rb_case *kase)
 {
 	struct rb_case_ctx *c = &run->c;
-	size_t avail_bytes = sizeof(u16) * (3 + 32768);
 
 	memset(run, 0, sizeof(*run));
 	event_log_init(&run->log, RB_EVENTS_MAX);
@@ -842,10 +886,9 @@ static int ctx_init(struct rb_case_run *run, struct rb_port *port,
 	c->scratch_bytes = RB_SCRATCH_MAX;
 	c->scratch = alloc_pages_exact(c->scratch_bytes, GFP_KERNEL);
 	run->shadow.scratch = malloc(c->scratch_bytes);
-	run->shadow.desc = malloc(32768 * sizeof(struct vring_desc));
-	run->shadow.avail = malloc(avail_bytes);
-	if (!c->scratch || !run->shadow.scratch || !run->shadow.desc ||
-	    !run->shadow.avail)
+	if (!c->scratch || !run->shadow.scratch ||
+	    ring_shadow_alloc(&run->shadow.request) ||
+	    ring_shadow_alloc(&run->shadow.receive))
 		return -ENOMEM;
 	/* Canaries everywhere a buffer is not (note 4 of robust.h). */
 	c->scratch_phys = virt_to_phys(c->scratch);
@@ -870,8 +913,8 @@ static void ctx_fini(struct rb_case_run *run, struct event_log *events)
 	if (c->scratch)
 		free_pages_exact(c->scratch, c->scratch_bytes);
 	free(run->shadow.scratch);
-	free(run->shadow.desc);
-	free(run->shadow.avail);
+	ring_shadow_free(&run->shadow.request);
+	ring_shadow_free(&run->shadow.receive);
 }
 
 /* Whether the case applies to this instance (SKIP with why). */

@@ -20,6 +20,9 @@
  *                                     sent and looped back into a receive
  *                                     buffer) is FAIL on an honest
  *                                     request, whatever the case
+ *   a_write_into_the_receive_ring_is_caught
+ *                                     a device that writes into the avail
+ *                                     ring of the receive queue is FAIL
  *   a_fail_keeps_what_the_front_end_did
  *                                     a FAIL's events: set-up, the
  *                                     attack's descriptors and notify,
@@ -50,7 +53,8 @@
 	X(careful_device_rejects_or_skips)                                     \
 	X(each_weakness_is_caught)                                             \
 	X(each_leak_is_caught)                                                 \
-	X(a_fail_keeps_what_the_front_end_did)
+	X(a_fail_keeps_what_the_front_end_did)                                 \
+	X(a_write_into_the_receive_ring_is_caught)
 TESTS(HARNESS_DECLARE)
 
 /* Crashes are expected here: a sanitizer's report without symbols takes
@@ -509,6 +513,10 @@ static void fr_queue(struct fragile *f, unsigned int q)
 
 		if (q == 0 && f->type == VIRTIO_ID_NET && !f->frame_len)
 			return; /* receive buffers wait for a frame */
+		if (q == 0 && weak(f, "receive.avail-written"))
+			/* "marks the slot taken" in the driver's ring */
+			WRITE_ONCE(vr->avail->ring[f->last_avail[q] % vr->num],
+				   0xffff);
 		f->last_avail[q]++;
 		if (!fr_chain(f, vr, head))
 			return;
@@ -848,6 +856,22 @@ static void a_fail_keeps_what_the_front_end_did(void)
 	CHECK_EQ(0, rb_run(&t, &opt, &rep, err, sizeof(err)));
 	CHECK_EQ(1, seen.calls);
 	CHECK_EQ(0, seen.with_events);
+}
+
+static void a_write_into_the_receive_ring_is_caught(void)
+{
+	static struct rb_report rep;
+	const struct rb_result *r;
+
+	run_fragile(VIRTIO_ID_NET, "receive.avail-written", true, "desc.loop",
+		    &rep);
+	CHECK_EQ(1, rep.nresults);
+	r = &rep.results[0];
+	printf("  %-30s %-6s %s\n", "receive.avail-written",
+	       rb_verdict_name(r->verdict), r->why);
+	CHECK_EQ(RB_FAIL, r->verdict);
+	CHECK(strstr(r->why, "wrote into the avail ring of the receive "
+			     "queue") != NULL);
 }
 
 HARNESS_MAIN(TESTS)
