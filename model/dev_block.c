@@ -16,6 +16,7 @@
  * capacity never changes.
  */
 #include "device.h"
+#include "reuse.h"
 
 #include <linux/errno.h>
 #include <linux/virtio_ids.h>
@@ -55,6 +56,9 @@ static u64 get_le(const u8 *p, unsigned int n)
 	return v;
 }
 
+/* The disk of one world after another (reuse.h): up to 256 KiB. */
+static struct reuse_slot disk_slot;
+
 static int block_init(struct sim_device *d)
 {
 	struct blk_dev *b = malloc(sizeof(*b));
@@ -68,7 +72,8 @@ static int block_init(struct sim_device *d)
 		b->capacity = 0;
 	b->disk = NULL;
 	if (b->capacity) {
-		b->disk = calloc(b->capacity, BLK_SECTOR);
+		b->disk = reuse_get(&disk_slot, b->capacity * BLK_SECTOR,
+				    BLK_CAP_MAX * BLK_SECTOR, true);
 		if (!b->disk) {
 			free(b);
 			return -ENOMEM;
@@ -84,7 +89,7 @@ static void block_fini(struct sim_device *d)
 
 	if (!b)
 		return;
-	free(b->disk);
+	reuse_put(&disk_slot, b->disk);
 	free(b);
 }
 

@@ -3,6 +3,7 @@
  * side of every queue, honest or adversarial.
  */
 #include "device.h"
+#include "reuse.h"
 
 #include <assert.h>
 #include <linux/virtio_config.h>
@@ -98,6 +99,10 @@ static u64 draw_features(struct sim_device *d)
 	return features;
 }
 
+/* The held chains of each queue, kept from one world to the next. */
+#define HELD_BYTES (DEV_QSIZE_MAX * sizeof(struct devq_chain))
+static struct reuse_slot held_slots[SIMT_MAX_QUEUES];
+
 int sim_device_init(struct sim_device *d, const struct sim_device_class *cls,
 		    struct sim_env *env, struct adversary *adv,
 		    struct simt_transport *t)
@@ -135,10 +140,11 @@ int sim_device_init(struct sim_device *d, const struct sim_device_class *cls,
 	d->ops.reset = dev_reset;
 	d->ops.status_read = dev_status_read;
 	/* Only held[0 .. nheld) is ever read, and fetch() clears each chain
-	 * it fills: no need to zero this much memory every run. */
+	 * it fills: no need to zero this much memory every run, nor to
+	 * allocate it anew (reuse.h). */
 	for (i = 0; i < cls->nqueues; i++) {
-		d->q[i].held =
-			malloc(DEV_QSIZE_MAX * sizeof(struct devq_chain));
+		d->q[i].held = reuse_get(&held_slots[i], HELD_BYTES, HELD_BYTES,
+					 false);
 		if (!d->q[i].held)
 			return -ENOMEM;
 	}
@@ -153,7 +159,7 @@ void sim_device_fini(struct sim_device *d)
 		d->cls->fini(d);
 	d->priv = NULL;
 	for (i = 0; i < SIMT_MAX_QUEUES; i++) {
-		free(d->q[i].held);
+		reuse_put(&held_slots[i], d->q[i].held);
 		d->q[i].held = NULL;
 	}
 }
