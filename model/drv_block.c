@@ -102,16 +102,20 @@ static u64 mix64(u64 x)
 	return x ^ (x >> 31);
 }
 
-/* The 512 bytes an OUT with this seed writes to sector s. */
+/* The 512 bytes an OUT with this seed writes to sector s: each 8 bytes
+ * the next mix64 of the seed, little-endian. Built 8 bytes at a time, so
+ * that a fuzz build pays no per-byte check or hook. */
 static void pattern(u8 *buf, u64 seed, u64 s)
 {
 	u64 x = seed ^ (s * 0xd1342543de82ef95ULL);
-	unsigned int k;
+	unsigned int k, j;
+	u8 word[8];
 
-	for (k = 0; k < BLK_SECTOR; k++) {
-		if (k % 8 == 0)
-			x = mix64(x);
-		buf[k] = (u8)(x >> (8 * (k % 8)));
+	for (k = 0; k < BLK_SECTOR; k += 8) {
+		x = mix64(x);
+		for (j = 0; j < 8; j++)
+			word[j] = (u8)(x >> (8 * j));
+		memcpy(buf + k, word, sizeof(word));
 	}
 }
 
@@ -319,9 +323,12 @@ static void check_read(struct wl_driver *w, const struct wl_req *r)
 		if ((r->tag[TAG_SEED] >> s & 1) || !b->known[sec])
 			continue;
 		pattern(want, b->seed[sec], sec);
-		for (k = 0; k < BLK_SECTOR; k++)
-			if (data[s * BLK_SECTOR + k] != want[k])
-				break;
+		if (memcmp(data + s * BLK_SECTOR, want, BLK_SECTOR) == 0)
+			k = BLK_SECTOR; /* equal: no byte to look for */
+		else
+			for (k = 0; k < BLK_SECTOR; k++)
+				if (data[s * BLK_SECTOR + k] != want[k])
+					break;
 		if (k < BLK_SECTOR) {
 			wl_data_fail(w,
 				     "read of sector %llu: byte %u is %#x, "
