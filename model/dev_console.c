@@ -6,6 +6,7 @@
  * from it, split across buffers in any way the choice source says.
  */
 #include "device.h"
+#include "reuse.h"
 
 #include <assert.h>
 #include <linux/errno.h>
@@ -146,13 +147,17 @@ static void draw_size(struct sim_device *d)
 	s->rows = (u16)(25 + choice_below(d->env->cs, 76));
 }
 
+/* The FIFO of one world after another (reuse.h). */
+static struct reuse_slot fifo_slot;
+
 static int console_init(struct sim_device *d)
 {
 	struct console_dev *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return -ENOMEM;
-	s->fifo = malloc(CONSOLE_FIFO_BYTES);
+	s->fifo = reuse_get(&fifo_slot, CONSOLE_FIFO_BYTES, CONSOLE_FIFO_BYTES,
+			    false);
 	if (!s->fifo) {
 		free(s);
 		return -ENOMEM;
@@ -168,7 +173,7 @@ static void console_fini(struct sim_device *d)
 
 	if (!s)
 		return;
-	free(s->fifo);
+	reuse_put(&fifo_slot, s->fifo);
 	free(s);
 	d->priv = NULL;
 }
