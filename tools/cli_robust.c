@@ -9,6 +9,7 @@
 #include "cli.h"
 
 #include <robust.h>
+#include <sim_transport.h>
 #include <trace.h>
 #include <vhost.h>
 #include <vhost_backend.h>
@@ -389,6 +390,7 @@ static void fill_run(const struct recorder *w, const struct rb_result *r,
 			 "robustness target=%.300s case=%s seed=%llu",
 			 w->t->name, r->kase->id, (unsigned long long)r->seed);
 	short_name(w->t->name, tr->device, sizeof(tr->device));
+	tr->mode = w->t->modern ? SIMT_MODERN : SIMT_LEGACY;
 	tr->failed = true;
 	snprintf(tr->oracle, sizeof(tr->oracle), "robustness-%s",
 		 r->verdict == RB_FAIL ? "fail" : "wedged");

@@ -213,6 +213,7 @@ void rb_inproc_target(const struct rb_inproc *ip, struct rb_target *t)
 	memset(t, 0, sizeof(*t));
 	t->name = ip->name;
 	t->deterministic = true;
+	t->modern = ip->modern;
 	t->open = inproc_open;
 	t->close = inproc_close;
 	t->arg = ip;

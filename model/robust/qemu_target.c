@@ -218,6 +218,7 @@ int rb_qemu_target(const char *spec, struct rb_target *t, char *err, size_t n)
 	memset(t, 0, sizeof(*t));
 	t->name = spec;
 	t->deterministic = false;
+	t->modern = modern;
 	t->open = qt_open;
 	t->close = qt_close;
 	t->arg = &qdescs[d][modern];

@@ -145,6 +145,7 @@ struct rb_port {
 struct rb_target {
 	const char *name; /* e.g. "sim:block,modern" */
 	bool deterministic;
+	bool modern; /* its instances have a 1.x transport */
 	/* Makes a fresh instance (the arena included) and fills port.
 	 * Returns 0, or a negative errno with a message in err: a target
 	 * that cannot start is a setup error, not a verdict. */

@@ -1045,6 +1045,7 @@ int rb_run_case(const struct rb_target *t, const struct rb_case *kase, u64 seed,
 		err = t->open(t, seed, &port, r->why, sizeof(r->why));
 	if (err)
 		return err;
+	assert(port.modern == t->modern);
 	err = ctx_init(&run, &port, kase);
 	if (err) {
 		set_why(r->why, "no memory for the case");

@@ -219,6 +219,7 @@ int rb_vhost_target(const char *spec, struct rb_target *t, char *err, size_t n)
 	memset(t, 0, sizeof(*t));
 	t->name = spec;
 	t->deterministic = false;
+	t->modern = true; /* vhost-user devices are 1.x */
 	t->open = vt_open;
 	t->close = vt_close;
 	t->arg = &vdesc;

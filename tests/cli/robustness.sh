@@ -114,6 +114,7 @@ has out '^ +evidence: run [0-9]+ of the trace file' "a FAIL names its run"
 rrun=$(sed -n 's/^ *evidence: run \([0-9]*\) .*/\1/p' out | head -n 1)
 run 0 show ringside.db "$rrun"
 has out '^source: check$' "the run of a plug-in's FAIL"
+has out '^device: lib:[^ ]+ \(1\.x\)$' "a plug-in is a 1.x device"
 has out '^outcome: FAILED oracle=robustness-fail step=0: avail\.idx-jump: .*crashed' \
 	"ringside show prints the FAIL's evidence"
 has out '^reproduce with: ringside check --robustness lib:.*,fault=crash --only avail\.idx-jump --seed 1$' \
@@ -133,6 +134,7 @@ if command -v qemu-system-x86_64 >/dev/null 2>&1; then
 		rrun=$(sed -n 's/^ *evidence: run \([0-9]*\) .*/\1/p' out)
 		run 0 show q.db "$rrun"
 		has out '^source: qemu$' "a QEMU FAIL is a run of source qemu"
+		has out '^device: qemu:net \(1\.x\)$' "its device and mode"
 		has out '^timeline: [0-9]+ events' "it has a timeline"
 		has out 'front +desc 0: addr 0x[0-9a-f]+ len 4 next 0 +1$' \
 			"the 4-byte transmit buffer is in it"
