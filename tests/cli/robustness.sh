@@ -111,7 +111,7 @@ has out '^REJECT +lifecycle\.features-ok-skipped ' \
 has out '^29 cases: [0-9]+ reject, [1-9][0-9]* fail, 0 wedged' \
 	"the summary counts the crash"
 has out '^ +evidence: run [0-9]+ of the trace file' "a FAIL names its run"
-rrun=$(sed -n 's/^ *evidence: run \([0-9]*\) .*/\1/p' out | head -n 1)
+rrun=$(sed -n '/^ *evidence: run \([0-9]*\) .*/{s//\1/p;q;}' out)
 run 0 show ringside.db "$rrun"
 has out '^source: check$' "the run of a plug-in's FAIL"
 has out '^device: lib:[^ ]+ \(1\.x\)$' "a plug-in is a 1.x device"

@@ -320,8 +320,9 @@ run 1 sim --seeds 1..6 --device any --adversary swarm --plant lost-token \
 	--steps 400 --db a.db --quiet
 has "$tmp/out" '^  replay with: ringside replay a\.db [0-9]+$' \
 	"campaign failures say how to replay them"
-id=$(sed -nE 's/^  replay with: ringside replay a\.db ([0-9]+)$/\1/p' \
-	"$tmp/out" | head -n 1)
+# (sed stops at the first: no head to leave a writer to SIGPIPE)
+id=$(sed -nE '/^  replay with: ringside replay a\.db ([0-9]+)$/{s//\1/p;q;}' \
+	"$tmp/out")
 run 0 runs a.db
 has "$tmp/out" '^6 runs(,|$)' "runs counts the campaign"
 has "$tmp/out" '^ +1 sim +1 ' "runs lists run 1"

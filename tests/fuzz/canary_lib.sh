@@ -12,9 +12,13 @@
 planted_fuzz_setup() {
 	local name=$1 R=$2 target=$3 plant=$4 prefix=$5 work=$6 min=$7
 	local corpus=${root:?}/corpus/$target engine rc f n first_seed
-	local seeds=$work/seeds
+	local seeds=$work/seeds all
 
-	first_seed=$(find "$corpus" -type f | sort | head -1)
+	# A glob, sorted, rather than find | sort | head: head leaves early
+	# and sort, killed by SIGPIPE on its second write (past 4 KiB of
+	# names), failed the pipeline and so this script (pipefail).
+	all=("$corpus"/*)
+	first_seed=${all[0]}
 	for engine in libfuzzer afl; do
 		rc=0
 		"$R" fuzz --reproduce "$first_seed" --target "$target" \

@@ -59,8 +59,9 @@ status=0
 [[ $status -eq 1 ]] || fail "the planted campaign exited $status, not 1"
 grep -q '^  missed-detection ' "$tmp/sim.out" ||
 	fail "the planted campaign has no missed-detection failure"
-run=$(sed -nE 's/^  replay with: ringside replay [^ ]+ ([0-9]+)$/\1/p' \
-	"$tmp/sim.out" | head -n 1)
+# (sed stops at the first: no head to leave a writer to SIGPIPE)
+run=$(sed -nE '/^  replay with: ringside replay [^ ]+ ([0-9]+)$/{s//\1/p;q;}' \
+	"$tmp/sim.out")
 [[ -n $run ]] || fail "no 'replay with:' line in the campaign output"
 "$ringside" export "$tmp/t.db" "$run" --format c -o "$tmp/regress.c" \
 	2>"$tmp/export.err" || fail "export of run $run"
