@@ -18,7 +18,8 @@
  * last step. A short input is a short run, so the fuzzer spends its time
  * where the bytes steer the world and grows inputs where that pays; a
  * corpus seed holds every draw of its seeded run and so never runs dry.
- * The choice log is off (choice.h note 2): nothing here reads it.
+ * The choice log is off (choice.h note 2) and the events are only counted
+ * (world.h, events_unread): nothing here reads them.
  *
  * What makes it abort: an oracle of the world fired (model/world.h lists
  * them: warn, token-conservation, token-returned-twice, free-descriptors,
@@ -52,6 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.swarm = true;
 	cfg.steps_max = FUZZ_WORLD_STEPS;
 	cfg.end_when_dry = true;
+	cfg.events_unread = true;
 	choice_init_bytes(&cs, data, size);
 	choice_set_log_limit(&cs, 0);
 	if (sim_run(&cfg, &cs, &result) != 0)

@@ -1334,6 +1334,12 @@ static bool mid_device_owned(struct sim_device *d, const struct mid_read *m)
 	}
 }
 
+bool sim_device_may_act_in_reads(const struct sim_device *d)
+{
+	return adv_enabled(d->adv, ADV_MID_READ) ||
+	       adv_enabled(d->adv, ADV_MID_READ_REWRITE);
+}
+
 void sim_device_before_read(struct sim_device *d, const void *addr,
 			    unsigned long size)
 {

@@ -244,6 +244,9 @@ void sim_device_observe(struct sim_device *d, unsigned int q,
 bool sim_device_burst_ready(struct sim_device *d, unsigned int qi);
 bool sim_device_burst_take(struct sim_device *d, unsigned int qi);
 void sim_device_burst_end(struct sim_device *d, unsigned int qi);
+/* Note 8: whether this run's behaviours let the device act in a read at
+ * all (when not, the world need not hand it any read). */
+bool sim_device_may_act_in_reads(const struct sim_device *d);
 /* Note 8: the ring is about to read size bytes at addr. */
 void sim_device_before_read(struct sim_device *d, const void *addr,
 			    unsigned long size);

@@ -107,6 +107,10 @@ struct sim_config {
 	 * steps say how many ran, which is what a replay needs as steps_max
 	 * (the values drawn after, zeros, are in the log). */
 	bool end_when_dry;
+	/* Nobody reads the events or their hash (the world fuzz target): the
+	 * run only counts them (event_log.h note 5) and result.event_hash is
+	 * 0. Not with `log`. */
+	bool events_unread;
 
 	/* Planted faults, to show the oracles fire end to end. */
 	bool plant_lost_token;	   /* remove skips one detach_unused_buf */

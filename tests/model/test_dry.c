@@ -9,6 +9,7 @@
 #include "sim_runs.h"
 
 #include <choice.h>
+#include <errno.h>
 #include <string.h>
 #include <world.h>
 
@@ -23,7 +24,8 @@
 	X(oracles_run_at_the_end_of_a_dry_run)                                 \
 	X(dry_run_replays_over_its_steps)                                      \
 	X(failing_dry_run_replays_its_failure)                                 \
-	X(seeded_run_as_bytes_never_runs_dry)
+	X(seeded_run_as_bytes_never_runs_dry)                                  \
+	X(unread_events_change_nothing_but_the_hash)
 TESTS(HARNESS_DECLARE)
 
 static struct sim_config fuzz_config(bool end_when_dry)
@@ -229,6 +231,41 @@ static void seeded_run_as_bytes_never_runs_dry(void)
 		CHECK_EQ(a.steps, b.steps);
 		CHECK_EQ(a.failed, b.failed);
 	}
+}
+
+/* The fuzz target counts events only (events_unread): the same run in all
+ * else, and a configuration that asks for the events as well is refused. */
+static void unread_events_change_nothing_but_the_hash(void)
+{
+	struct sim_config cfg = fuzz_config(true);
+	struct sim_result a, b;
+	struct choice_source cs;
+	struct event_log log;
+	u8 in[600];
+	u64 x;
+
+	for (x = 1; x <= 30; x++) {
+		make_input(in, sizeof(in), x);
+		cfg.events_unread = false;
+		run_bytes(&cfg, in, sizeof(in), &a, NULL);
+		cfg.events_unread = true;
+		run_bytes(&cfg, in, sizeof(in), &b, NULL);
+		CHECK(a.event_hash != 0);
+		CHECK_EQ(0, b.event_hash);
+		CHECK_EQ(a.events, b.events);
+		CHECK_EQ(a.steps, b.steps);
+		CHECK_EQ(a.choices, b.choices);
+		CHECK_EQ(a.failed, b.failed);
+		CHECK_EQ(a.tokens_added, b.tokens_added);
+		CHECK_EQ(a.completed, b.completed);
+	}
+	event_log_init(&log, 0);
+	cfg.log = &log;
+	choice_init_bytes(&cs, in, sizeof(in));
+	CHECK_EQ(-EINVAL, sim_run(&cfg, &cs, &a));
+	CHECK_EQ(0, event_log_count(&log));
+	choice_free(&cs);
+	event_log_free(&log);
 }
 
 HARNESS_MAIN(TESTS)

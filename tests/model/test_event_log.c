@@ -19,6 +19,7 @@
 	X(events_are_stored_in_order)                                          \
 	X(cap_keeps_counting_and_hashing)                                      \
 	X(alloc_failure_keeps_counting_and_hashing)                            \
+	X(count_only_counts_and_neither_stores_nor_hashes)                     \
 	X(format_prints_numbers_without_names)                                 \
 	X(format_uses_the_name_hook)                                           \
 	X(format_truncates_like_snprintf)
@@ -279,6 +280,25 @@ static void alloc_failure_keeps_counting_and_hashing(void)
 	CHECK_EQ(3, event_log_count(&log));
 	CHECK_EQ(0, event_log_stored(&log));
 	CHECK(!event_log_complete(&log));
+	event_log_free(&log);
+}
+
+static void count_only_counts_and_neither_stores_nor_hashes(void)
+{
+	struct event_log log;
+	unsigned int i;
+
+	event_log_init(&log, 0);
+	event_log_count_only(&log);
+	for (i = 0; i < 3; i++)
+		CHECK_EQ(i, event_log_add(&log, fixed[i].step, fixed[i].actor,
+					  fixed[i].kind, fixed[i].queue,
+					  fixed[i].a, fixed[i].b, fixed[i].c));
+	CHECK_EQ(3, event_log_count(&log));
+	CHECK_EQ(0, event_log_stored(&log));
+	CHECK(!event_log_complete(&log));
+	CHECK_EQ(EVENT_HASH_INIT, event_log_hash(&log));
+	CHECK(event_log_get(&log, 0) == NULL);
 	event_log_free(&log);
 }
 
