@@ -30,6 +30,7 @@
  *  - Sectors start unknown: the workload checks only what it wrote.
  */
 #include "driver.h"
+#include "reuse.h"
 
 #include <assert.h>
 #include <linux/kernel.h>
@@ -127,9 +128,13 @@ static void put_le(u8 *p, u64 v, unsigned int n)
 		p[i] = (u8)(v >> (8 * i));
 }
 
+/* Kept from one world to the next (reuse.h). */
+static struct reuse_slot blk_wl_slot;
+
 static int block_init(struct wl_driver *w)
 {
-	struct blk_wl *b = calloc(1, sizeof(*b));
+	struct blk_wl *b =
+		reuse_get(&blk_wl_slot, sizeof(*b), sizeof(*b), true);
 
 	if (!b)
 		return -ENOMEM;
@@ -139,7 +144,7 @@ static int block_init(struct wl_driver *w)
 
 static void block_fini(struct wl_driver *w)
 {
-	free(w->priv);
+	reuse_put(&blk_wl_slot, w->priv);
 }
 
 /* Reads the capacity; a hostile one is bounded. OUTs left in flight by a

@@ -20,6 +20,7 @@
  * in flight, so an honest device never has a full FIFO.
  */
 #include "driver.h"
+#include "reuse.h"
 
 #include <assert.h>
 #include <linux/errno.h>
@@ -325,15 +326,19 @@ static void console_probe(struct wl_driver *w)
 	console_read_size(w);
 }
 
+/* Kept from one world to the next (reuse.h). */
+static struct reuse_slot console_drv_slot;
+
 static int console_init(struct wl_driver *w)
 {
-	w->priv = calloc(1, sizeof(struct console_drv));
+	w->priv = reuse_get(&console_drv_slot, sizeof(struct console_drv),
+			    sizeof(struct console_drv), true);
 	return w->priv ? 0 : -ENOMEM;
 }
 
 static void console_fini(struct wl_driver *w)
 {
-	free(w->priv);
+	reuse_put(&console_drv_slot, w->priv);
 	w->priv = NULL;
 }
 

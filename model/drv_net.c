@@ -25,6 +25,7 @@
  * world (all-zero choices) would stall with nothing wrong.
  */
 #include "driver.h"
+#include "reuse.h"
 
 #include <assert.h>
 #include <linux/slab.h>
@@ -163,15 +164,19 @@ static void net_build_frame(const struct net_drv *n, u8 *f, u32 len, u32 seq)
 	net_payload(n->key, seq, f, NET_FRAME_MIN, len);
 }
 
+/* Kept from one world to the next (reuse.h). */
+static struct reuse_slot net_drv_slot;
+
 static int net_init(struct wl_driver *w)
 {
-	w->priv = calloc(1, sizeof(struct net_drv));
+	w->priv = reuse_get(&net_drv_slot, sizeof(struct net_drv),
+			    sizeof(struct net_drv), true);
 	return w->priv ? 0 : -ENOMEM;
 }
 
 static void net_fini(struct wl_driver *w)
 {
-	free(w->priv);
+	reuse_put(&net_drv_slot, w->priv);
 	w->priv = NULL;
 }
 

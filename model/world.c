@@ -3,6 +3,7 @@
  */
 #include "world.h"
 
+#include "burst.h"
 #include "bystander.h"
 #include "config_oracle.h"
 #include "device.h"
@@ -415,76 +416,8 @@ static void world_acts_in_reads(struct sim_world *w, bool on)
 		shim_set_shared_read_hook(NULL, NULL);
 }
 
-/* Kicks the forced mode leaves out: 3.7.1's add_buf kicks by itself once
- * 65,535 buffers were added without one. */
-#define WRAP_UNKICKED_MAX 0xffffu
 /* A swarm run that fires index-wrap bursts in 1 of this many. */
 #define WRAP_SWARM_SHARE 16
-/* Adds between the kicks of the other mode. */
-#define WRAP_KICK_EVERY 4096u
-
-/* The buffers of a burst: the world's own, never the workload's. */
-static char wrap_token;
-
-struct wrap_burst {
-	unsigned int q;
-	struct virtqueue *vq;
-	struct scatterlist sg;
-	bool forced;	 /* no kicks: the ring must kick by itself */
-	u32 unkicked;	 /* adds since the last kick, as the ring counts */
-	u32 done, kicks; /* buffers that went round; notifications seen */
-};
-
-/* One buffer round: add, the device takes and completes it, get_buf.
- * False when the burst must stop (a failure, or a full ring at once). */
-static bool wrap_one(struct sim_world *w, struct wrap_burst *b)
-{
-	struct oracle *o = &w->oracle;
-	unsigned int len = ~0u;
-	void *token;
-	int ret =
-		virtqueue_add_buf(b->vq, &b->sg, 0, 1, &wrap_token, GFP_ATOMIC);
-
-	if (ret < 0) {
-		if (b->done > 0)
-			oracle_fail(o, "free-descriptors",
-				    "queue %u: add_buf failed (%d) after %u "
-				    "buffers that all came back",
-				    b->q, ret, b->done);
-		return false;
-	}
-	b->unkicked++;
-	if (b->forced && b->unkicked == WRAP_UNKICKED_MAX) {
-		/* The ring's own kick is due now (device.h note 5). */
-		sim_device_observe(&w->dev, b->q, SIM_CALL_KICK, 0);
-		b->unkicked = 0;
-	}
-	if (!sim_device_burst_take(&w->dev, b->q)) {
-		if (!o->failed)
-			oracle_fail(
-				o, "stall",
-				"queue %u: buffer %u of an index-wrap burst "
-				"never became available",
-				b->q, b->done);
-		return false;
-	}
-	token = virtqueue_get_buf(b->vq, &len);
-	if (token != &wrap_token || len != 0) {
-		oracle_fail(o, "token-conservation",
-			    "queue %u: get_buf gave %s (len %u) for buffer %u "
-			    "of an index-wrap burst",
-			    b->q, token ? "another token" : "nothing", len,
-			    b->done);
-		return false;
-	}
-	b->done++;
-	if (!b->forced && b->done % WRAP_KICK_EVERY == 0) {
-		virtqueue_kick(b->vq);
-		sim_device_observe(&w->dev, b->q, SIM_CALL_KICK, 0);
-		b->unkicked = 0;
-	}
-	return true;
-}
 
 /* How many buffers: in the forced mode up to the ring's own kick and 0..2
  * past it; otherwise to 1, 2 or up to 256 entries before the next wrap,
@@ -496,7 +429,7 @@ static u32 wrap_count(struct sim_world *w, struct wrap_burst *b)
 	u64 num = virtqueue_get_vring_size(b->vq);
 
 	if (b->forced)
-		return WRAP_UNKICKED_MAX - b->unkicked +
+		return BURST_UNKICKED_MAX - b->unkicked +
 		       (u32)adv_value(cs, 0, 2, (const u64[]){ 0, 1, 2 }, 3);
 	return (u16)(0 - idx -
 		     (u16)adv_value(cs, 1, 256, (const u64[]){ 1, 2, num }, 3));
@@ -510,8 +443,10 @@ static u32 wrap_count(struct sim_world *w, struct wrap_burst *b)
 static void index_wrap(struct sim_world *w)
 {
 	struct choice_source *cs = w->env.cs;
-	struct wrap_burst b = { 0 };
-	u32 i, n;
+	struct wrap_burst b = { .dev = &w->dev, .oracle = &w->oracle };
+	burst_rounds_fn *leading =
+		w->cfg->burst_rounds ? w->cfg->burst_rounds : burst_rounds;
+	u32 n, lead;
 	u64 kicks;
 	u8 *buf;
 
@@ -527,12 +462,13 @@ static void index_wrap(struct sim_world *w)
 	sg_init_one(&b.sg, buf, 1);
 	b.unkicked = w->drv.unkicked[b.q];
 	n = wrap_count(w, &b);
+	lead = burst_leading_rounds(
+		READ_ONCE(simt_vring(&w->t, b.q)->avail->idx), n);
 	kicks = w->t.kicks[b.q];
 	/* The burst draws nothing (device.h note 7): no acts in its reads. */
 	world_acts_in_reads(w, false);
-	for (i = 0; i < n && !w->oracle.failed; i++)
-		if (!wrap_one(w, &b))
-			break;
+	if (leading(&b, lead))
+		burst_rounds(&b, n - lead);
 	world_acts_in_reads(w, true);
 	if (!w->oracle.failed)
 		sim_device_burst_end(&w->dev, b.q);

@@ -71,6 +71,7 @@
 #define RINGSIDE_MODEL_WORLD_H
 
 #include "adversary.h"
+#include "burst.h"
 #include "choice.h"
 #include "event_log.h"
 
@@ -111,6 +112,10 @@ struct sim_config {
 	 * run only counts them (event_log.h note 5) and result.event_hash is
 	 * 0. Not with `log`. */
 	bool events_unread;
+	/* Runs the leading rounds of an index-wrap burst (burst.h); NULL:
+	 * burst_rounds. The world fuzz target passes its copy built without
+	 * instrumentation. */
+	burst_rounds_fn *burst_rounds;
 
 	/* Planted faults, to show the oracles fire end to end. */
 	bool plant_lost_token;	   /* remove skips one detach_unused_buf */
