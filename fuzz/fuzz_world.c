@@ -36,6 +36,12 @@
 
 #include <string.h>
 
+#ifdef RINGSIDE_FUZZ_FAST_BURST
+/* The leading rounds of a burst, through an uninstrumented copy of the
+ * ring (fuzz/CMakeLists.txt, model/burst.h). */
+burst_rounds_fn burst_rounds_fast;
+#endif
+
 #ifndef FUZZ_WORLD_STEPS
 #define FUZZ_WORLD_STEPS 600
 #endif
@@ -54,6 +60,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.steps_max = FUZZ_WORLD_STEPS;
 	cfg.end_when_dry = true;
 	cfg.events_unread = true;
+#ifdef RINGSIDE_FUZZ_FAST_BURST
+	cfg.burst_rounds = burst_rounds_fast;
+#endif
 	choice_init_bytes(&cs, data, size);
 	choice_set_log_limit(&cs, 0);
 	if (sim_run(&cfg, &cs, &result) != 0)

@@ -2,7 +2,8 @@
 # ctest fuzz.build: runs fuzz/build.sh as OSS-Fuzz would, with clang and
 # libFuzzer, into OUT (the second argument), then checks that every
 # target's four files exist and that each fuzzer runs its whole seed
-# corpus once (-runs=0) without a finding.
+# corpus once (-runs=0) without a finding, and that the world target's
+# burst rounds are built without instrumentation.
 # Usage: test_build.sh CLANG OUT
 set -euo pipefail
 
@@ -58,4 +59,18 @@ for t in ring bus world trace shim; do
 		echo "ok: $t ran its $n seeds"
 	fi
 done
+# The world target runs the leading rounds of an index-wrap burst through
+# an uninstrumented copy of the ring (fuzz/CMakeLists.txt): the copy is
+# linked, and calls no sanitizer or coverage hook.
+burst=$(objdump -d --no-show-raw-insn "$out/world" |
+	awk '/<burst_rounds_fast>:/,/^$/')
+if [[ -z $burst ]]; then
+	echo "FAIL: world: burst_rounds_fast is not linked"
+	status=1
+elif grep -q '__asan\|__ubsan\|__sanitizer_cov' <<<"$burst"; then
+	echo "FAIL: world: burst_rounds_fast is instrumented"
+	status=1
+else
+	echo "ok: world: the burst rounds are not instrumented"
+fi
 exit $status
