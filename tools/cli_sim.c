@@ -763,16 +763,16 @@ struct run_request {
 };
 
 /*
- * Runs seed in a worker. A failing run that is recorded is run again
- * with an event log: the events of passing runs are never kept (--record
- * all regenerates them when they are read), so the first run does not
- * pay for them.
+ * Runs seed and sends the parent its result: its choices too when it
+ * failed and is recorded, its events only with_log. A worker runs without
+ * a log (the events of passing runs are never kept: --record all
+ * regenerates them when they are read); a failing run's events come from
+ * a run of its seed in a fresh process (fresh_run).
  */
 static int worker_run(const struct sim_opts *o, struct shared_choices *sc,
-		      u64 seed, int out_fd)
+		      u64 seed, int out_fd, bool with_log)
 {
 	bool recording = o->record != RECORD_NONE;
-	bool with_log = false;
 	struct choice_source *cs;
 	struct sim_config cfg;
 	struct event_log log;
@@ -788,30 +788,6 @@ static int worker_run(const struct sim_opts *o, struct shared_choices *sc,
 	err = sim_run(&cfg, cs, &m.r);
 	assert(err == 0);
 	m.seconds = cli_now() - start;
-	if (recording && m.r.failed && !with_log) {
-		struct sim_result again;
-
-		event_log_free(&log);
-		event_log_init(&log, 0);
-		cfg.log = &log;
-		with_log = true;
-		cs = shared_choices_seed(sc, seed);
-		err = sim_run(&cfg, cs, &again);
-		assert(err == 0);
-		/* a run is a pure function of its seed (world.h): a second
-		 * run that differs is a bug of the world; the row must
-		 * describe the run whose events and choices it holds */
-		if (again.event_hash != m.r.event_hash) {
-			fprintf(stderr,
-				"ringside sim: seed %llu ran differently the "
-				"second time (event hash 0x%016llx, then "
-				"0x%016llx): the second run is recorded\n",
-				(unsigned long long)seed,
-				(unsigned long long)m.r.event_hash,
-				(unsigned long long)again.event_hash);
-			m.r = again;
-		}
-	}
 	m.has_choices = recording && m.r.failed && choice_recordable(cs);
 	if (m.has_choices)
 		m.nchoices = choice_count(cs);
@@ -845,7 +821,8 @@ static int worker_main(void *ctx, int in_fd, int out_fd)
 		    req.count == 0)
 			return 0;
 		for (i = 0; i < req.count; i++) {
-			if (worker_run(wc->o, wc->sc, req.first + i, out_fd))
+			if (worker_run(wc->o, wc->sc, req.first + i, out_fd,
+				       false))
 				return 1;
 			isolate_mark_stderr();
 		}
@@ -1157,16 +1134,135 @@ static void done_free(struct done_run *d)
 	free(d);
 }
 
+/* --- a failing run, again in a fresh process -------------------------------- */
+
+/* What a fresh run may send: its message, every choice, every event. */
+#define FRESH_BYTES                                                            \
+	(sizeof(struct run_msg) + CHOICE_LOG_MAX * sizeof(u64) +               \
+	 EVENT_LOG_MAX * sizeof(struct sim_event))
+
+struct fresh_ctx {
+	const struct sim_opts *o;
+	u64 seed;
+};
+
+/* In a fork of the campaign's own process, which never runs a world: no
+ * run before this one left anything behind (a leaked bus index, say). */
+static int fresh_main(void *ctx, int in_fd, int out_fd)
+{
+	const struct fresh_ctx *x = ctx;
+	struct shared_choices *sc = shared_choices_create();
+	int err;
+
+	(void)in_fd;
+	if (!sc)
+		return 1;
+	err = worker_run(x->o, sc, x->seed, out_fd, true);
+	shared_choices_destroy(sc);
+	return err;
+}
+
+/* The message and payload a fresh run sent, into d; -1 when malformed. */
+static int fresh_payload(const u8 *buf, size_t got, struct done_run *d)
+{
+	size_t nc, ne;
+
+	if (got < sizeof(d->m))
+		return -1;
+	memcpy(&d->m, buf, sizeof(d->m));
+	if (d->m.nchoices > CHOICE_LOG_MAX || d->m.nevents > EVENT_LOG_MAX)
+		return -1;
+	nc = (size_t)d->m.nchoices;
+	ne = (size_t)d->m.nevents;
+	if (got != sizeof(d->m) + nc * sizeof(u64) + ne * sizeof(*d->events))
+		return -1;
+	d->choices = malloc((nc ? nc : 1) * sizeof(u64));
+	d->events = malloc((ne ? ne : 1) * sizeof(*d->events));
+	if (!d->choices || !d->events)
+		return -1;
+	memcpy(d->choices, buf + sizeof(d->m), nc * sizeof(u64));
+	memcpy(d->events, buf + sizeof(d->m) + nc * sizeof(u64),
+	       ne * sizeof(*d->events));
+	return 0;
+}
+
+/* Runs seed again, with its events, in a fresh process; -1 when that
+ * run could not be had (it crashed, hung, or sent nothing sensible). */
+static int fresh_run(const struct sim_opts *o, u64 seed, struct done_run *d)
+{
+	struct fresh_ctx x = { .o = o, .seed = seed };
+	struct isolate_end end;
+	size_t got = 0;
+	u8 *buf = malloc(FRESH_BYTES); /* touched only as far as it is filled */
+	int err = -1;
+
+	if (buf &&
+	    isolate_run(fresh_main, &x, o->run_timeout, buf, FRESH_BYTES, &got,
+			&end) == 0 &&
+	    !end.crashed && !end.hung)
+		err = fresh_payload(buf, got, d);
+	free(buf);
+	return err;
+}
+
+/*
+ * A failing run is recorded with its events, and a recorded run must
+ * replay alone: so its events and choices come from a run of its seed in
+ * a fresh process. A worker has run other seeds before it, and a broken
+ * ring or bus can carry state from one run to the next; the worker's own
+ * run then need not be what the seed does alone.
+ */
+static void take_fresh_run(const struct sim_opts *o, struct done_run *d)
+{
+	struct done_run fresh = { 0 };
+	unsigned long long seed = (unsigned long long)d->m.seed;
+
+	if (fresh_run(o, d->m.seed, &fresh)) {
+		fprintf(stderr,
+			"ringside sim: seed %llu: its run in a fresh process "
+			"failed to complete; recorded without its events\n",
+			seed);
+	} else if (fresh.m.r.event_hash == d->m.r.event_hash ||
+		   fresh.m.r.failed) {
+		if (fresh.m.r.event_hash != d->m.r.event_hash)
+			fprintf(stderr,
+				"ringside sim: seed %llu ran differently in a "
+				"fresh process than after the runs before it "
+				"in its worker (event hash 0x%016llx, then "
+				"0x%016llx): the fresh run is recorded\n",
+				seed, (unsigned long long)d->m.r.event_hash,
+				(unsigned long long)fresh.m.r.event_hash);
+		fresh.m.seconds = d->m.seconds;
+		free(d->choices);
+		free(d->events);
+		d->m = fresh.m;
+		d->choices = fresh.choices;
+		d->events = fresh.events;
+		return;
+	} else {
+		fprintf(stderr,
+			"ringside sim: seed %llu failed only after the runs "
+			"before it in its worker: alone it passes; recorded "
+			"without its events\n",
+			seed);
+	}
+	free(fresh.choices);
+	free(fresh.events);
+}
+
 static void deliver(struct pool *p, struct done_run *d)
 {
 	const struct sim_opts *o = p->o;
 	char report[REPORT_BYTES] = "";
 	struct sim_config cfg;
 	struct event_log log;
-	bool with_log = d->m.nevents > 0, regen;
+	bool with_log, regen;
 	u64 i;
 	s64 id;
 
+	if (o->record != RECORD_NONE && d->m.r.failed && !d->crashed)
+		take_fresh_run(o, d);
+	with_log = d->m.nevents > 0;
 	make_config(o, d->m.seed, &cfg);
 	if (d->crashed) {
 		crash_result_fill(d->end, o->device, o->run_timeout, &d->m.r);
