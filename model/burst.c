@@ -31,7 +31,7 @@ static bool take_plain(struct sim_device *d, unsigned int qi)
 	struct vring *vr = simt_vring(d->t, qi);
 	struct devq *q = &d->q[qi];
 	const struct vring_desc *desc;
-	u16 head, slot;
+	u16 head;
 	u32 len;
 
 	if (READ_ONCE(vr->avail->idx) == q->last_avail)
@@ -46,14 +46,7 @@ static bool take_plain(struct sim_device *d, unsigned int qi)
 	    (len && !shim_guest_range_ok(READ_ONCE(desc->addr), len)))
 		return false;
 	q->last_avail++;
-	slot = (u16)(q->used_idx % vr->num);
-	WRITE_ONCE(vr->used->ring[slot].id, head);
-	WRITE_ONCE(vr->used->ring[slot].len, 0);
-	smp_wmb();
-	q->used_idx++;
-	WRITE_ONCE(vr->used->idx, q->used_idx);
-	q->fetched++;
-	q->completed++;
+	sim_device_burst_complete(q, vr, head);
 	return true;
 }
 

@@ -1402,7 +1402,6 @@ bool sim_device_burst_take(struct sim_device *d, unsigned int qi)
 	struct vring *vr = simt_vring(d->t, qi);
 	struct devq *q = &d->q[qi];
 	struct devq_chain c;
-	u16 slot;
 
 	if (READ_ONCE(vr->avail->idx) == q->last_avail)
 		return false;
@@ -1412,14 +1411,7 @@ bool sim_device_burst_take(struct sim_device *d, unsigned int qi)
 	q->last_avail++;
 	if (!walk_chain(d, qi, vr, &c))
 		return false;
-	slot = (u16)(q->used_idx % vr->num);
-	WRITE_ONCE(vr->used->ring[slot].id, c.head);
-	WRITE_ONCE(vr->used->ring[slot].len, 0);
-	smp_wmb();
-	q->used_idx++;
-	WRITE_ONCE(vr->used->idx, q->used_idx);
-	q->fetched++;
-	q->completed++;
+	sim_device_burst_complete(q, vr, c.head);
 	return true;
 }
 

@@ -242,6 +242,22 @@ void sim_device_observe(struct sim_device *d, unsigned int q,
  * none or the check failed. End: the kick state as if the burst's adds
  * had been checked. */
 bool sim_device_burst_ready(struct sim_device *d, unsigned int qi);
+/* Note 7: completes the chain at head, taken from avail, with len 0.
+ * Inline, so that each copy of the burst's rounds (burst.h) has its own
+ * with its own instrumentation. */
+static inline void sim_device_burst_complete(struct devq *q, struct vring *vr,
+					     u16 head)
+{
+	u16 slot = (u16)(q->used_idx % vr->num);
+
+	WRITE_ONCE(vr->used->ring[slot].id, head);
+	WRITE_ONCE(vr->used->ring[slot].len, 0);
+	smp_wmb();
+	q->used_idx++;
+	WRITE_ONCE(vr->used->idx, q->used_idx);
+	q->fetched++;
+	q->completed++;
+}
 bool sim_device_burst_take(struct sim_device *d, unsigned int qi);
 void sim_device_burst_end(struct sim_device *d, unsigned int qi);
 /* Note 8: whether this run's behaviours let the device act in a read at
