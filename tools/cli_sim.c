@@ -1193,12 +1193,11 @@ static int fresh_run(const struct sim_opts *o, u64 seed, struct done_run *d)
 	struct fresh_ctx x = { .o = o, .seed = seed };
 	struct isolate_end end;
 	size_t got = 0;
-	u8 *buf = malloc(FRESH_BYTES); /* touched only as far as it is filled */
+	void *buf = NULL;
 	int err = -1;
 
-	if (buf &&
-	    isolate_run(fresh_main, &x, o->run_timeout, buf, FRESH_BYTES, &got,
-			&end) == 0 &&
+	if (isolate_run_alloc(fresh_main, &x, o->run_timeout, FRESH_BYTES, &buf,
+			      &got, &end) == 0 &&
 	    !end.crashed && !end.hung)
 		err = fresh_payload(buf, got, d);
 	free(buf);

@@ -343,15 +343,43 @@ void isolate_classify(int wstatus, bool hung, const char *report,
 
 /* --- one piece of work ------------------------------------------------------ */
 
-int isolate_run(isolate_fn fn, void *ctx, double seconds, void *buf, size_t len,
-		size_t *got, struct isolate_end *end)
+/* Where a child's messages go: buf holds got of cap bytes, and grows up
+ * to max when grow; past that they are read and dropped. */
+struct collect {
+	char *buf;
+	size_t cap, max, got;
+	bool grow;
+};
+
+/* Room for the next read, growing the buffer when it may. */
+static bool collect_room(struct collect *k)
+{
+	size_t cap;
+	char *bigger;
+
+	if (k->got < k->cap)
+		return true;
+	if (!k->grow || k->cap >= k->max)
+		return false;
+	cap = k->cap ? k->cap * 2 : 4096;
+	if (cap > k->max)
+		cap = k->max;
+	bigger = realloc(k->buf, cap);
+	if (!bigger)
+		return false;
+	k->buf = bigger;
+	k->cap = cap;
+	return true;
+}
+
+static int run_collect(isolate_fn fn, void *ctx, double seconds,
+		       struct collect *k, struct isolate_end *end)
 {
 	struct isolate_child c;
 	double until = now_seconds() + seconds;
 	bool hung = false;
 	char sink[4096];
 
-	*got = 0;
 	if (isolate_spawn(&c, fn, ctx))
 		return -1;
 	close_fd(&c.in_fd);
@@ -359,6 +387,7 @@ int isolate_run(isolate_fn fn, void *ctx, double seconds, void *buf, size_t len,
 		struct pollfd p[2] = { { .fd = c.out_fd, .events = POLLIN },
 				       { .fd = c.err_fd, .events = POLLIN } };
 		double left = until - now_seconds();
+		bool room;
 		ssize_t n;
 
 		if (left <= 0) {
@@ -370,13 +399,35 @@ int isolate_run(isolate_fn fn, void *ctx, double seconds, void *buf, size_t len,
 		isolate_drain_stderr(&c, NULL);
 		if (!(p[0].revents & (POLLIN | POLLHUP)))
 			continue;
-		n = read(c.out_fd, *got < len ? (char *)buf + *got : sink,
-			 *got < len ? len - *got : sizeof(sink));
-		if (n > 0 && *got < len)
-			*got += (size_t)n;
+		room = collect_room(k);
+		n = read(c.out_fd, room ? k->buf + k->got : sink,
+			 room ? k->cap - k->got : sizeof(sink));
+		if (n > 0 && room)
+			k->got += (size_t)n;
 		else if (n == 0 || (n < 0 && errno != EINTR))
 			close_fd(&c.out_fd);
 	}
 	isolate_finish(&c, hung, hung, end);
 	return 0;
+}
+
+int isolate_run(isolate_fn fn, void *ctx, double seconds, void *buf, size_t len,
+		size_t *got, struct isolate_end *end)
+{
+	struct collect k = { .buf = buf, .cap = len, .max = len };
+	int err = run_collect(fn, ctx, seconds, &k, end);
+
+	*got = k.got;
+	return err;
+}
+
+int isolate_run_alloc(isolate_fn fn, void *ctx, double seconds, size_t max,
+		      void **buf, size_t *got, struct isolate_end *end)
+{
+	struct collect k = { .max = max, .grow = true };
+	int err = run_collect(fn, ctx, seconds, &k, end);
+
+	*buf = k.buf;
+	*got = k.got;
+	return err;
 }

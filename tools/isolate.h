@@ -129,5 +129,10 @@ void isolate_classify(int wstatus, bool hung, const char *report,
  */
 int isolate_run(isolate_fn fn, void *ctx, double seconds, void *buf, size_t len,
 		size_t *got, struct isolate_end *end);
+/* The same, into a buffer it allocates as the child writes (up to max
+ * bytes, the rest dropped); *buf is the caller's to free, also on error
+ * (NULL when nothing came). */
+int isolate_run_alloc(isolate_fn fn, void *ctx, double seconds, size_t max,
+		      void **buf, size_t *got, struct isolate_end *end);
 
 #endif /* RINGSIDE_TOOLS_ISOLATE_H */
