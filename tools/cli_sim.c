@@ -1124,12 +1124,19 @@ struct pool {
 	bool tty, shown;
 };
 
+static void done_free_payload(struct done_run *d)
+{
+	free(d->choices);
+	free(d->events);
+	d->choices = NULL;
+	d->events = NULL;
+}
+
 static void done_free(struct done_run *d)
 {
 	if (!d)
 		return;
-	free(d->choices);
-	free(d->events);
+	done_free_payload(d);
 	free(d->end);
 	free(d);
 }
@@ -1162,6 +1169,19 @@ static int fresh_main(void *ctx, int in_fd, int out_fd)
 	return err;
 }
 
+/* Room for the choices and events d's message counts; -1 when it counts
+ * more than a run can have, or out of memory. */
+static int payload_alloc(struct done_run *d)
+{
+	size_t nc = (size_t)d->m.nchoices, ne = (size_t)d->m.nevents;
+
+	if (d->m.nchoices > CHOICE_LOG_MAX || d->m.nevents > EVENT_LOG_MAX)
+		return -1;
+	d->choices = malloc((nc ? nc : 1) * sizeof(u64));
+	d->events = malloc((ne ? ne : 1) * sizeof(*d->events));
+	return d->choices && d->events ? 0 : -1;
+}
+
 /* The message and payload a fresh run sent, into d; -1 when malformed. */
 static int fresh_payload(const u8 *buf, size_t got, struct done_run *d)
 {
@@ -1170,15 +1190,11 @@ static int fresh_payload(const u8 *buf, size_t got, struct done_run *d)
 	if (got < sizeof(d->m))
 		return -1;
 	memcpy(&d->m, buf, sizeof(d->m));
-	if (d->m.nchoices > CHOICE_LOG_MAX || d->m.nevents > EVENT_LOG_MAX)
+	if (payload_alloc(d))
 		return -1;
 	nc = (size_t)d->m.nchoices;
 	ne = (size_t)d->m.nevents;
 	if (got != sizeof(d->m) + nc * sizeof(u64) + ne * sizeof(*d->events))
-		return -1;
-	d->choices = malloc((nc ? nc : 1) * sizeof(u64));
-	d->events = malloc((ne ? ne : 1) * sizeof(*d->events));
-	if (!d->choices || !d->events)
 		return -1;
 	memcpy(d->choices, buf + sizeof(d->m), nc * sizeof(u64));
 	memcpy(d->events, buf + sizeof(d->m) + nc * sizeof(u64),
@@ -1215,38 +1231,39 @@ static void take_fresh_run(const struct sim_opts *o, struct done_run *d)
 {
 	struct done_run fresh = { 0 };
 	unsigned long long seed = (unsigned long long)d->m.seed;
+	bool same;
 
 	if (fresh_run(o, d->m.seed, &fresh)) {
 		fprintf(stderr,
 			"ringside sim: seed %llu: its run in a fresh process "
 			"failed to complete; recorded without its events\n",
 			seed);
-	} else if (fresh.m.r.event_hash == d->m.r.event_hash ||
-		   fresh.m.r.failed) {
-		if (fresh.m.r.event_hash != d->m.r.event_hash)
-			fprintf(stderr,
-				"ringside sim: seed %llu ran differently in a "
-				"fresh process than after the runs before it "
-				"in its worker (event hash 0x%016llx, then "
-				"0x%016llx): the fresh run is recorded\n",
-				seed, (unsigned long long)d->m.r.event_hash,
-				(unsigned long long)fresh.m.r.event_hash);
-		fresh.m.seconds = d->m.seconds;
-		free(d->choices);
-		free(d->events);
-		d->m = fresh.m;
-		d->choices = fresh.choices;
-		d->events = fresh.events;
+		done_free_payload(&fresh);
 		return;
-	} else {
+	}
+	same = fresh.m.r.event_hash == d->m.r.event_hash;
+	if (!same && !fresh.m.r.failed) {
 		fprintf(stderr,
 			"ringside sim: seed %llu failed only after the runs "
 			"before it in its worker: alone it passes; recorded "
 			"without its events\n",
 			seed);
+		done_free_payload(&fresh);
+		return;
 	}
-	free(fresh.choices);
-	free(fresh.events);
+	if (!same)
+		fprintf(stderr,
+			"ringside sim: seed %llu ran differently in a fresh "
+			"process than after the runs before it in its worker "
+			"(event hash 0x%016llx, then 0x%016llx): the fresh run "
+			"is recorded\n",
+			seed, (unsigned long long)d->m.r.event_hash,
+			(unsigned long long)fresh.m.r.event_hash);
+	fresh.m.seconds = d->m.seconds;
+	done_free_payload(d);
+	d->m = fresh.m;
+	d->choices = fresh.choices;
+	d->events = fresh.events;
 }
 
 static void deliver(struct pool *p, struct done_run *d)
@@ -1410,11 +1427,7 @@ static int read_payload(int fd, struct done_run *d)
 {
 	size_t nc = (size_t)d->m.nchoices, ne = (size_t)d->m.nevents;
 
-	if (d->m.nchoices > CHOICE_LOG_MAX || d->m.nevents > EVENT_LOG_MAX)
-		return -1;
-	d->choices = malloc((nc ? nc : 1) * sizeof(u64));
-	d->events = malloc((ne ? ne : 1) * sizeof(struct sim_event));
-	if (!d->choices || !d->events)
+	if (payload_alloc(d))
 		return -1;
 	if (nc && isolate_read_full(fd, d->choices, nc * sizeof(u64)))
 		return -1;
