@@ -20,6 +20,7 @@
  */
 #define _GNU_SOURCE
 
+#include "cell.h"
 #include "driver.h"
 #include "proc.h"
 #include "qemu.h"
@@ -32,43 +33,26 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
-#define CELL_REQUESTS_DEFAULT 20
-#define CELL_TIMEOUT_MS_DEFAULT 20000
-#define CELL_REQUEST_MS_DEFAULT 3000
 /* Longest idle wait between steps while requests are out. */
 #define CELL_IDLE_WAIT_US 200
 
+_Static_assert(VPCI_MAX_QUEUES <= CELL_MAX_QUEUES, "a cell notes every queue");
+
 struct qemu_cell {
+	struct cell core;
 	const struct qemu_cell_config *cfg;
 	struct qemu qm;
 	bool started;
 	struct vpci t;
 	bool transport_ready;
 	const struct wl_class *cls;
-	struct wl_driver drv;
-	bool driver_ready;
-	struct choice_source cs;
-	struct event_log own_log;
-	struct oracle oracle;
-	struct sim_env env;
 	struct qemu_device_args args;
-	double kick_at[VPCI_MAX_QUEUES]; /* first kick not yet answered, ms */
-	u64 kicks_seen[VPCI_MAX_QUEUES];
-	u16 used_seen[VPCI_MAX_QUEUES];
-	double rtt_sum_us;
-	u64 rtt_n;
-	double last_progress, t0;
-	u64 last_completed;
-	u64 interrupts;
-	char last_log[160];
-	char why[QEMU_ERROR_BYTES];
 };
 
 static const char *const device_names[QEMU_DEV_COUNT] = { "entropy", "block",
@@ -100,48 +84,6 @@ static void cell_observe(void *ctx, unsigned int q, enum sim_call call,
 	struct qemu_cell *c = ctx;
 
 	c->cfg->observe(c->cfg->observe_ctx, c, q, call, result);
-}
-
-/* The cell failed: the first reason is kept (an oracle's or ours). */
-__attribute__((format(printf, 2, 3))) static void
-cell_fail(struct qemu_cell *c, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (c->why[0] || c->oracle.failed)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(c->why, sizeof(c->why), fmt, ap);
-	va_end(ap);
-}
-
-static bool cell_failed(const struct qemu_cell *c)
-{
-	return c->why[0] || c->oracle.failed;
-}
-
-/* --- shim hooks ------------------------------------------------------------- */
-
-static void cell_report(void *ctx, enum shim_report_kind kind, const char *file,
-			int line, const char *what)
-{
-	struct qemu_cell *c = ctx;
-
-	oracle_fail(&c->oracle, "warn", "%s at %s:%d: %s",
-		    kind == SHIM_REPORT_BUG ? "BUG" : "WARN", file, line, what);
-}
-
-/* printk: kept for the failure message (e.g. "device refuses features"). */
-static void cell_log(void *ctx, int level, const char *text)
-{
-	struct qemu_cell *c = ctx;
-	size_t n;
-
-	(void)level;
-	snprintf(c->last_log, sizeof(c->last_log), "%s", text);
-	n = strlen(c->last_log);
-	while (n && c->last_log[n - 1] == '\n')
-		c->last_log[--n] = '\0';
 }
 
 /* --- QEMU's command line ------------------------------------------------------- */
@@ -227,8 +169,8 @@ static void queue_irq(struct qemu_cell *c, unsigned int q, u16 actor)
 	irqreturn_t r = vpci_queue_interrupt(&c->t, q);
 
 	if (r == IRQ_HANDLED || actor == SIM_ACTOR_IRQ)
-		sim_emit(&c->env, actor, SIM_EV_IRQ, (u16)q, q, r, 0);
-	c->interrupts += r == IRQ_HANDLED;
+		sim_emit(&c->core.env, actor, SIM_EV_IRQ, (u16)q, q, r, 0);
+	c->core.interrupts += r == IRQ_HANDLED;
 }
 
 /* INTx: a raised line is answered by reading the ISR (which lowers it),
@@ -248,7 +190,7 @@ static void intx(struct qemu_cell *c)
 			queue_irq(c, q, SIM_ACTOR_IRQ);
 	if (isr & VPCI_ISR_CONFIG) {
 		vpci_config_interrupt(&c->t);
-		sim_emit(&c->env, SIM_ACTOR_CONFIG, SIM_EV_CONFIG_CHANGE, 0,
+		sim_emit(&c->core.env, SIM_ACTOR_CONFIG, SIM_EV_CONFIG_CHANGE, 0,
 			 c->t.config_interrupts, 1, 0);
 	}
 }
@@ -265,30 +207,9 @@ static void interrupts(struct qemu_cell *c)
 		queue_irq(c, q, SIM_ACTOR_DEVICE);
 }
 
-/* Round trips: from the first kick of a queue with nothing answered to
- * the device's next used entry on it. */
-static void measure(struct qemu_cell *c)
+static struct qemu_cell *of(struct cell *core)
 {
-	double t = proc_now_ms();
-	unsigned int q;
-	u16 used;
-
-	for (q = 0; q < c->t.nvqs; q++) {
-		used = vpci_used_idx(&c->t, q);
-		if (used != c->used_seen[q]) {
-			c->used_seen[q] = used;
-			if (c->kick_at[q] > 0) {
-				c->rtt_sum_us += (t - c->kick_at[q]) * 1e3;
-				c->rtt_n++;
-			}
-			c->kick_at[q] = 0;
-		}
-		if (c->t.queues[q].kicks != c->kicks_seen[q]) {
-			c->kicks_seen[q] = c->t.queues[q].kicks;
-			if (c->kick_at[q] == 0)
-				c->kick_at[q] = t;
-		}
-	}
+	return container_of(core, struct qemu_cell, core);
 }
 
 /* What went wrong with QEMU, when qtest failed. */
@@ -296,82 +217,24 @@ static void qemu_trouble(struct qemu_cell *c)
 {
 	char exitmsg[QEMU_ERROR_BYTES - 200];
 
-	if (!qtest_failed(&c->qm.qt) || cell_failed(c))
+	if (!qtest_failed(&c->qm.qt) || cell_failed(&c->core))
 		return;
 	if (qemu_wait_exit(&c->qm, QEMU_EXIT_WAIT_MS)) {
 		qemu_describe_exit(&c->qm, exitmsg, sizeof(exitmsg));
-		cell_fail(c, "QEMU died during the run: %s", exitmsg);
+		cell_fail(&c->core, "QEMU died during the run: %s", exitmsg);
 		return;
 	}
-	cell_fail(c, "%s", c->qm.qt.error);
-}
-
-static bool enough(const struct qemu_cell *c)
-{
-	const struct wl_driver *w = &c->drv;
-	u64 want = c->cfg->requests ? c->cfg->requests : CELL_REQUESTS_DEFAULT;
-
-	if (w->completed < want)
-		return false;
-	if (c->cfg->device == QEMU_DEV_ENTROPY)
-		return w->bytes > 0;
-	return w->data_checked > 0;
-}
-
-static void outstanding_queues(const struct qemu_cell *c, char *buf, size_t n)
-{
-	unsigned int q;
-	size_t used;
-
-	buf[0] = '\0';
-	for (q = 0; q < c->drv.cls->nqueues; q++) {
-		if (!c->drv.vq[q] || !virtqueue_outstanding(c->drv.vq[q]))
-			continue;
-		used = strlen(buf);
-		snprintf(buf + used, n - used, "%s%s: %u", used ? ", " : "",
-			 c->drv.cls->queue_names[q],
-			 virtqueue_outstanding(c->drv.vq[q]));
-	}
-}
-
-/* Wall-clock progress: a request timeout, or the cell's. */
-static void check_progress(struct qemu_cell *c)
-{
-	unsigned int limit = c->cfg->request_ms ? c->cfg->request_ms
-						: CELL_REQUEST_MS_DEFAULT;
-	unsigned int cell_limit = c->cfg->timeout_ms ? c->cfg->timeout_ms
-						     : CELL_TIMEOUT_MS_DEFAULT;
-	double t = proc_now_ms();
-	char qs[128];
-
-	if (c->drv.completed != c->last_completed || !wl_outstanding(&c->drv)) {
-		c->last_completed = c->drv.completed;
-		c->last_progress = t;
-	}
-	if (t - c->last_progress > limit) {
-		outstanding_queues(c, qs, sizeof(qs));
-		cell_fail(c,
-			  "request timed out: no completion for %u ms with "
-			  "buffers outstanding (%s); %llu completed before",
-			  limit, qs, (unsigned long long)c->drv.completed);
-	} else if (t - c->t0 > cell_limit) {
-		cell_fail(c,
-			  "cell timed out after %u ms: %llu requests "
-			  "completed, %llu verified",
-			  cell_limit, (unsigned long long)c->drv.completed,
-			  (unsigned long long)c->drv.data_checked);
-	}
+	cell_fail(&c->core, "%s", c->qm.qt.error);
 }
 
 /* Nothing came back this step: give QEMU a moment (an INTx or console
  * byte ends the wait early). */
-static void idle(struct qemu_cell *c, u64 completed_before)
+static void idle(struct cell *core)
 {
+	struct qemu_cell *c = of(core);
 	struct pollfd pfd[2];
 	nfds_t n = 0;
 
-	if (c->drv.completed != completed_before || !wl_outstanding(&c->drv))
-		return;
 	if (c->cfg->irq == QEMU_IRQ_INTX) {
 		pfd[n].fd = c->qm.qt.fd;
 		pfd[n++].events = POLLIN;
@@ -389,29 +252,23 @@ static void idle(struct qemu_cell *c, u64 completed_before)
 	}
 }
 
-static void run_loop(struct qemu_cell *c)
+/* What a host around a real driver does between its steps. */
+static void between_steps(struct cell *core)
 {
-	u64 before;
+	struct qemu_cell *c = of(core);
+	unsigned int q;
 
-	c->t0 = c->last_progress = proc_now_ms();
-	for (c->env.step = 1; !cell_failed(c); c->env.step++) {
-		c->oracle.step = c->env.step;
-		before = c->drv.completed;
-		sim_emit(&c->env, SIM_ACTOR_WORLD, SIM_EV_STEP, 0,
-			 SIM_ACTOR_DRIVER, 0, 0);
-		wl_step(&c->drv);
-		qemu_console_echo(&c->qm);
-		interrupts(c);
-		measure(c);
-		qemu_trouble(c);
-		if (c->cfg->on_step)
-			c->cfg->on_step(c->cfg->on_step_ctx, c, c->env.step);
-		if (cell_failed(c) || enough(c))
-			break;
-		check_progress(c);
-		idle(c, before);
-	}
+	qemu_console_echo(&c->qm);
+	interrupts(c);
+	for (q = 0; q < c->t.nvqs; q++)
+		cell_note_queue(core, q, vpci_used_idx(&c->t, q),
+				c->t.queues[q].kicks);
+	qemu_trouble(c);
+	if (c->cfg->on_step)
+		c->cfg->on_step(c->cfg->on_step_ctx, c, core->env.step);
 }
+
+static const struct cell_host qemu_host = { between_steps, idle };
 
 /* --- set-up and teardown ------------------------------------------------------- */
 
@@ -422,118 +279,96 @@ static bool bind_device(struct qemu_cell *c)
 	int r;
 
 	if (cfg->irq == QEMU_IRQ_INTX && vpci_enable_intx(&c->qm.qt)) {
-		cell_fail(c, "cannot set up INTx: %s", c->qm.qt.error);
+		cell_fail(&c->core, "cannot set up INTx: %s", c->qm.qt.error);
 		return false;
 	}
 	r = vpci_init(&c->t, &c->qm.qt, virtio_ids[cfg->device],
 		      cfg->mode == QEMU_MODE_MODERN ? VPCI_MODERN : VPCI_LEGACY,
 		      err, sizeof(err));
 	if (r) {
-		cell_fail(c, "%s", err);
+		cell_fail(&c->core, "%s", err);
 		return false;
 	}
 	c->transport_ready = true;
 	c->t.notify_nowhere = cfg->notify_nowhere;
 	c->cls = classes[cfg->device];
-	if (wl_init(&c->drv, c->cls, &c->env)) {
-		cell_fail(c, "cannot set up the %s workload", c->cls->name);
+	if (wl_init(&c->core.drv, c->cls, &c->core.env)) {
+		cell_fail(&c->core, "cannot set up the %s workload", c->cls->name);
 		return false;
 	}
-	c->driver_ready = true;
-	c->drv.check_out_of_range = cfg->check_out_of_range;
-	c->drv.check_framings = cfg->check_framings;
-	if (wl_register(&c->drv)) {
-		cell_fail(c, "cannot register the %s driver", c->cls->name);
+	c->core.driver_ready = true;
+	c->core.drv.check_out_of_range = cfg->check_out_of_range;
+	c->core.drv.check_framings = cfg->check_framings;
+	if (wl_register(&c->core.drv)) {
+		cell_fail(&c->core, "cannot register the %s driver", c->cls->name);
 		return false;
 	}
 	/* As the world numbers them (devices.h): mode, offered, device. */
-	sim_emit(&c->env, SIM_ACTOR_WORLD, SIM_EV_RUN_START, 0, c->t.mode,
+	sim_emit(&c->core.env, SIM_ACTOR_WORLD, SIM_EV_RUN_START, 0, c->t.mode,
 		 c->t.vdev.config->get_features(&c->t.vdev),
 		 sim_device_lookup(qemu_device_name(cfg->device)));
 	r = register_virtio_device(&c->t.vdev);
-	sim_emit(&c->env, SIM_ACTOR_WORLD, SIM_EV_PROBE, 0,
-		 c->t.vdev.config->get_status(&c->t.vdev), wl_bound(&c->drv),
+	sim_emit(&c->core.env, SIM_ACTOR_WORLD, SIM_EV_PROBE, 0,
+		 c->t.vdev.config->get_status(&c->t.vdev), wl_bound(&c->core.drv),
 		 (u64)(s64)r);
 	qemu_trouble(c);
-	if (!cell_failed(c) && !wl_bound(&c->drv))
-		cell_fail(c,
+	if (!cell_failed(&c->core) && !wl_bound(&c->core.drv))
+		cell_fail(&c->core,
 			  "the %s driver did not bind to the device (register "
 			  "%d, status %#x%s%s)",
 			  c->cls->name, r,
 			  c->t.vdev.config->get_status(&c->t.vdev),
-			  c->last_log[0] ? ": " : "", c->last_log);
-	return !cell_failed(c);
+			  c->core.last_log[0] ? ": " : "", c->core.last_log);
+	return !cell_failed(&c->core);
 }
 
 /* Like world.c: drain, leave a last batch outstanding, remove (the driver
  * resets the device and detaches every token), check the arena. */
 static void teardown(struct qemu_cell *c)
 {
-	unsigned int q;
-	bool bound = c->driver_ready && wl_bound(&c->drv);
+	bool bound = c->core.driver_ready && wl_bound(&c->core.drv);
 
-	if (c->transport_ready && wl_bound(&c->drv) && !cell_failed(c)) {
-		wl_drain(&c->drv);
-		for (q = 0; q < c->drv.cls->nqueues; q++)
-			wl_add_batch(&c->drv, q,
-				     1 + (unsigned int)choice_below(&c->cs, 3));
-	}
-	if (c->driver_ready)
-		wl_unregister(&c->drv);
+	cell_last_batch_and_remove(&c->core, c->transport_ready);
 	/* Also after an oracle fired: the registers do not depend on the
 	 * data. */
 	if (bound && c->transport_ready && c->cfg->after_remove &&
 	    !qtest_failed(&c->qm.qt))
 		c->cfg->after_remove(c->cfg->after_remove_ctx, c);
-	oracle_tokens_finish(&c->oracle);
+	oracle_tokens_finish(&c->core.oracle);
 	if (c->transport_ready)
 		vpci_destroy(&c->t);
-	if (c->driver_ready)
-		wl_fini(&c->drv);
+	if (c->core.driver_ready)
+		wl_fini(&c->core.drv);
 	qemu_trouble(c);
-	sim_end_run(&c->env);
+	sim_end_run(&c->core.env);
 }
 
 static void fill_result(struct qemu_cell *c, struct qemu_cell_result *r,
 			double t_start)
 {
-	const struct qemu_cell_config *cfg = c->cfg;
-	u64 want = cfg->requests ? cfg->requests : CELL_REQUESTS_DEFAULT;
+	const struct cell *core = &c->core;
 
-	r->bound = c->drv.binds > 0;
-	r->completed = c->drv.completed;
-	r->bytes = c->drv.bytes;
-	r->data_checked = c->drv.data_checked;
-	r->steps = c->env.step;
-	r->events = event_log_count(c->env.log);
-	r->event_hash = event_log_hash(c->env.log);
-	r->choices = choice_draws(&c->cs);
+	r->bound = core->drv.binds > 0;
+	r->completed = core->drv.completed;
+	r->bytes = core->drv.bytes;
+	r->data_checked = core->drv.data_checked;
+	r->steps = core->env.step;
+	r->events = event_log_count(core->env.log);
+	r->event_hash = event_log_hash(core->env.log);
+	r->choices = choice_draws(&core->cs);
 	r->kicks = c->t.kicks;
-	r->interrupts = c->interrupts;
+	r->interrupts = core->interrupts;
 	r->startup_ms = c->qm.startup_ms;
-	r->run_ms = c->t0 > 0 ? proc_now_ms() - c->t0 : 0;
+	r->run_ms = core->t0 > 0 ? proc_now_ms() - core->t0 : 0;
 	r->total_ms = proc_now_ms() - t_start;
-	r->rtt_samples = c->rtt_n;
-	r->rtt_us = c->rtt_n ? c->rtt_sum_us / (double)c->rtt_n : 0;
+	r->rtt_samples = core->rtt_n;
+	r->rtt_us = cell_rtt_us(core);
 	r->qtest_requests = c->qm.qt.requests;
 	r->qtest_us = c->qm.qt.requests ? (double)c->qm.qt.request_ns / 1e3 /
 						  (double)c->qm.qt.requests
 					: 0;
-	if (c->oracle.failed) {
-		r->oracle = c->oracle.name;
-		snprintf(r->message, sizeof(r->message), "%s: %s",
-			 c->oracle.name, c->oracle.message);
-	} else if (c->why[0]) {
-		snprintf(r->message, sizeof(r->message), "%s", c->why);
-	} else if (!enough(c)) {
-		snprintf(r->message, sizeof(r->message),
-			 "only %llu of %llu requests completed (%llu "
-			 "verified)",
-			 (unsigned long long)r->completed,
-			 (unsigned long long)want,
-			 (unsigned long long)r->data_checked);
-	}
-	r->passed = !r->message[0];
+	r->passed = cell_verdict(core, r->message, sizeof(r->message),
+				 &r->oracle);
 }
 
 static int start(struct qemu_cell *c)
@@ -542,20 +377,20 @@ static int start(struct qemu_cell *c)
 	int err = build_options(c, &o);
 
 	if (err) {
-		cell_fail(c, "too many QEMU arguments");
+		cell_fail(&c->core, "too many QEMU arguments");
 		return err;
 	}
 	err = qemu_start(&c->qm, &o);
 	c->started = true;
 	if (err) {
-		cell_fail(c, "%s", c->qm.error);
+		cell_fail(&c->core, "%s", c->qm.error);
 		return err;
 	}
 	err = shim_arena_init((u8 *)c->qm.mem + QEMU_ARENA_PHYS,
 			      QEMU_RAM_BYTES - QEMU_ARENA_PHYS,
 			      QEMU_ARENA_PHYS);
 	if (err)
-		cell_fail(c, "cannot make QEMU's RAM the arena (%d)", err);
+		cell_fail(&c->core, "cannot make QEMU's RAM the arena (%d)", err);
 	return err;
 }
 
@@ -565,6 +400,7 @@ int qemu_run_cell(const struct qemu_cell_config *cfg,
 	static struct qemu_cell cell;
 	struct qemu_cell *c = &cell;
 	double t_start = proc_now_ms();
+	struct cell_limits lim;
 
 	if (!cfg || !result || cfg->device >= QEMU_DEV_COUNT ||
 	    cfg->mode >= QEMU_MODE_COUNT || cfg->irq >= QEMU_IRQ_COUNT)
@@ -572,34 +408,29 @@ int qemu_run_cell(const struct qemu_cell_config *cfg,
 	memset(result, 0, sizeof(*result));
 	memset(c, 0, sizeof(*c));
 	c->cfg = cfg;
-	choice_init_seed(&c->cs, cfg->seed);
-	event_log_init(&c->own_log, 1);
-	oracle_init(&c->oracle, ~0ULL);
-	c->env.cs = &c->cs;
-	c->env.log = cfg->log ? cfg->log : &c->own_log;
-	c->env.oracle = &c->oracle;
+	lim = (struct cell_limits){
+		.requests = cfg->requests,
+		.request_ms = cfg->request_ms,
+		.timeout_ms = cfg->timeout_ms,
+		.bytes_suffice = cfg->device == QEMU_DEV_ENTROPY,
+	};
+	cell_begin(&c->core, &lim, cfg->seed, cfg->log);
 	if (cfg->observe) {
-		c->env.observe = cell_observe;
-		c->env.observe_ctx = c;
+		c->core.env.observe = cell_observe;
+		c->core.env.observe_ctx = c;
 	}
-	shim_set_report_hook(cell_report, c);
-	shim_set_log_hook(cell_log, c);
-	shim_set_alloc_fail_hook(NULL, NULL);
 
 	if (start(c) == 0) {
 		if (bind_device(c))
-			run_loop(c);
+			cell_run(&c->core, &qemu_host);
 		teardown(c);
 	}
 	fill_result(c, result, t_start);
 
-	shim_set_report_hook(NULL, NULL);
-	shim_set_log_hook(NULL, NULL);
+	cell_end(&c->core);
 	shim_arena_destroy();
 	if (c->started)
 		qemu_stop(&c->qm);
-	choice_free(&c->cs);
-	event_log_free(&c->own_log);
 	return 0;
 }
 

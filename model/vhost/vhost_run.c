@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 
+#include "cell.h"
 #include "proc.h"
 #include "vhost.h"
 #include "vhost_backend.h"
@@ -25,13 +26,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CELL_REQUESTS_DEFAULT 20
-#define CELL_TIMEOUT_MS_DEFAULT 20000
-#define CELL_REQUEST_MS_DEFAULT 3000
 #define CELL_DISK_BYTES (1u << 20)
 /* Longest wait for a call between steps while requests are out. */
 #define CELL_IDLE_WAIT_US 500
 #define VIRTIO_ID_FS 26
+
+_Static_assert(VHT_MAX_QUEUES <= CELL_MAX_QUEUES, "a cell notes every queue");
 
 struct vhost_device_info {
 	const char *name;
@@ -91,6 +91,7 @@ static const struct vhost_device_info devices[VHOST_DEV_COUNT] = {
 };
 
 struct vhost_cell {
+	struct cell core;
 	const struct vhost_cell_config *cfg;
 	const struct vhost_device_info *dev;
 	struct vu_conn conn;
@@ -99,22 +100,6 @@ struct vhost_cell {
 	bool backend_died; /* ... and it exited during the cell */
 	struct vht t;
 	bool transport_ready, memory_ready;
-	struct wl_driver drv;
-	bool driver_ready;
-	struct choice_source cs;
-	struct event_log own_log;
-	struct oracle oracle;
-	struct sim_env env;
-	double kick_at[VHT_MAX_QUEUES];
-	u64 kicks_seen[VHT_MAX_QUEUES];
-	u16 used_seen[VHT_MAX_QUEUES];
-	double rtt_sum_us;
-	u64 rtt_n;
-	double last_progress, t0;
-	u64 last_completed;
-	u64 interrupts;
-	char last_log[160];
-	char why[VHOST_ERROR_BYTES];
 };
 
 int vhost_cell_backend_pid(const struct vhost_cell *cell)
@@ -151,46 +136,6 @@ static void cell_before_add(void *ctx, unsigned int q,
 		c->cfg->before_add(c->cfg->observe_ctx, c, q, sg, out, in);
 }
 
-__attribute__((format(printf, 2, 3))) static void
-cell_fail(struct vhost_cell *c, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (c->why[0] || c->oracle.failed)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(c->why, sizeof(c->why), fmt, ap);
-	va_end(ap);
-}
-
-static bool cell_failed(const struct vhost_cell *c)
-{
-	return c->why[0] || c->oracle.failed;
-}
-
-/* --- shim hooks ------------------------------------------------------------- */
-
-static void cell_report(void *ctx, enum shim_report_kind kind, const char *file,
-			int line, const char *what)
-{
-	struct vhost_cell *c = ctx;
-
-	oracle_fail(&c->oracle, "warn", "%s at %s:%d: %s",
-		    kind == SHIM_REPORT_BUG ? "BUG" : "WARN", file, line, what);
-}
-
-static void cell_log(void *ctx, int level, const char *text)
-{
-	struct vhost_cell *c = ctx;
-	size_t n;
-
-	(void)level;
-	snprintf(c->last_log, sizeof(c->last_log), "%s", text);
-	n = strlen(c->last_log);
-	while (n && c->last_log[n - 1] == '\n')
-		c->last_log[--n] = '\0';
-}
-
 /* --- trouble with the back end --------------------------------------------- */
 
 /* The back end of ours died, or the protocol failed: say which. */
@@ -199,10 +144,10 @@ static void backend_trouble(struct vhost_cell *c)
 	char exitmsg[VHOST_ERROR_BYTES - 200];
 	bool dead = c->started && !vhb_alive(&c->backend);
 
-	if (cell_failed(c))
+	if (cell_failed(&c->core))
 		return;
 	if (vhb_signal()) {
-		cell_fail(c, "interrupted by signal %d", vhb_signal());
+		cell_fail(&c->core, "interrupted by signal %d", vhb_signal());
 		return;
 	}
 	if (!dead && !vu_failed(&c->conn))
@@ -210,10 +155,10 @@ static void backend_trouble(struct vhost_cell *c)
 	if (c->started && (dead || vhb_wait_exit(&c->backend, 200))) {
 		c->backend_died = true;
 		vhb_describe_exit(&c->backend, exitmsg, sizeof(exitmsg));
-		cell_fail(c, "the back end died during the run: %s", exitmsg);
+		cell_fail(&c->core, "the back end died during the run: %s", exitmsg);
 		return;
 	}
-	cell_fail(c, "vhost-user: %s", c->conn.error);
+	cell_fail(&c->core, "vhost-user: %s", c->conn.error);
 }
 
 /* --- the host side between steps --------------------------------------------- */
@@ -228,94 +173,37 @@ static void interrupts(struct vhost_cell *c)
 		if (!(hit & (1u << q)))
 			continue;
 		r = vht_queue_interrupt(&c->t, q);
-		sim_emit(&c->env, SIM_ACTOR_IRQ, SIM_EV_IRQ, (u16)q, q, r, 0);
-		c->interrupts += r == IRQ_HANDLED;
+		sim_emit(&c->core.env, SIM_ACTOR_IRQ, SIM_EV_IRQ, (u16)q, q, r, 0);
+		c->core.interrupts += r == IRQ_HANDLED;
 	}
 }
 
-static void measure(struct vhost_cell *c)
+static struct vhost_cell *of(struct cell *core)
 {
-	double t = proc_now_ms();
+	return container_of(core, struct vhost_cell, core);
+}
+
+static void between_steps(struct cell *core)
+{
+	struct vhost_cell *c = of(core);
 	unsigned int q;
-	u16 used;
 
-	for (q = 0; q < c->t.nvqs; q++) {
-		used = vht_used_idx(&c->t, q);
-		if (used != c->used_seen[q]) {
-			c->used_seen[q] = used;
-			if (c->kick_at[q] > 0) {
-				c->rtt_sum_us += (t - c->kick_at[q]) * 1e3;
-				c->rtt_n++;
-			}
-			c->kick_at[q] = 0;
-		}
-		if (c->t.queues[q].kicks != c->kicks_seen[q]) {
-			c->kicks_seen[q] = c->t.queues[q].kicks;
-			if (c->kick_at[q] == 0)
-				c->kick_at[q] = t;
-		}
-	}
+	interrupts(c);
+	for (q = 0; q < c->t.nvqs; q++)
+		cell_note_queue(core, q, vht_used_idx(&c->t, q),
+				c->t.queues[q].kicks);
+	backend_trouble(c);
+	if (c->cfg->on_step)
+		c->cfg->on_step(c->cfg->on_step_ctx, c, core->env.step);
 }
 
-static u64 wanted(const struct vhost_cell *c)
+/* Wait for a call (the back end's interrupt), briefly. */
+static void idle(struct cell *core)
 {
-	return c->cfg->requests ? c->cfg->requests : CELL_REQUESTS_DEFAULT;
+	vht_wait_calls(&of(core)->t, CELL_IDLE_WAIT_US, -1);
 }
 
-static bool enough(const struct vhost_cell *c)
-{
-	return c->drv.completed >= wanted(c) && c->drv.data_checked > 0;
-}
-
-static void check_progress(struct vhost_cell *c)
-{
-	unsigned int limit = c->cfg->request_ms ? c->cfg->request_ms
-						: CELL_REQUEST_MS_DEFAULT;
-	unsigned int cell_limit = c->cfg->timeout_ms ? c->cfg->timeout_ms
-						     : CELL_TIMEOUT_MS_DEFAULT;
-	double t = proc_now_ms();
-
-	if (c->drv.completed != c->last_completed || !wl_outstanding(&c->drv)) {
-		c->last_completed = c->drv.completed;
-		c->last_progress = t;
-	}
-	if (t - c->last_progress > limit)
-		cell_fail(c,
-			  "request timed out: no completion for %u ms with %u "
-			  "buffers outstanding; %llu completed before",
-			  limit, wl_outstanding(&c->drv),
-			  (unsigned long long)c->drv.completed);
-	else if (t - c->t0 > cell_limit)
-		cell_fail(c,
-			  "cell timed out after %u ms: %llu requests "
-			  "completed, %llu verified",
-			  cell_limit, (unsigned long long)c->drv.completed,
-			  (unsigned long long)c->drv.data_checked);
-}
-
-static void run_loop(struct vhost_cell *c)
-{
-	u64 before;
-
-	c->t0 = c->last_progress = proc_now_ms();
-	for (c->env.step = 1; !cell_failed(c); c->env.step++) {
-		c->oracle.step = c->env.step;
-		before = c->drv.completed;
-		sim_emit(&c->env, SIM_ACTOR_WORLD, SIM_EV_STEP, 0,
-			 SIM_ACTOR_DRIVER, 0, 0);
-		wl_step(&c->drv);
-		interrupts(c);
-		measure(c);
-		backend_trouble(c);
-		if (c->cfg->on_step)
-			c->cfg->on_step(c->cfg->on_step_ctx, c, c->env.step);
-		if (cell_failed(c) || enough(c))
-			break;
-		check_progress(c);
-		if (c->drv.completed == before && wl_outstanding(&c->drv))
-			vht_wait_calls(&c->t, CELL_IDLE_WAIT_US, -1);
-	}
-}
+static const struct cell_host vhost_host = { between_steps, idle };
 
 /* --- set-up and teardown -------------------------------------------------------- */
 
@@ -329,8 +217,8 @@ static int connect_backend(struct vhost_cell *c)
 	};
 
 	c->started = !cfg->socket;
-	if (vhost_connect(&t, &c->backend, &c->conn, cfg->reply_ms, c->why,
-			  sizeof(c->why)) == 0)
+	if (vhost_connect(&t, &c->backend, &c->conn, cfg->reply_ms, c->core.why,
+			  sizeof(c->core.why)) == 0)
 		return 0;
 	return -EIO;
 }
@@ -348,7 +236,7 @@ static int seed_share(struct vhost_cell *c)
 	vhb_path(&c->backend, "share/" WL_FS_READ_NAME, path, sizeof(path));
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0 || write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf)) {
-		cell_fail(c, "cannot write %s: %s", path, strerror(errno));
+		cell_fail(&c->core, "cannot write %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -EIO;
@@ -357,7 +245,7 @@ static int seed_share(struct vhost_cell *c)
 	vhb_path(&c->backend, "share/" WL_FS_WRITE_NAME, path, sizeof(path));
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		cell_fail(c, "cannot make %s: %s", path, strerror(errno));
+		cell_fail(&c->core, "cannot make %s: %s", path, strerror(errno));
 		return -EIO;
 	}
 	close(fd);
@@ -374,7 +262,7 @@ static void check_share(struct vhost_cell *c)
 	int fd;
 
 	if (c->dev->virtio_id != VIRTIO_ID_FS || !c->started ||
-	    cell_failed(c) || !wl_fs_last_write(&c->drv, &salt))
+	    cell_failed(&c->core) || !wl_fs_last_write(&c->core.drv, &salt))
 		return;
 	wl_fs_pattern(want, sizeof(want), salt);
 	vhb_path(&c->backend, "share/" WL_FS_WRITE_NAME, path, sizeof(path));
@@ -383,7 +271,7 @@ static void check_share(struct vhost_cell *c)
 	if (fd >= 0)
 		close(fd);
 	if (n != (ssize_t)sizeof(want) || memcmp(got, want, sizeof(want)))
-		cell_fail(c,
+		cell_fail(&c->core,
 			  "the shared folder's %s does not hold what the "
 			  "workload wrote (%zd bytes read)",
 			  WL_FS_WRITE_NAME, n);
@@ -399,84 +287,77 @@ static bool bind_device(struct vhost_cell *c)
 	c->memory_ready = c->t.mem != NULL;
 	if (r) {
 		backend_trouble(c);
-		cell_fail(c, "%s", err);
+		cell_fail(&c->core, "%s", err);
 		return false;
 	}
 	c->transport_ready = true;
 	if (seed_share(c))
 		return false;
-	if (wl_init(&c->drv, c->dev->cls, &c->env)) {
-		cell_fail(c, "cannot set up the %s workload",
+	if (wl_init(&c->core.drv, c->dev->cls, &c->core.env)) {
+		cell_fail(&c->core, "cannot set up the %s workload",
 			  c->dev->cls->name);
 		return false;
 	}
-	c->drv.block_serial = c->dev->serial;
-	c->driver_ready = true;
-	if (wl_register(&c->drv)) {
-		cell_fail(c, "cannot register the %s driver",
+	c->core.drv.block_serial = c->dev->serial;
+	c->core.driver_ready = true;
+	if (wl_register(&c->core.drv)) {
+		cell_fail(&c->core, "cannot register the %s driver",
 			  c->dev->cls->name);
 		return false;
 	}
-	sim_emit(&c->env, SIM_ACTOR_WORLD, SIM_EV_RUN_START, 0, 2,
+	sim_emit(&c->core.env, SIM_ACTOR_WORLD, SIM_EV_RUN_START, 0, 2,
 		 c->t.vdev.config->get_features(&c->t.vdev),
 		 sim_device_lookup(c->dev->name));
 	r = register_virtio_device(&c->t.vdev);
-	sim_emit(&c->env, SIM_ACTOR_WORLD, SIM_EV_PROBE, 0,
-		 c->t.vdev.config->get_status(&c->t.vdev), wl_bound(&c->drv),
+	sim_emit(&c->core.env, SIM_ACTOR_WORLD, SIM_EV_PROBE, 0,
+		 c->t.vdev.config->get_status(&c->t.vdev), wl_bound(&c->core.drv),
 		 (u64)(s64)r);
 	backend_trouble(c);
-	if (!cell_failed(c) && !wl_bound(&c->drv))
-		cell_fail(c,
+	if (!cell_failed(&c->core) && !wl_bound(&c->core.drv))
+		cell_fail(&c->core,
 			  "the %s driver did not bind to the back end "
 			  "(register %d, status %#x%s%s)",
 			  c->dev->cls->name, r,
 			  c->t.vdev.config->get_status(&c->t.vdev),
-			  c->last_log[0] ? ": " : "", c->last_log);
-	return !cell_failed(c);
+			  c->core.last_log[0] ? ": " : "", c->core.last_log);
+	return !cell_failed(&c->core);
 }
 
 static void teardown(struct vhost_cell *c)
 {
-	unsigned int q;
-
-	if (c->transport_ready && wl_bound(&c->drv) && !cell_failed(c)) {
-		wl_drain(&c->drv);
-		for (q = 0; q < c->drv.cls->nqueues; q++)
-			wl_add_batch(&c->drv, q,
-				     1 + (unsigned int)choice_below(&c->cs, 3));
-	}
-	if (c->driver_ready)
-		wl_unregister(&c->drv);
-	oracle_tokens_finish(&c->oracle);
+	cell_last_batch_and_remove(&c->core, c->transport_ready);
+	oracle_tokens_finish(&c->core.oracle);
 	if (c->transport_ready)
 		vht_destroy(&c->t);
 	check_share(c);
-	if (c->driver_ready)
-		wl_fini(&c->drv);
+	if (c->core.driver_ready)
+		wl_fini(&c->core.drv);
 	backend_trouble(c);
-	sim_end_run(&c->env);
+	sim_end_run(&c->core.env);
 }
 
 static void fill_result(struct vhost_cell *c, struct vhost_cell_result *r,
 			double t_start)
 {
-	r->bound = c->drv.binds > 0;
-	r->completed = c->drv.completed;
-	r->bytes = c->drv.bytes;
-	r->data_checked = c->drv.data_checked;
-	r->steps = c->env.step;
-	r->events = event_log_count(c->env.log);
-	r->event_hash = event_log_hash(c->env.log);
-	r->choices = choice_draws(&c->cs);
+	const struct cell *core = &c->core;
+
+	r->bound = core->drv.binds > 0;
+	r->completed = core->drv.completed;
+	r->bytes = core->drv.bytes;
+	r->data_checked = core->drv.data_checked;
+	r->steps = core->env.step;
+	r->events = event_log_count(core->env.log);
+	r->event_hash = event_log_hash(core->env.log);
+	r->choices = choice_draws(&core->cs);
 	r->kicks = c->t.kicks;
-	r->interrupts = c->interrupts;
+	r->interrupts = core->interrupts;
 	r->protocol_features = c->t.protocol;
 	r->startup_ms = c->started ? c->backend.startup_ms : 0;
 	r->setup_ms = c->t.setup_ms;
-	r->run_ms = c->t0 > 0 ? proc_now_ms() - c->t0 : 0;
+	r->run_ms = core->t0 > 0 ? proc_now_ms() - core->t0 : 0;
 	r->total_ms = proc_now_ms() - t_start;
-	r->rtt_samples = c->rtt_n;
-	r->rtt_us = c->rtt_n ? c->rtt_sum_us / (double)c->rtt_n : 0;
+	r->rtt_samples = core->rtt_n;
+	r->rtt_us = cell_rtt_us(core);
 	r->messages = c->conn.requests;
 	r->msg_us = c->conn.replies ? (double)c->conn.reply_ns / 1e3 /
 					      (double)c->conn.replies
@@ -487,21 +368,8 @@ static void fill_result(struct vhost_cell *c, struct vhost_cell_result *r,
 	r->slowest_us = (double)c->conn.slowest_ns / 1e3;
 	r->signal = vhb_signal();
 	r->backend_died = c->backend_died;
-	if (c->oracle.failed) {
-		r->oracle = c->oracle.name;
-		snprintf(r->message, sizeof(r->message), "%s: %s",
-			 c->oracle.name, c->oracle.message);
-	} else if (c->why[0]) {
-		snprintf(r->message, sizeof(r->message), "%s", c->why);
-	} else if (!enough(c)) {
-		snprintf(r->message, sizeof(r->message),
-			 "only %llu of %llu requests completed (%llu "
-			 "verified)",
-			 (unsigned long long)r->completed,
-			 (unsigned long long)wanted(c),
-			 (unsigned long long)r->data_checked);
-	}
-	r->passed = !r->message[0];
+	r->passed = cell_verdict(core, r->message, sizeof(r->message),
+				 &r->oracle);
 }
 
 static void features_of(struct vhost_cell *c, struct vhost_cell_result *r)
@@ -519,6 +387,7 @@ int vhost_run_cell(const struct vhost_cell_config *cfg,
 	static struct vhost_cell cell;
 	struct vhost_cell *c = &cell;
 	double t_start = proc_now_ms();
+	struct cell_limits lim;
 
 	if (!cfg || !result || cfg->device >= VHOST_DEV_COUNT)
 		return -EINVAL;
@@ -527,38 +396,32 @@ int vhost_run_cell(const struct vhost_cell_config *cfg,
 	c->cfg = cfg;
 	c->dev = &devices[cfg->device];
 	c->conn.fd = -1;
-	choice_init_seed(&c->cs, cfg->seed);
-	event_log_init(&c->own_log, 1);
-	oracle_init(&c->oracle, ~0ULL);
-	c->env.cs = &c->cs;
-	c->env.log = cfg->log ? cfg->log : &c->own_log;
-	c->env.oracle = &c->oracle;
+	lim = (struct cell_limits){
+		.requests = cfg->requests,
+		.request_ms = cfg->request_ms,
+		.timeout_ms = cfg->timeout_ms,
+	};
+	cell_begin(&c->core, &lim, cfg->seed, cfg->log);
 	if (cfg->observe || cfg->before_add) {
-		c->env.observe = cell_observe;
-		c->env.before_add = cell_before_add;
-		c->env.observe_ctx = c;
+		c->core.env.observe = cell_observe;
+		c->core.env.before_add = cell_before_add;
+		c->core.env.observe_ctx = c;
 	}
-	shim_set_report_hook(cell_report, c);
-	shim_set_log_hook(cell_log, c);
-	shim_set_alloc_fail_hook(NULL, NULL);
 
 	if (connect_backend(c) == 0) {
 		if (bind_device(c))
-			run_loop(c);
+			cell_run(&c->core, &vhost_host);
 		teardown(c);
 	}
 	features_of(c, result);
 	fill_result(c, result, t_start);
 
-	shim_set_report_hook(NULL, NULL);
-	shim_set_log_hook(NULL, NULL);
+	cell_end(&c->core);
 	if (c->memory_ready)
 		vht_free_memory(&c->t);
 	vu_close(&c->conn);
 	if (c->started)
 		vhb_stop(&c->backend);
-	choice_free(&c->cs);
-	event_log_free(&c->own_log);
 	return 0;
 }
 
