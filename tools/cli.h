@@ -82,6 +82,15 @@ int cli_parse_u64(const char *s, u64 *out);
 bool cli_option_match(const char *arg, const char *name);
 const char *cli_option_value(int argc, char **argv, int *i);
 
+/*
+ * --db FILE and --no-db, as every command that records takes them: true
+ * when argv[*i] is one of them, with *db_path set (NULL for --no-db) and
+ * *rc 0, or, for a --db without a file name, the usage error printed and
+ * *rc CLI_EXIT_USAGE. False (nothing changed) for any other argument.
+ */
+bool cli_db_option(int argc, char **argv, int *i, const char *cmd,
+		   void (*usage)(FILE *out), const char **db_path, int *rc);
+
 /* JSON: a string literal with quotes, escaping everything that needs it
  * (and any byte outside printable ASCII, as \u00XX). */
 void cli_json_string(FILE *out, const char *s);

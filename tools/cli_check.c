@@ -410,7 +410,7 @@ static int parse_number(const char *opt, const char *v, u64 lo, u64 hi,
 /* Returns -1 to go on, or an exit status. */
 static int parse(struct check_cli *a, int argc, char **argv)
 {
-	int i, ret;
+	int i, ret, rc;
 	u64 v;
 
 	a->o.seed = 1;
@@ -427,13 +427,10 @@ static int parse(struct check_cli *a, int argc, char **argv)
 			a->json = true;
 		} else if (strcmp(s, "--quiet") == 0) {
 			a->quiet = true;
-		} else if (strcmp(s, "--no-db") == 0) {
-			a->db_path = NULL;
-		} else if (cli_option_match(s, "--db")) {
-			a->db_path = cli_option_value(argc, argv, &i);
-			if (!a->db_path || !a->db_path[0])
-				return cli_usage_error(CCMD, cli_check_usage,
-						       "--db needs a file");
+		} else if (cli_db_option(argc, argv, &i, CCMD, cli_check_usage,
+					 &a->db_path, &rc)) {
+			if (rc)
+				return rc;
 		} else if (cli_option_match(s, "--junit")) {
 			a->junit = cli_option_value(argc, argv, &i);
 			if (!a->junit)

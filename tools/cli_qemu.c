@@ -160,16 +160,10 @@ static int parse_args(int argc, char **argv, struct qemu_matrix *m)
 			m->json = true;
 			continue;
 		}
-		if (strcmp(a, "--no-db") == 0) {
-			m->db_path = NULL;
-			continue;
-		}
-		if (cli_option_match(a, "--db")) {
-			m->db_path = cli_option_value(argc, argv, &i);
-			if (!m->db_path || !m->db_path[0])
-				return cli_usage_error(
-					QCMD, cli_qemu_usage,
-					"--db needs a file name");
+		if (cli_db_option(argc, argv, &i, QCMD, cli_qemu_usage,
+				  &m->db_path, &err)) {
+			if (err)
+				return err;
 			continue;
 		}
 		if (!(cli_option_match(a, "--device") ||

@@ -114,7 +114,7 @@ struct rb_cli {
 
 static int parse(int argc, char **argv, struct rb_cli *m)
 {
-	int i;
+	int i, rc;
 
 	m->seed = 1;
 	m->db_path = TRACE_DEFAULT_PATH;
@@ -130,14 +130,11 @@ static int parse(int argc, char **argv, struct rb_cli *m)
 			m->list = true;
 		} else if (!strcmp(a, "--isolate")) {
 			m->isolate = true;
-		} else if (!strcmp(a, "--no-db")) {
-			m->db_path = NULL;
-		} else if (cli_option_match(a, "--db")) {
-			m->db_path = cli_option_value(argc, argv, &i);
-			if (!m->db_path || !m->db_path[0])
-				return cli_usage_error(RCMD,
-						       cli_robustness_usage,
-						       "--db needs a file");
+		} else if (cli_db_option(argc, argv, &i, RCMD,
+					 cli_robustness_usage, &m->db_path,
+					 &rc)) {
+			if (rc)
+				return rc;
 		} else if (cli_option_match(a, "--seed")) {
 			v = cli_option_value(argc, argv, &i);
 			if (!v || cli_parse_u64(v, &m->seed))

@@ -32,6 +32,24 @@ int cli_usage_error(const char *cmd, void (*usage)(FILE *out), const char *fmt,
 	return CLI_EXIT_USAGE;
 }
 
+bool cli_db_option(int argc, char **argv, int *i, const char *cmd,
+		   void (*usage)(FILE *out), const char **db_path, int *rc)
+{
+	const char *a = argv[*i];
+
+	*rc = 0;
+	if (strcmp(a, "--no-db") == 0) {
+		*db_path = NULL;
+		return true;
+	}
+	if (!cli_option_match(a, "--db"))
+		return false;
+	*db_path = cli_option_value(argc, argv, i);
+	if (!*db_path || !(*db_path)[0])
+		*rc = cli_usage_error(cmd, usage, "--db needs a file name");
+	return true;
+}
+
 static bool is_digit_in(char c, int base)
 {
 	if (c >= '0' && c <= '9')

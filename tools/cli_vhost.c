@@ -173,7 +173,7 @@ static int parse_value(struct vhost_matrix *m, const char *a, const char *v)
 static int parse_args(int argc, char **argv, struct vhost_matrix *m)
 {
 	const char *v;
-	int i;
+	int i, rc;
 
 	memset(m, 0, sizeof(*m));
 	memset(m->device, 1, sizeof(m->device));
@@ -192,16 +192,10 @@ static int parse_args(int argc, char **argv, struct vhost_matrix *m)
 			m->json = true;
 			continue;
 		}
-		if (strcmp(a, "--no-db") == 0) {
-			m->db_path = NULL;
-			continue;
-		}
-		if (cli_option_match(a, "--db")) {
-			m->db_path = cli_option_value(argc, argv, &i);
-			if (!m->db_path || !m->db_path[0])
-				return cli_usage_error(
-					VCMD, cli_vhost_usage,
-					"--db needs a file name");
+		if (cli_db_option(argc, argv, &i, VCMD, cli_vhost_usage,
+				  &m->db_path, &rc)) {
+			if (rc)
+				return rc;
 			continue;
 		}
 		if (!(cli_option_match(a, "--device") ||

@@ -99,6 +99,15 @@ for bad in 12abc -1 0x 0xfg ' 5' 18446744073709551616; do
 done
 run 2 sim --seed
 has "$tmp/err" "'--seed' needs a value" "--seed without a value"
+# every command that records takes --db FILE: without a file it is a usage
+# error that names the option, and nothing is recorded
+for cmd in qemu vhost check robustness; do
+	for bad in --db --db=; do
+		run 2 $cmd "$bad"
+		has "$tmp/err" "--db needs a file name" "ringside $cmd $bad"
+	done
+done
+[[ ! -e ringside.db ]] || fail "a --db usage error left ringside.db behind"
 for bad in 5..1 ..5 5.. 1-5 a..b 5; do
 	run 2 sim --seeds "$bad"
 	has "$tmp/err" "bad --seeds value '$bad'" "bad --seeds '$bad'"
