@@ -24,7 +24,7 @@ struct simt_transport *simt_of(struct virtio_device *vdev)
 	return container_of(vdev, struct simt_transport, vdev);
 }
 
-static u64 simt_features_u64(const struct virtio_device *vdev)
+u64 transport_features_u64(const struct virtio_device *vdev)
 {
 	u64 f = 0;
 	unsigned int bit;
@@ -172,7 +172,7 @@ static void simt_finalize_features(struct virtio_device *vdev)
 	u64 f;
 
 	vring_transport_features(vdev);
-	f = simt_features_u64(vdev);
+	f = transport_features_u64(vdev);
 	/* What the device's feature register can hold. */
 	f &= simt_offered_features(t);
 	t->driver_features = f;

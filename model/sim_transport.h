@@ -58,6 +58,13 @@
 #include <linux/virtio_ring.h>
 #include <ringside/device_model.h>
 
+/* The features a driver negotiated (vdev->features after
+ * finalize_features) as one u64, as every transport of ours writes them
+ * to its device (simulated, virtio-pci, vhost-user). The bits
+ * themselves: virtio_has_feature() WARNs for a bit the driver's table
+ * does not list. */
+u64 transport_features_u64(const struct virtio_device *vdev);
+
 #define SIMT_MAX_QUEUES 8
 #define SIMT_VRING_ALIGN 4096u
 #define SIMT_BUS_NAME_BYTES 16

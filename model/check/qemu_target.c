@@ -91,16 +91,7 @@ static struct virtqueue *q_vq(void *ctx, unsigned int q)
 
 static u64 q_features(void *ctx)
 {
-	struct virtio_device *vdev = &vp(ctx)->vdev;
-	u64 f = 0;
-	unsigned int bit;
-
-	/* The negotiated bits themselves: virtio_has_feature() WARNs for
-	 * a bit the driver's table does not list. */
-	for (bit = 0; bit < 64 && bit < VIRTIO_FEATURES_MAX; bit++)
-		if (test_bit(bit, vdev->features))
-			f |= 1ULL << bit;
-	return f;
+	return transport_features_u64(&vp(ctx)->vdev);
 }
 
 static const struct watch_ops qemu_watch_ops = {

@@ -74,16 +74,7 @@ static struct virtqueue *v_vq(void *ctx, unsigned int q)
 
 static u64 v_features(void *ctx)
 {
-	struct virtio_device *vdev = &vt_transport(ctx)->vdev;
-	u64 f = 0;
-	unsigned int bit;
-
-	/* The negotiated bits themselves: virtio_has_feature() WARNs for
-	 * a bit the driver's table does not list. */
-	for (bit = 0; bit < 64 && bit < VIRTIO_FEATURES_MAX; bit++)
-		if (test_bit(bit, vdev->features))
-			f |= 1ULL << bit;
-	return f;
+	return transport_features_u64(&vt_transport(ctx)->vdev);
 }
 
 static const struct watch_ops vhost_watch_ops = {

@@ -4,6 +4,8 @@
  */
 #include "vpci.h"
 
+#include "sim_transport.h"
+
 #include <linux/bitops.h>
 #include <linux/errno.h>
 #include <linux/gfp.h>
@@ -216,13 +218,10 @@ static u64 vpci_get_features(struct virtio_device *vdev)
 static void vpci_finalize_features(struct virtio_device *vdev)
 {
 	struct vpci *t = vpci_of(vdev);
-	u64 f = 0;
-	unsigned int bit;
+	u64 f;
 
 	vring_transport_features(vdev);
-	for (bit = 0; bit < VIRTIO_FEATURES_MAX; bit++)
-		if (test_bit(bit, vdev->features))
-			f |= 1ULL << bit;
+	f = transport_features_u64(vdev);
 	if (!modern(t)) {
 		qtest_outl(t->qt, (u16)(t->io + VPL_GUEST_FEATURES), (u32)f);
 		return;

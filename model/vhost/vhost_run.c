@@ -372,15 +372,6 @@ static void fill_result(struct vhost_cell *c, struct vhost_cell_result *r,
 				 &r->oracle);
 }
 
-static void features_of(struct vhost_cell *c, struct vhost_cell_result *r)
-{
-	unsigned int bit;
-
-	for (bit = 0; bit < VIRTIO_FEATURES_MAX; bit++)
-		if (test_bit(bit, c->t.vdev.features))
-			r->features |= 1ULL << bit;
-}
-
 int vhost_run_cell(const struct vhost_cell_config *cfg,
 		   struct vhost_cell_result *result)
 {
@@ -413,7 +404,7 @@ int vhost_run_cell(const struct vhost_cell_config *cfg,
 			cell_run(&c->core, &vhost_host);
 		teardown(c);
 	}
-	features_of(c, result);
+	result->features = transport_features_u64(&c->t.vdev);
 	fill_result(c, result, t_start);
 
 	cell_end(&c->core);

@@ -6,6 +6,7 @@
 
 #include "vhost_transport.h"
 #include "proc.h"
+#include "sim_transport.h"
 
 #include <linux/bitops.h>
 #include <linux/errno.h>
@@ -93,13 +94,10 @@ static int set_memory(struct vht *t)
 static void vht_finalize_features(struct virtio_device *vdev)
 {
 	struct vht *t = vht_of(vdev);
-	u64 f = 0;
-	unsigned int bit;
+	u64 f;
 
 	vring_transport_features(vdev);
-	for (bit = 0; bit < VIRTIO_FEATURES_MAX; bit++)
-		if (test_bit(bit, vdev->features))
-			f |= 1ULL << bit;
+	f = transport_features_u64(vdev);
 	if (t->has_protocol)
 		f |= 1ULL << VU_F_PROTOCOL_FEATURES;
 	if (vu_set_u64(t->conn, VU_SET_FEATURES, f) == 0)
