@@ -1,6 +1,6 @@
 /*
  * cli_qemu.c - "ringside qemu": the smoke matrix of the unchanged
- * workload drivers against QEMU's virtio-pci devices (model/qemu.h).
+ * workload drivers against QEMU's virtio-pci devices (model/qemu/qemu.h).
  */
 #define _POSIX_C_SOURCE 200809L /* strtok_r, sigaction */
 

@@ -1,6 +1,6 @@
 /*
  * qemu_target.c - the qemu: target kind: QEMU's own virtio-pci devices
- * through the QEMU stage (model/qemu.h), one QEMU per case, with the
+ * through the QEMU stage (model/qemu/qemu.h), one QEMU per case, with the
  * watch of watch.h on the rings of our driver.
  *
  *   qemu:DEVICE[,legacy|modern][,intx][,requests=N]

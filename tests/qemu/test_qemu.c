@@ -1,5 +1,5 @@
 /*
- * test_qemu.c - the QEMU-backed smoke stage (model/qemu.h): the unchanged
+ * test_qemu.c - the QEMU-backed smoke stage (model/qemu/qemu.h): the unchanged
  * workload drivers against QEMU's virtio-pci devices, the whole matrix,
  * and the failure paths (QEMU killed mid-run, a device that never
  * answers, a missing device, QEMU missing or exiting early, our own
