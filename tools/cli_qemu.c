@@ -255,15 +255,17 @@ static void print_json(const struct qemu_cell_config *cfg,
 	printf("%s{\"device\":\"%s\",\"mode\":\"%s\",\"irq\":\"%s\","
 	       "\"passed\":%s,\"completed\":%llu,\"data_checked\":%llu,"
 	       "\"bytes\":%llu,\"kicks\":%llu,\"interrupts\":%llu,"
-	       "\"events\":%llu,\"startup_ms\":%.1f,\"time_ms\":%.1f,"
-	       "\"rtt_us\":%.1f,\"qtest_us\":%.1f,\"message\":",
+	       "\"events\":%llu,\"features\":%llu,\"startup_ms\":%.1f,"
+	       "\"time_ms\":%.1f,\"rtt_us\":%.1f,\"qtest_us\":%.1f,"
+	       "\"message\":",
 	       first ? "" : ",", qemu_device_name(cfg->device),
 	       qemu_mode_name(cfg->mode), qemu_irq_name(cfg->irq),
 	       r->passed ? "true" : "false", (unsigned long long)r->completed,
 	       (unsigned long long)r->data_checked,
 	       (unsigned long long)r->bytes, (unsigned long long)r->kicks,
 	       (unsigned long long)r->interrupts, (unsigned long long)r->events,
-	       r->startup_ms, r->total_ms, r->rtt_us, r->qtest_us);
+	       (unsigned long long)r->features, r->startup_ms, r->total_ms,
+	       r->rtt_us, r->qtest_us);
 	cli_json_string(stdout, r->message);
 	fputs("}", stdout);
 }

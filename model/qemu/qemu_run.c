@@ -349,6 +349,7 @@ static void fill_result(struct qemu_cell *c, struct qemu_cell_result *r,
 	const struct cell *core = &c->core;
 
 	r->bound = core->drv.binds > 0;
+	r->features = transport_features_u64(&c->t.vdev);
 	r->completed = core->drv.completed;
 	r->bytes = core->drv.bytes;
 	r->data_checked = core->drv.data_checked;

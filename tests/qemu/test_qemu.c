@@ -13,6 +13,7 @@
 
 #include "harness.h"
 
+#include <linux/virtio_config.h>
 #include <qemu.h>
 
 #include <dirent.h>
@@ -132,6 +133,11 @@ static void matrix_passes(void)
 				CHECK(r.kicks > 0);
 				CHECK(r.interrupts > 0);
 				CHECK(r.events > r.completed);
+				/* what was negotiated: 1.x exactly in modern
+				 * cells */
+				CHECK(r.features != 0);
+				CHECK_EQ(m == QEMU_MODE_MODERN,
+					 (r.features >> VIRTIO_F_VERSION_1) & 1);
 				check_clean();
 			}
 }
