@@ -84,48 +84,73 @@ static void submit0(struct rb_case_ctx *c, u32 writable)
 
 /* --- descriptor chains ------------------------------------------------------ */
 
-static int stage_desc_loop(struct rb_case_ctx *c)
+/* Stages the honest request with one descriptor changed by edit: the
+ * last (last) or the one carrying the data. The edit may change the
+ * writable bytes the request submits (*w). */
+static int stage_edit(struct rb_case_ctx *c, bool last,
+		      void (*edit)(struct rb_case_ctx *c, struct vring_desc *d,
+				   u32 *w))
 {
 	unsigned int n;
 	u32 w;
+	u16 i;
 	struct vring_desc d;
 
 	if (!base(c, &n, &w))
 		return out_of_scratch(c);
-	d = read_desc(c, (u16)(n - 1));
-	patch(c, (u16)(n - 1), d.addr, d.len, d.flags | VRING_DESC_F_NEXT, 0);
+	i = last ? (u16)(n - 1) : data_desc(c);
+	d = read_desc(c, i);
+	edit(c, &d, &w);
+	patch(c, i, d.addr, d.len, d.flags, d.next);
 	submit0(c, w);
 	return 0;
+}
+
+static void next_to_head(struct rb_case_ctx *c, struct vring_desc *d, u32 *w)
+{
+	(void)c;
+	(void)w;
+	d->flags |= VRING_DESC_F_NEXT;
+	d->next = 0;
+}
+
+static void next_out_of_range(struct rb_case_ctx *c, struct vring_desc *d,
+			      u32 *w)
+{
+	(void)w;
+	d->flags |= VRING_DESC_F_NEXT;
+	d->next = (u16)(qsize(c) + 5);
+}
+
+static void zero_length(struct rb_case_ctx *c, struct vring_desc *d, u32 *w)
+{
+	(void)c;
+	(void)w;
+	d->len = 0;
+}
+
+/* Entropy's buffer, block's status byte: the device must fill it. */
+static void readable_for_write(struct rb_case_ctx *c, struct vring_desc *d,
+			       u32 *w)
+{
+	d->flags &= (u16)~VRING_DESC_F_WRITE;
+	rb_range_readable(c, d->addr);
+	*w -= d->len;
+}
+
+static int stage_desc_loop(struct rb_case_ctx *c)
+{
+	return stage_edit(c, true, next_to_head);
 }
 
 static int stage_next_out_of_range(struct rb_case_ctx *c)
 {
-	unsigned int n;
-	u32 w;
-	struct vring_desc d;
-
-	if (!base(c, &n, &w))
-		return out_of_scratch(c);
-	d = read_desc(c, (u16)(n - 1));
-	patch(c, (u16)(n - 1), d.addr, d.len, d.flags | VRING_DESC_F_NEXT,
-	      (u16)(qsize(c) + 5));
-	submit0(c, w);
-	return 0;
+	return stage_edit(c, true, next_out_of_range);
 }
 
 static int stage_zero_length(struct rb_case_ctx *c)
 {
-	unsigned int n;
-	u32 w;
-	u16 i = data_desc(c);
-	struct vring_desc d;
-
-	if (!base(c, &n, &w))
-		return out_of_scratch(c);
-	d = read_desc(c, i);
-	patch(c, i, d.addr, 0, d.flags, d.next);
-	submit0(c, w);
-	return 0;
+	return stage_edit(c, false, zero_length);
 }
 
 /* A writable buffer of 8 bytes before the request's readable part. */
@@ -144,51 +169,44 @@ static int stage_write_before_read(struct rb_case_ctx *c)
 /* The buffer the device must fill, marked device-readable. */
 static int stage_readable_for_write(struct rb_case_ctx *c)
 {
-	unsigned int n;
-	u32 w;
-	u16 i;
-	struct vring_desc d;
-
-	if (!base(c, &n, &w))
-		return out_of_scratch(c);
-	i = (u16)(n - 1); /* entropy's buffer, block's status byte */
-	d = read_desc(c, i);
-	patch(c, i, d.addr, d.len, d.flags & ~VRING_DESC_F_WRITE, d.next);
-	rb_range_readable(c, d.addr);
-	submit0(c, w - d.len);
-	return 0;
+	return stage_edit(c, true, readable_for_write);
 }
 
 /* --- addresses --------------------------------------------------------------- */
 
-static int stage_addr(struct rb_case_ctx *c, u64 addr)
+static void addr_outside(struct rb_case_ctx *c, struct vring_desc *d, u32 *w)
 {
-	unsigned int n;
-	u32 w;
-	u16 i = data_desc(c);
-	struct vring_desc d;
+	(void)w;
+	d->addr = c->port->guest_end + FAR_BEYOND;
+}
 
-	if (!base(c, &n, &w))
-		return out_of_scratch(c);
-	d = read_desc(c, i);
-	patch(c, i, addr, d.len, d.flags, d.next);
-	submit0(c, w);
-	return 0;
+static void addr_last_byte(struct rb_case_ctx *c, struct vring_desc *d,
+			   u32 *w)
+{
+	(void)w;
+	d->addr = c->port->guest_end - 1;
+}
+
+static void addr_wrap(struct rb_case_ctx *c, struct vring_desc *d, u32 *w)
+{
+	(void)c;
+	(void)w;
+	d->addr = ~0ull - 15;
 }
 
 static int stage_addr_outside(struct rb_case_ctx *c)
 {
-	return stage_addr(c, c->port->guest_end + FAR_BEYOND);
+	return stage_edit(c, false, addr_outside);
 }
 
 static int stage_addr_last_byte(struct rb_case_ctx *c)
 {
-	return stage_addr(c, c->port->guest_end - 1);
+	return stage_edit(c, false, addr_last_byte);
 }
 
 static int stage_addr_wrap(struct rb_case_ctx *c)
 {
-	return stage_addr(c, ~0ull - 15);
+	return stage_edit(c, false, addr_wrap);
 }
 
 /* --- indirect tables --------------------------------------------------------- */
