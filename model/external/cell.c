@@ -85,7 +85,8 @@ bool cell_enough(const struct cell *c)
 {
 	if (c->drv.completed < c->lim.requests)
 		return false;
-	return c->lim.bytes_suffice ? c->drv.bytes > 0 : c->drv.data_checked > 0;
+	return c->lim.bytes_suffice ? c->drv.bytes > 0
+				    : c->drv.data_checked > 0;
 }
 
 void cell_note_queue(struct cell *c, unsigned int q, u16 used, u64 kicks)

@@ -36,10 +36,10 @@
 
 /* What a cell asks of its run; zeros mean the defaults above. */
 struct cell_limits {
-	u64 requests;	       /* completions wanted */
+	u64 requests;		 /* completions wanted */
 	unsigned int request_ms; /* no completion for this long: failed */
 	unsigned int timeout_ms; /* the whole loop */
-	bool bytes_suffice;    /* bytes received are the data (entropy) */
+	bool bytes_suffice;	 /* bytes received are the data (entropy) */
 };
 
 struct cell {

@@ -190,8 +190,8 @@ static void intx(struct qemu_cell *c)
 			queue_irq(c, q, SIM_ACTOR_IRQ);
 	if (isr & VPCI_ISR_CONFIG) {
 		vpci_config_interrupt(&c->t);
-		sim_emit(&c->core.env, SIM_ACTOR_CONFIG, SIM_EV_CONFIG_CHANGE, 0,
-			 c->t.config_interrupts, 1, 0);
+		sim_emit(&c->core.env, SIM_ACTOR_CONFIG, SIM_EV_CONFIG_CHANGE,
+			 0, c->t.config_interrupts, 1, 0);
 	}
 }
 
@@ -293,14 +293,16 @@ static bool bind_device(struct qemu_cell *c)
 	c->t.notify_nowhere = cfg->notify_nowhere;
 	c->cls = classes[cfg->device];
 	if (wl_init(&c->core.drv, c->cls, &c->core.env)) {
-		cell_fail(&c->core, "cannot set up the %s workload", c->cls->name);
+		cell_fail(&c->core, "cannot set up the %s workload",
+			  c->cls->name);
 		return false;
 	}
 	c->core.driver_ready = true;
 	c->core.drv.check_out_of_range = cfg->check_out_of_range;
 	c->core.drv.check_framings = cfg->check_framings;
 	if (wl_register(&c->core.drv)) {
-		cell_fail(&c->core, "cannot register the %s driver", c->cls->name);
+		cell_fail(&c->core, "cannot register the %s driver",
+			  c->cls->name);
 		return false;
 	}
 	/* As the world numbers them (devices.h): mode, offered, device. */
@@ -309,8 +311,8 @@ static bool bind_device(struct qemu_cell *c)
 		 sim_device_lookup(qemu_device_name(cfg->device)));
 	r = register_virtio_device(&c->t.vdev);
 	sim_emit(&c->core.env, SIM_ACTOR_WORLD, SIM_EV_PROBE, 0,
-		 c->t.vdev.config->get_status(&c->t.vdev), wl_bound(&c->core.drv),
-		 (u64)(s64)r);
+		 c->t.vdev.config->get_status(&c->t.vdev),
+		 wl_bound(&c->core.drv), (u64)(s64)r);
 	qemu_trouble(c);
 	if (!cell_failed(&c->core) && !wl_bound(&c->core.drv))
 		cell_fail(&c->core,
@@ -368,8 +370,8 @@ static void fill_result(struct qemu_cell *c, struct qemu_cell_result *r,
 	r->qtest_us = c->qm.qt.requests ? (double)c->qm.qt.request_ns / 1e3 /
 						  (double)c->qm.qt.requests
 					: 0;
-	r->passed = cell_verdict(core, r->message, sizeof(r->message),
-				 &r->oracle);
+	r->passed =
+		cell_verdict(core, r->message, sizeof(r->message), &r->oracle);
 }
 
 static int start(struct qemu_cell *c)
@@ -391,7 +393,8 @@ static int start(struct qemu_cell *c)
 			      QEMU_RAM_BYTES - QEMU_ARENA_PHYS,
 			      QEMU_ARENA_PHYS);
 	if (err)
-		cell_fail(&c->core, "cannot make QEMU's RAM the arena (%d)", err);
+		cell_fail(&c->core, "cannot make QEMU's RAM the arena (%d)",
+			  err);
 	return err;
 }
 

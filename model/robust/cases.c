@@ -180,8 +180,7 @@ static void addr_outside(struct rb_case_ctx *c, struct vring_desc *d, u32 *w)
 	d->addr = c->port->guest_end + FAR_BEYOND;
 }
 
-static void addr_last_byte(struct rb_case_ctx *c, struct vring_desc *d,
-			   u32 *w)
+static void addr_last_byte(struct rb_case_ctx *c, struct vring_desc *d, u32 *w)
 {
 	(void)w;
 	d->addr = c->port->guest_end - 1;

@@ -155,7 +155,8 @@ static void backend_trouble(struct vhost_cell *c)
 	if (c->started && (dead || vhb_wait_exit(&c->backend, 200))) {
 		c->backend_died = true;
 		vhb_describe_exit(&c->backend, exitmsg, sizeof(exitmsg));
-		cell_fail(&c->core, "the back end died during the run: %s", exitmsg);
+		cell_fail(&c->core, "the back end died during the run: %s",
+			  exitmsg);
 		return;
 	}
 	cell_fail(&c->core, "vhost-user: %s", c->conn.error);
@@ -173,7 +174,8 @@ static void interrupts(struct vhost_cell *c)
 		if (!(hit & (1u << q)))
 			continue;
 		r = vht_queue_interrupt(&c->t, q);
-		sim_emit(&c->core.env, SIM_ACTOR_IRQ, SIM_EV_IRQ, (u16)q, q, r, 0);
+		sim_emit(&c->core.env, SIM_ACTOR_IRQ, SIM_EV_IRQ, (u16)q, q, r,
+			 0);
 		c->core.interrupts += r == IRQ_HANDLED;
 	}
 }
@@ -236,7 +238,8 @@ static int seed_share(struct vhost_cell *c)
 	vhb_path(&c->backend, "share/" WL_FS_READ_NAME, path, sizeof(path));
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0 || write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf)) {
-		cell_fail(&c->core, "cannot write %s: %s", path, strerror(errno));
+		cell_fail(&c->core, "cannot write %s: %s", path,
+			  strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -EIO;
@@ -245,7 +248,8 @@ static int seed_share(struct vhost_cell *c)
 	vhb_path(&c->backend, "share/" WL_FS_WRITE_NAME, path, sizeof(path));
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		cell_fail(&c->core, "cannot make %s: %s", path, strerror(errno));
+		cell_fail(&c->core, "cannot make %s: %s", path,
+			  strerror(errno));
 		return -EIO;
 	}
 	close(fd);
@@ -310,8 +314,8 @@ static bool bind_device(struct vhost_cell *c)
 		 sim_device_lookup(c->dev->name));
 	r = register_virtio_device(&c->t.vdev);
 	sim_emit(&c->core.env, SIM_ACTOR_WORLD, SIM_EV_PROBE, 0,
-		 c->t.vdev.config->get_status(&c->t.vdev), wl_bound(&c->core.drv),
-		 (u64)(s64)r);
+		 c->t.vdev.config->get_status(&c->t.vdev),
+		 wl_bound(&c->core.drv), (u64)(s64)r);
 	backend_trouble(c);
 	if (!cell_failed(&c->core) && !wl_bound(&c->core.drv))
 		cell_fail(&c->core,
@@ -368,8 +372,8 @@ static void fill_result(struct vhost_cell *c, struct vhost_cell_result *r,
 	r->slowest_us = (double)c->conn.slowest_ns / 1e3;
 	r->signal = vhb_signal();
 	r->backend_died = c->backend_died;
-	r->passed = cell_verdict(core, r->message, sizeof(r->message),
-				 &r->oracle);
+	r->passed =
+		cell_verdict(core, r->message, sizeof(r->message), &r->oracle);
 }
 
 int vhost_run_cell(const struct vhost_cell_config *cfg,

@@ -137,7 +137,8 @@ static void matrix_passes(void)
 				 * cells */
 				CHECK(r.features != 0);
 				CHECK_EQ(m == QEMU_MODE_MODERN,
-					 (r.features >> VIRTIO_F_VERSION_1) & 1);
+					 (r.features >> VIRTIO_F_VERSION_1) &
+						 1);
 				check_clean();
 			}
 }
