@@ -747,6 +747,20 @@ struct run_msg {
 	u64 nevents;
 };
 
+/* A failing run that is recorded is run again in a fresh process
+ * (take_fresh); how that went is said when the run is delivered, so that
+ * it is said in seed order. */
+enum fresh_state {
+	FRESH_NONE,	  /* not wanted */
+	FRESH_WANTED,	  /* waiting for a free fresh job */
+	FRESH_RUNNING,	  /* a fresh job runs it */
+	FRESH_SAME,	  /* the same run: its events are recorded */
+	FRESH_DIFFERENT,  /* it ran differently: the fresh run is recorded */
+	FRESH_PASSES,	  /* alone it passes: recorded without events */
+	FRESH_INCOMPLETE, /* the fresh run crashed, hung or sent nonsense */
+	FRESH_STOPPED,	  /* the campaign was stopped first */
+};
+
 /* A run the parent holds until its turn comes (seed order). */
 struct done_run {
 	struct run_msg m;
@@ -754,6 +768,8 @@ struct done_run {
 	struct sim_event *events;
 	bool crashed; /* crash or hang: end says how */
 	struct isolate_end *end;
+	enum fresh_state fresh;
+	u64 worker_hash; /* the event hash of the worker's own run */
 };
 
 /* A request to a worker: count seeds from first; count 0 ends it. */
@@ -1103,6 +1119,20 @@ struct seed_range {
 	u64 next, end;
 };
 
+/* What a fresh run is started with. */
+struct fresh_ctx {
+	const struct sim_opts *o;
+	u64 seed;
+};
+
+/* A fresh run in flight, for the run held at offset. */
+struct fresh_job {
+	struct isolate_job job;
+	struct fresh_ctx ctx;
+	u64 offset;
+	bool busy;
+};
+
 struct pool {
 	const struct sim_opts *o;
 	struct recorder *rec;
@@ -1114,6 +1144,10 @@ struct pool {
 	struct done_run *slot[WINDOW_SEEDS];
 	struct seed_range requeue[WORKERS_MAX];
 	unsigned int nrequeue;
+	/* fresh runs: as many at once as workers */
+	struct fresh_job fresh[WORKERS_MAX];
+	unsigned int fresh_wanted; /* held runs waiting for one */
+	u64 fresh_stopped;	   /* delivered without one: stopped first */
 	int error; /* a worker could not be started: exit status 2 */
 	/* a single run: its result, kept for printing */
 	struct sim_result single;
@@ -1148,27 +1182,6 @@ static void done_free(struct done_run *d)
 	(sizeof(struct run_msg) + CHOICE_LOG_MAX * sizeof(u64) +               \
 	 EVENT_LOG_MAX * sizeof(struct sim_event))
 
-struct fresh_ctx {
-	const struct sim_opts *o;
-	u64 seed;
-};
-
-/* In a fork of the campaign's own process, which never runs a world: no
- * run before this one left anything behind (a leaked bus index, say). */
-static int fresh_main(void *ctx, int in_fd, int out_fd)
-{
-	const struct fresh_ctx *x = ctx;
-	struct shared_choices *sc = shared_choices_create();
-	int err;
-
-	(void)in_fd;
-	if (!sc)
-		return 1;
-	err = worker_run(x->o, sc, x->seed, out_fd, true);
-	shared_choices_destroy(sc);
-	return err;
-}
-
 /* Room for the choices and events d's message counts; -1 when it counts
  * more than a run can have, or out of memory. */
 static int payload_alloc(struct done_run *d)
@@ -1202,68 +1215,174 @@ static int fresh_payload(const u8 *buf, size_t got, struct done_run *d)
 	return 0;
 }
 
-/* Runs seed again, with its events, in a fresh process; -1 when that
- * run could not be had (it crashed, hung, or sent nothing sensible). */
-static int fresh_run(const struct sim_opts *o, u64 seed, struct done_run *d)
-{
-	struct fresh_ctx x = { .o = o, .seed = seed };
-	struct isolate_end end;
-	size_t got = 0;
-	void *buf = NULL;
-	int err = -1;
-
-	if (isolate_run_alloc(fresh_main, &x, o->run_timeout, FRESH_BYTES, &buf,
-			      &got, &end) == 0 &&
-	    !end.crashed && !end.hung)
-		err = fresh_payload(buf, got, d);
-	free(buf);
-	return err;
-}
-
 /*
  * A failing run is recorded with its events, and a recorded run must
  * replay alone: so its events and choices come from a run of its seed in
  * a fresh process. A worker has run other seeds before it, and a broken
  * ring or bus can carry state from one run to the next; the worker's own
- * run then need not be what the seed does alone.
+ * run then need not be what the seed does alone. The fresh runs are made
+ * beside the workers, as many at once as there are workers, each a fork
+ * of the campaign's own process, which never runs a world.
  */
-static void take_fresh_run(const struct sim_opts *o, struct done_run *d)
+static bool wants_fresh(const struct sim_opts *o, const struct done_run *d)
 {
-	struct done_run fresh = { 0 };
-	unsigned long long seed = (unsigned long long)d->m.seed;
-	bool same;
+	return o->record != RECORD_NONE && d->m.r.failed && !d->crashed;
+}
 
-	if (fresh_run(o, d->m.seed, &fresh)) {
-		fprintf(stderr,
-			"ringside sim: seed %llu: its run in a fresh process "
-			"failed to complete; recorded without its events\n",
-			seed);
-		done_free_payload(&fresh);
+/* In a fork of the campaign's own process: no run before this one left
+ * anything behind (a leaked bus index, say). */
+static int fresh_main(void *ctx, int in_fd, int out_fd)
+{
+	const struct fresh_ctx *x = ctx;
+	struct shared_choices *sc = shared_choices_create();
+	int err;
+
+	(void)in_fd;
+	if (!sc)
+		return 1;
+	err = worker_run(x->o, sc, x->seed, out_fd, true);
+	shared_choices_destroy(sc);
+	return err;
+}
+
+/* The fresh run's result in place of the worker's, or the worker's kept
+ * without events: d->fresh says which. */
+static void take_fresh(struct done_run *d, struct done_run *fresh)
+{
+	d->worker_hash = d->m.r.event_hash;
+	if (fresh->m.r.event_hash != d->m.r.event_hash && !fresh->m.r.failed) {
+		d->fresh = FRESH_PASSES;
 		return;
 	}
-	same = fresh.m.r.event_hash == d->m.r.event_hash;
-	if (!same && !fresh.m.r.failed) {
-		fprintf(stderr,
-			"ringside sim: seed %llu failed only after the runs "
-			"before it in its worker: alone it passes; recorded "
-			"without its events\n",
-			seed);
-		done_free_payload(&fresh);
-		return;
+	d->fresh = fresh->m.r.event_hash == d->m.r.event_hash ? FRESH_SAME
+							      : FRESH_DIFFERENT;
+	fresh->m.seconds = d->m.seconds;
+	done_free_payload(d);
+	d->m = fresh->m;
+	d->choices = fresh->choices;
+	d->events = fresh->events;
+	fresh->choices = NULL;
+	fresh->events = NULL;
+}
+
+static struct fresh_job *free_fresh_job(struct pool *p, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (!p->fresh[i].busy)
+			return &p->fresh[i];
+	return NULL;
+}
+
+/* Starts fresh runs for the held runs that want one, oldest first. */
+static void start_fresh(struct pool *p, unsigned int n)
+{
+	u64 off;
+
+	for (off = p->base;
+	     p->fresh_wanted && off < p->handed && off < p->base + WINDOW_SEEDS;
+	     off++) {
+		struct done_run *d = p->slot[off % WINDOW_SEEDS];
+		struct fresh_job *f;
+
+		if (!d || d->fresh != FRESH_WANTED)
+			continue;
+		f = free_fresh_job(p, n);
+		if (!f)
+			return;
+		p->fresh_wanted--;
+		f->ctx = (struct fresh_ctx){ .o = p->o, .seed = d->m.seed };
+		f->offset = off;
+		f->job = (struct isolate_job){ .grow = true };
+		if (isolate_job_start(&f->job, fresh_main, &f->ctx,
+				      p->o->run_timeout, FRESH_BYTES)) {
+			d->fresh = FRESH_INCOMPLETE;
+			continue;
+		}
+		f->busy = true;
+		d->fresh = FRESH_RUNNING;
 	}
-	if (!same)
+}
+
+/* f is over: its run goes to the run it was made for. */
+static void fresh_over(struct pool *p, struct fresh_job *f)
+{
+	struct done_run *d = p->slot[f->offset % WINDOW_SEEDS];
+	struct done_run fresh = { 0 };
+	struct isolate_end end;
+
+	assert(d && d->fresh == FRESH_RUNNING);
+	isolate_job_end(&f->job, &end);
+	f->busy = false;
+	if (end.crashed || end.hung ||
+	    fresh_payload((const u8 *)f->job.buf, f->job.got, &fresh))
+		d->fresh = FRESH_INCOMPLETE;
+	else
+		take_fresh(d, &fresh);
+	done_free_payload(&fresh);
+	free(f->job.buf);
+	f->job.buf = NULL;
+}
+
+/* The campaign stops: fresh runs in flight are killed, and every held
+ * run that waited for one is delivered without it. */
+static void stop_fresh(struct pool *p, unsigned int n)
+{
+	unsigned int i;
+	u64 off;
+
+	for (i = 0; i < n; i++) {
+		struct fresh_job *f = &p->fresh[i];
+
+		if (!f->busy)
+			continue;
+		f->job.hung = true; /* killed */
+		isolate_job_end(&f->job, NULL);
+		free(f->job.buf);
+		f->job.buf = NULL;
+		f->busy = false;
+	}
+	for (off = p->base; off < p->base + WINDOW_SEEDS; off++) {
+		struct done_run *d = p->slot[off % WINDOW_SEEDS];
+
+		if (d &&
+		    (d->fresh == FRESH_WANTED || d->fresh == FRESH_RUNNING))
+			d->fresh = FRESH_STOPPED;
+	}
+	p->fresh_wanted = 0;
+}
+
+static void say_fresh(const struct done_run *d)
+{
+	unsigned long long seed = (unsigned long long)d->m.seed;
+
+	switch (d->fresh) {
+	case FRESH_DIFFERENT:
 		fprintf(stderr,
 			"ringside sim: seed %llu ran differently in a fresh "
 			"process than after the runs before it in its worker "
 			"(event hash 0x%016llx, then 0x%016llx): the fresh run "
 			"is recorded\n",
-			seed, (unsigned long long)d->m.r.event_hash,
-			(unsigned long long)fresh.m.r.event_hash);
-	fresh.m.seconds = d->m.seconds;
-	done_free_payload(d);
-	d->m = fresh.m;
-	d->choices = fresh.choices;
-	d->events = fresh.events;
+			seed, (unsigned long long)d->worker_hash,
+			(unsigned long long)d->m.r.event_hash);
+		break;
+	case FRESH_PASSES:
+		fprintf(stderr,
+			"ringside sim: seed %llu failed only after the runs "
+			"before it in its worker: alone it passes; recorded "
+			"without its events\n",
+			seed);
+		break;
+	case FRESH_INCOMPLETE:
+		fprintf(stderr,
+			"ringside sim: seed %llu: its run in a fresh process "
+			"failed to complete; recorded without its events\n",
+			seed);
+		break;
+	default:
+		break;
+	}
 }
 
 static void deliver(struct pool *p, struct done_run *d)
@@ -1276,8 +1395,8 @@ static void deliver(struct pool *p, struct done_run *d)
 	u64 i;
 	s64 id;
 
-	if (o->record != RECORD_NONE && d->m.r.failed && !d->crashed)
-		take_fresh_run(o, d);
+	say_fresh(d);
+	p->fresh_stopped += d->fresh == FRESH_STOPPED;
 	with_log = d->m.nevents > 0;
 	make_config(o, d->m.seed, &cfg);
 	if (d->crashed) {
@@ -1449,6 +1568,10 @@ static void worker_readable(struct pool *p, struct worker *w)
 		return;
 	}
 	hold(p, w->next, d);
+	if (wants_fresh(p->o, d)) {
+		d->fresh = FRESH_WANTED;
+		p->fresh_wanted++;
+	}
 	w->next++;
 	w->since = cli_now();
 	w->busy = w->next < w->end;
@@ -1462,7 +1585,8 @@ static bool deliver_ready(struct pool *p)
 
 	while (p->base < p->total) {
 		s = &p->slot[p->base % WINDOW_SEEDS];
-		if (!*s)
+		if (!*s || (*s)->fresh == FRESH_WANTED ||
+		    (*s)->fresh == FRESH_RUNNING)
 			return true;
 		deliver(p, *s);
 		done_free(*s);
@@ -1490,11 +1614,12 @@ static void show_progress(struct pool *p)
 	p->shown = true;
 }
 
-/* Waits for the workers (a run, an end, stderr text) at most until the
- * next run passes its time limit or the next progress line. */
+/* Waits for the workers and the fresh runs (a run, an end, stderr text)
+ * at most until the next run passes its time limit or the next progress
+ * line. */
 static void wait_workers(struct pool *p, unsigned int n)
 {
-	struct pollfd fds[2 * WORKERS_MAX];
+	struct pollfd fds[4 * WORKERS_MAX];
 	double now = cli_now(), wake = now + PROGRESS_SECONDS;
 	unsigned int i;
 
@@ -1512,9 +1637,27 @@ static void wait_workers(struct pool *p, unsigned int n)
 		if (w->busy && w->since + p->o->run_timeout < wake)
 			wake = w->since + p->o->run_timeout;
 	}
-	if (poll(fds, 2 * n, (int)((wake > now ? wake - now : 0) * 1000) + 1) <
+	for (i = 0; i < n; i++) {
+		struct fresh_job *f = &p->fresh[i];
+		int jfd[2] = { -1, -1 };
+
+		if (f->busy) {
+			isolate_job_fds(&f->job, jfd);
+			/* its time limit is on the same clock (monotonic) */
+			if (f->job.until < wake)
+				wake = f->job.until;
+		}
+		fds[2 * n + 2 * i] =
+			(struct pollfd){ .fd = jfd[0], .events = POLLIN };
+		fds[2 * n + 2 * i + 1] =
+			(struct pollfd){ .fd = jfd[1], .events = POLLIN };
+	}
+	if (poll(fds, 4 * n, (int)((wake > now ? wake - now : 0) * 1000) + 1) <
 	    0)
 		return; /* a signal: the caller looks */
+	for (i = 0; i < n; i++)
+		if (p->fresh[i].busy && isolate_job_read(&p->fresh[i].job))
+			fresh_over(p, &p->fresh[i]);
 	now = cli_now();
 	for (i = 0; i < n; i++) {
 		struct worker *w = &p->w[i];
@@ -1579,14 +1722,22 @@ static void run_pool(struct pool *p)
 			if (!p->w[i].busy)
 				hand_out(p, &p->w[i]);
 		}
+		start_fresh(p, n);
 		wait_workers(p, n);
 		if (!deliver_ready(p))
 			break;
 		show_progress(p);
 	}
 	stop_workers(p, n, p->base < p->total);
+	stop_fresh(p, n);
 	if (p->c->interrupted)
 		deliver_held(p);
+	if (p->fresh_stopped)
+		fprintf(stderr,
+			"ringside sim: %llu failing runs recorded without "
+			"their events: the campaign stopped before their runs "
+			"in a fresh process\n",
+			(unsigned long long)p->fresh_stopped);
 	for (i = 0; i < WINDOW_SEEDS; i++)
 		done_free(p->slot[i]);
 	for (i = 0; i < n; i++)

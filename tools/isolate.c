@@ -343,91 +343,110 @@ void isolate_classify(int wstatus, bool hung, const char *report,
 
 /* --- one piece of work ------------------------------------------------------ */
 
-/* Where a child's messages go: buf holds got of cap bytes, and grows up
- * to max when grow; past that they are read and dropped. */
-struct collect {
-	char *buf;
-	size_t cap, max, got;
-	bool grow;
-};
-
 /* Room for the next read, growing the buffer when it may. */
-static bool collect_room(struct collect *k)
+static bool job_room(struct isolate_job *j)
 {
 	size_t cap;
 	char *bigger;
 
-	if (k->got < k->cap)
+	if (j->got < j->cap)
 		return true;
-	if (!k->grow || k->cap >= k->max)
+	if (!j->grow || j->cap >= j->max)
 		return false;
-	cap = k->cap ? k->cap * 2 : 4096;
-	if (cap > k->max)
-		cap = k->max;
-	bigger = realloc(k->buf, cap);
+	cap = j->cap ? j->cap * 2 : 4096;
+	if (cap > j->max)
+		cap = j->max;
+	bigger = realloc(j->buf, cap);
 	if (!bigger)
 		return false;
-	k->buf = bigger;
-	k->cap = cap;
+	j->buf = bigger;
+	j->cap = cap;
 	return true;
 }
 
-static int run_collect(isolate_fn fn, void *ctx, double seconds,
-		       struct collect *k, struct isolate_end *end)
+int isolate_job_start(struct isolate_job *j, isolate_fn fn, void *ctx,
+		      double seconds, size_t max)
 {
-	struct isolate_child c;
-	double until = now_seconds() + seconds;
-	bool hung = false;
-	char sink[4096];
-
-	if (isolate_spawn(&c, fn, ctx))
+	if (isolate_spawn(&j->child, fn, ctx))
 		return -1;
-	close_fd(&c.in_fd);
-	while (c.out_fd >= 0) {
-		struct pollfd p[2] = { { .fd = c.out_fd, .events = POLLIN },
-				       { .fd = c.err_fd, .events = POLLIN } };
-		double left = until - now_seconds();
-		bool room;
-		ssize_t n;
-
-		if (left <= 0) {
-			hung = true;
-			break;
-		}
-		if (poll(p, 2, (int)(left * 1000) + 1) < 0 && errno != EINTR)
-			break;
-		isolate_drain_stderr(&c, NULL);
-		if (!(p[0].revents & (POLLIN | POLLHUP)))
-			continue;
-		room = collect_room(k);
-		n = read(c.out_fd, room ? k->buf + k->got : sink,
-			 room ? k->cap - k->got : sizeof(sink));
-		if (n > 0 && room)
-			k->got += (size_t)n;
-		else if (n == 0 || (n < 0 && errno != EINTR))
-			close_fd(&c.out_fd);
+	close_fd(&j->child.in_fd);
+	j->until = now_seconds() + seconds;
+	j->hung = false;
+	j->max = max;
+	j->got = 0;
+	if (j->grow) {
+		j->buf = NULL;
+		j->cap = 0;
 	}
-	isolate_finish(&c, hung, hung, end);
+	return 0;
+}
+
+void isolate_job_fds(const struct isolate_job *j, int fds[2])
+{
+	fds[0] = j->child.out_fd;
+	fds[1] = j->child.err_fd;
+}
+
+bool isolate_job_read(struct isolate_job *j)
+{
+	struct pollfd p[2] = { { .fd = j->child.out_fd, .events = POLLIN },
+			       { .fd = j->child.err_fd, .events = POLLIN } };
+	char sink[4096];
+	bool room;
+	ssize_t n;
+
+	if (j->child.out_fd < 0)
+		return true;
+	if (poll(p, 2, 0) < 0)
+		return false; /* a signal: read again */
+	isolate_drain_stderr(&j->child, NULL);
+	if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+		room = job_room(j);
+		n = read(j->child.out_fd, room ? j->buf + j->got : sink,
+			 room ? j->cap - j->got : sizeof(sink));
+		if (n > 0 && room)
+			j->got += (size_t)n;
+		else if (n == 0 || (n < 0 && errno != EINTR))
+			close_fd(&j->child.out_fd);
+	}
+	if (j->child.out_fd >= 0 && now_seconds() >= j->until)
+		j->hung = true;
+	return j->child.out_fd < 0 || j->hung;
+}
+
+void isolate_job_end(struct isolate_job *j, struct isolate_end *end)
+{
+	isolate_finish(&j->child, j->hung, j->hung, end);
+}
+
+/* One job, waited for here. */
+static int run_job(isolate_fn fn, void *ctx, double seconds,
+		   struct isolate_job *j, struct isolate_end *end)
+{
+	if (isolate_job_start(j, fn, ctx, seconds, j->max))
+		return -1;
+	while (!isolate_job_read(j)) {
+		struct pollfd p[2] = { { .events = POLLIN },
+				       { .events = POLLIN } };
+		int fds[2];
+		double left = j->until - now_seconds();
+
+		isolate_job_fds(j, fds);
+		p[0].fd = fds[0];
+		p[1].fd = fds[1];
+		if (left > 0)
+			poll(p, 2, (int)(left * 1000) + 1);
+	}
+	isolate_job_end(j, end);
 	return 0;
 }
 
 int isolate_run(isolate_fn fn, void *ctx, double seconds, void *buf, size_t len,
 		size_t *got, struct isolate_end *end)
 {
-	struct collect k = { .buf = buf, .cap = len, .max = len };
-	int err = run_collect(fn, ctx, seconds, &k, end);
+	struct isolate_job j = { .buf = buf, .cap = len, .max = len };
+	int err = run_job(fn, ctx, seconds, &j, end);
 
-	*got = k.got;
-	return err;
-}
-
-int isolate_run_alloc(isolate_fn fn, void *ctx, double seconds, size_t max,
-		      void **buf, size_t *got, struct isolate_end *end)
-{
-	struct collect k = { .max = max, .grow = true };
-	int err = run_collect(fn, ctx, seconds, &k, end);
-
-	*buf = k.buf;
-	*got = k.got;
+	*got = j.got;
 	return err;
 }

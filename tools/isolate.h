@@ -129,10 +129,35 @@ void isolate_classify(int wstatus, bool hung, const char *report,
  */
 int isolate_run(isolate_fn fn, void *ctx, double seconds, void *buf, size_t len,
 		size_t *got, struct isolate_end *end);
-/* The same, into a buffer it allocates as the child writes (up to max
- * bytes, the rest dropped); *buf is the caller's to free, also on error
- * (NULL when nothing came). */
-int isolate_run_alloc(isolate_fn fn, void *ctx, double seconds, size_t max,
-		      void **buf, size_t *got, struct isolate_end *end);
+
+/*
+ * One piece of work among others, in the caller's own poll loop (a
+ * campaign's re-runs in fresh processes): started, then read whenever
+ * poll says one of its pipes has something or its time may be up, until
+ * it is over; then ended. What it writes is collected in buf, which
+ * grows up to max bytes as it arrives (the rest is read and dropped) and
+ * is the caller's to free after isolate_job_end (NULL when nothing came).
+ */
+struct isolate_job {
+	struct isolate_child child;
+	double until; /* its time limit (CLOCK_MONOTONIC seconds) */
+	bool hung;    /* it reached it */
+	char *buf;
+	size_t cap, max, got;
+	bool grow; /* buf is ours to grow (else the caller's, cap bytes) */
+};
+
+/* Starts fn in a child with seconds to run. Returns 0, or -1 with errno
+ * when no child could be started. */
+int isolate_job_start(struct isolate_job *j, isolate_fn fn, void *ctx,
+		      double seconds, size_t max);
+/* Its pipes to poll (POLLIN): fds[0] messages, fds[1] stderr; -1 once
+ * closed. */
+void isolate_job_fds(const struct isolate_job *j, int fds[2]);
+/* Reads what is ready on its pipes (never blocks); true once it is over:
+ * its messages pipe is closed or its time is up. */
+bool isolate_job_read(struct isolate_job *j);
+/* Ends it (killed when its time was up) and fills end. */
+void isolate_job_end(struct isolate_job *j, struct isolate_end *end);
 
 #endif /* RINGSIDE_TOOLS_ISOLATE_H */

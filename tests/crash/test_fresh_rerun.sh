@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A failing run is recorded from a run of its seed in a fresh process
-# (tools/cli_sim.c, take_fresh_run), so that it replays alone even when
+# (tools/cli_sim.c, take_fresh), so that it replays alone even when
 # the ring under test carries state from one run to the next: here a bus
 # that never frees a removed device's index (plant index-not-freed). The
 # campaign records its failures; each failure recorded with its events
@@ -44,4 +44,27 @@ for id in $ids; do
 done
 grep -q 'ran differently the second time' err &&
 	fail "a failing run was recorded from its second run in its worker"
-echo "ok: $n failing runs recorded with their events, each replays"
+# Fresh runs go on beside the workers. Interrupted, the campaign stops at
+# once (it does not make the fresh runs still owed one after the other),
+# says how many failing runs went without theirs, and leaves no process.
+"$plant" sim --seeds 1..100000 --device any --adversary swarm --jobs 2 \
+	--db i.db --quiet >out 2>err &
+pid=$!
+for _ in $(seq 50); do
+	[[ -s i.db ]] && break
+	sleep 0.1
+done
+sleep 1
+kill -INT "$pid"
+start=$SECONDS
+status=0
+wait "$pid" || status=$?
+[[ $status -eq 130 ]] || fail "the interrupted campaign exited $status, not 130"
+((SECONDS - start <= 10)) ||
+	fail "the interrupted campaign took $((SECONDS - start)) s to stop"
+grep -q 'failing runs recorded without their events: the campaign stopped' \
+	err || fail "no word of the failing runs left without a fresh run"
+pgrep -f "$plant sim --seeds 1..100000" >/dev/null &&
+	fail "a process of the interrupted campaign is left"
+echo "ok: $n failing runs recorded with their events, each replays;" \
+	"an interrupted campaign stops at once"
