@@ -783,7 +783,7 @@ struct run_request {
  * failed and is recorded, its events only with_log. A worker runs without
  * a log (the events of passing runs are never kept: --record all
  * regenerates them when they are read); a failing run's events come from
- * a run of its seed in a fresh process (fresh_run).
+ * a run of its seed in a fresh process (fresh_main, take_fresh).
  */
 static int worker_run(const struct sim_opts *o, struct shared_choices *sc,
 		      u64 seed, int out_fd, bool with_log)
@@ -1337,8 +1337,7 @@ static void stop_fresh(struct pool *p, unsigned int n)
 
 		if (!f->busy)
 			continue;
-		f->job.hung = true; /* killed */
-		isolate_job_end(&f->job, NULL);
+		isolate_finish(&f->job.child, true, false, NULL);
 		free(f->job.buf);
 		f->job.buf = NULL;
 		f->busy = false;

@@ -284,36 +284,6 @@ static u32 sum_of(const u8 *p, u32 len)
 	return sum_end(&s);
 }
 
-/* Byte at offset off of the writable part. */
-static u8 *writable_at(const struct watch_shadow *s, u32 off)
-{
-	unsigned int i;
-
-	for (i = 0; i < s->nseg; i++) {
-		if (!s->seg[i].writable)
-			continue;
-		if (off < s->seg[i].len)
-			return shim_guest_ptr(s->seg[i].phys + off, 1);
-		off -= s->seg[i].len;
-	}
-	return NULL;
-}
-
-/* Byte at offset off of the readable part. */
-static u8 *readable_at(const struct watch_shadow *s, u32 off)
-{
-	unsigned int i;
-
-	for (i = 0; i < s->nseg; i++) {
-		if (s->seg[i].writable)
-			continue;
-		if (off < s->seg[i].len)
-			return shim_guest_ptr(s->seg[i].phys + off, 1);
-		off -= s->seg[i].len;
-	}
-	return NULL;
-}
-
 /* The writable (or readable) part of a chain a segment at a time. */
 struct part_cursor {
 	const struct watch_shadow *s;
@@ -342,6 +312,19 @@ static u8 *part_next(struct part_cursor *c, u32 *len, u32 *off)
 		c->at += g->len;
 		return p;
 	}
+	return NULL;
+}
+
+/* The byte at offset off of the writable (or readable) part. */
+static u8 *part_at(const struct watch_shadow *s, bool writable, u32 off)
+{
+	struct part_cursor c = { .s = s, .writable = writable };
+	u32 len, at;
+	u8 *p;
+
+	while ((p = part_next(&c, &len, &at)) != NULL)
+		if (off < at + len)
+			return p + (off - at);
 	return NULL;
 }
 
@@ -377,7 +360,7 @@ static u64 readable_le(const struct watch_shadow *s, u32 off, unsigned int n)
 
 	assert(off + n <= s->readable);
 	for (i = 0; i < n; i++)
-		v |= (u64)*readable_at(s, off + i) << (8 * i);
+		v |= (u64)*part_at(s, false, off + i) << (8 * i);
 	return v;
 }
 
@@ -616,7 +599,7 @@ static void check_net_rx(struct check_watch *w, unsigned int q,
 	if (!w->frames || len > s->writable || len < hdr + NET_FRAME_MIN)
 		return;
 	for (i = 0; i < 4; i++)
-		seq |= (u32)*writable_at(s, hdr + NET_SEQ_OFF + i) << (8 * i);
+		seq |= (u32)*part_at(s, true, hdr + NET_SEQ_OFF + i) << (8 * i);
 	frame_arrived(w, q, seq, len - hdr, part_sum(s, true, hdr, len));
 }
 
@@ -632,7 +615,7 @@ static void check_con_rx(struct check_watch *w, unsigned int q,
 	if (!t || len > s->writable)
 		return;
 	for (k = 0; k < len && !t->lost && !w->stop; k++) {
-		t->msg[t->msg_len++] = *writable_at(s, k);
+		t->msg[t->msg_len++] = *part_at(s, true, k);
 		if (t->msg_len < CON_HDR)
 			continue;
 		key = (u32)t->msg[0] | (u32)t->msg[1] << 8 |
@@ -685,7 +668,7 @@ static void on_add(struct check_watch *w, unsigned int q, s64 result)
 	if (s->poisoned && !prepoisoned)
 		poison(s);
 	if (s->writable)
-		s->last_before = *writable_at(s, s->writable - 1);
+		s->last_before = *part_at(s, true, s->writable - 1);
 }
 
 /* A run of POISON_RUN bytes of [0, len) still holding the poison: the
@@ -747,7 +730,7 @@ static bool indirect_unserved(struct check_watch *w, unsigned int q,
 	if (!s->indirect || !s->writable || dev != VIRTIO_ID_BLOCK)
 		return false;
 	watch_exercised(w, "ring.indirect-accepted");
-	status = *writable_at(s, s->writable - 1);
+	status = *part_at(s, true, s->writable - 1);
 	if (len != 0 && (status != s->last_before || status <= BLK_S_UNSUPP))
 		return false;
 	snprintf(text, sizeof(text),
@@ -849,7 +832,7 @@ static void check_block(struct check_watch *w, unsigned int q,
 
 	if (!s->writable || s->readable < BLK_HDR)
 		return;
-	status = *writable_at(s, s->writable - 1);
+	status = *part_at(s, true, s->writable - 1);
 	watch_exercised(w, "blk.status-values");
 	if (status > BLK_S_UNSUPP) {
 		snprintf(text, sizeof(text),
