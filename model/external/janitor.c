@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -82,18 +83,72 @@ static void wait_gone(const pid_t *pids, unsigned int n)
 	}
 }
 
-/* The child: reads pids until the pipe closes, then cleans up. */
-static void janitor_main(int fd, const char *dir)
+/* Writes all of buf; false when the pipe is gone. */
+static bool write_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+	ssize_t r;
+
+	while (n > 0) {
+		r = write(fd, p, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		p += r;
+		n -= (size_t)r;
+	}
+	return true;
+}
+
+/* Reads all of buf; false at end of file or on an error. */
+static bool read_all(int fd, void *buf, size_t n)
+{
+	char *p = buf;
+	ssize_t r;
+
+	while (n > 0) {
+		r = read(fd, p, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		p += r;
+		n -= (size_t)r;
+	}
+	return true;
+}
+
+/*
+ * The child. It makes the directory itself, from the owner's template,
+ * and tells the owner its name (or the errno that stopped it) on reply:
+ * from the moment the directory exists there is a janitor for it, so no
+ * SIGKILL of the owner, however timed, can leave it behind. Then it reads
+ * pids until the pipe closes and cleans up.
+ */
+static void janitor_main(int fd, int reply, char *template)
 {
 	pid_t pids[JANITOR_WATCH_MAX], pid;
 	unsigned int n = 0;
 	ssize_t r;
-	int other;
+	int other, err;
+	bool made;
 
+	/* Before the directory exists: a ^C of the owner's terminal or a
+	 * signal to its process group must not stop us once it does. */
 	setsid();
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	made = mkdtemp(template) != NULL;
+	err = made ? 0 : errno;
+	/* If the owner is gone before it reads this, the pipe below is
+	 * closed too and what was made goes at once. */
+	if (write_all(reply, &err, sizeof(err)) && made)
+		(void)write_all(reply, template, strlen(template));
+	if (!made)
+		_exit(0);
 	for (other = 3; other < 1024; other++)
 		if (other != fd)
 			close(other);
@@ -107,30 +162,60 @@ static void janitor_main(int fd, const char *dir)
 			pids[n++] = pid;
 	}
 	wait_gone(pids, n);
-	janitor_remove_tree(dir);
+	janitor_remove_tree(template);
 	_exit(0);
 }
 
-int janitor_start(struct janitor *j, const char *dir)
+static void reap(pid_t pid)
 {
-	int fds[2];
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+int janitor_make_dir(struct janitor *j, char *template)
+{
+	size_t len = strlen(template);
+	int fds[2], reply[2], err;
 	pid_t pid;
 
 	j->pid = 0;
 	j->fd = -1;
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -errno;
-	pid = fork();
-	if (pid < 0) {
+	if (pipe2(reply, O_CLOEXEC) < 0) {
+		err = -errno;
 		close(fds[0]);
 		close(fds[1]);
-		return -errno;
+		return err;
+	}
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		close(fds[0]);
+		close(fds[1]);
+		close(reply[0]);
+		close(reply[1]);
+		return err;
 	}
 	if (pid == 0) {
 		close(fds[1]);
-		janitor_main(fds[0], dir);
+		close(reply[0]);
+		janitor_main(fds[0], reply[1], template);
 	}
 	close(fds[0]);
+	close(reply[1]);
+	/* The name has the template's length: mkdtemp fills in its Xs. */
+	if (!read_all(reply[0], &err, sizeof(err)))
+		err = ECHILD; /* the janitor died before it answered */
+	else if (!err && !read_all(reply[0], template, len))
+		err = ECHILD;
+	close(reply[0]);
+	if (err) {
+		/* It made nothing, or removes what it made once fds[1] closes. */
+		close(fds[1]);
+		reap(pid);
+		return -err;
+	}
 	j->fd = fds[1];
 	j->pid = pid;
 	return 0;
@@ -151,7 +236,6 @@ void janitor_stop(struct janitor *j)
 		close(j->fd);
 	j->fd = -1;
 	if (j->pid > 0)
-		while (waitpid(j->pid, NULL, 0) < 0 && errno == EINTR)
-			;
+		reap(j->pid);
 	j->pid = 0;
 }

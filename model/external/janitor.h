@@ -5,7 +5,10 @@
  *
  * The janitor is a small child in a session of its own (a terminal's ^C
  * does not reach it) holding the read end of a pipe whose write end only
- * the owner has. When the pipe closes, which happens however the owner
+ * the owner has. It makes the directory itself, so there is no moment
+ * when the directory exists and nobody would remove it (an owner killed
+ * between making a directory and starting its janitor would leave it
+ * behind). When the pipe closes, which happens however the owner
  * ends, it waits (bounded) for the processes it was told of to be gone,
  * so that nothing writes into the directory any more, and removes the
  * directory and everything in it. On ordinary paths the owner removes
@@ -26,9 +29,11 @@ struct janitor {
 	int fd;	   /* the write end of its pipe, -1 */
 };
 
-/* Starts the janitor of dir (a path that must stay valid only until
- * this returns). Returns 0 or a negative errno; j is then empty. */
-int janitor_start(struct janitor *j, const char *dir);
+/* Starts a janitor that makes a directory from template (mkdtemp's: a
+ * path ending in XXXXXX; mode 0700) and removes it once we are gone; the
+ * name made is written into template. Returns 0, or a negative errno: no
+ * directory was made, j is empty and no process is left. */
+int janitor_make_dir(struct janitor *j, char *template);
 /* Tells it of a process that writes into the directory (a child of the
  * owner, dying with it by its parent-death signal). */
 void janitor_watch(struct janitor *j, pid_t pid);

@@ -445,18 +445,16 @@ int qemu_start(struct qemu *qm, const struct qemu_options *o)
 	}
 	snprintf(qm->dir, sizeof(qm->dir), QEMU_DIR_PREFIX "%d-XXXXXX",
 		 (int)getpid());
-	if (!mkdtemp(qm->dir)) {
-		err = -errno;
+	/* The janitor makes it: however we end, the directory goes. */
+	err = janitor_make_dir(&qm->janitor, qm->dir);
+	if (err) {
 		qm->dir[0] = '\0';
 		snprintf(qm->error, sizeof(qm->error),
 			 "cannot create a directory for QEMU: %s",
 			 strerror(-err));
 		return err;
 	}
-	/* Started before QEMU: however we end, the directory goes. */
-	err = janitor_start(&qm->janitor, qm->dir);
-	if (!err)
-		err = write_bios(qm);
+	err = write_bios(qm);
 	if (!err && o->disk_bytes)
 		err = write_disk(qm, o->disk_bytes);
 	if (!err)

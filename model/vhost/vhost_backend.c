@@ -139,26 +139,20 @@ static void remove_stale_dirs(void)
 static int make_dir(struct vhb *b)
 {
 	const char *tmp = tmp_dir();
+	int err;
 
 	snprintf(b->dir, sizeof(b->dir), "%s/" VHB_DIR_PREFIX "%d-XXXXXX", tmp,
 		 (int)getpid());
-	if (!mkdtemp(b->dir)) {
+	/* The janitor makes it: however we end, the directory goes. */
+	err = janitor_make_dir(&b->janitor, b->dir);
+	if (err < 0) {
 		snprintf(b->error, sizeof(b->error),
 			 "cannot make a directory in %s: %s", tmp,
-			 strerror(errno));
+			 strerror(-err));
 		b->dir[0] = '\0';
-		return -errno;
+		return err;
 	}
 	snprintf(b->sock, sizeof(b->sock), "%s/vhost.sock", b->dir);
-	/* Before anything is in it: however we end, the directory goes. */
-	if (janitor_start(&b->janitor, b->dir) < 0) {
-		snprintf(b->error, sizeof(b->error),
-			 "cannot start the janitor of %s: %s", b->dir,
-			 strerror(errno));
-		janitor_remove_tree(b->dir);
-		b->dir[0] = '\0';
-		return -EAGAIN;
-	}
 	return 0;
 }
 

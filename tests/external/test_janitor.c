@@ -1,0 +1,199 @@
+/*
+ * test_janitor.c - the directory a third-party target works in goes when
+ * its owner goes, however it ends (model/external/janitor.h): SIGKILLed
+ * at any moment of making, filling and removing directories, stopped on
+ * purpose, or while a process it started still writes there. Nothing is
+ * left, and a directory that cannot be made is a clear error that leaves
+ * no process behind.
+ */
+#define _GNU_SOURCE
+
+#include "harness.h"
+
+#include <janitor.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TESTS(X)                                                               \
+	X(owner_killed_at_any_moment_leaves_nothing)                           \
+	X(stop_removes_what_the_owner_left)                                    \
+	X(watched_writer_is_waited_for)                                        \
+	X(bad_template_is_an_error)
+TESTS(HARNESS_DECLARE)
+
+/* Owners killed: enough that a window of a fork's length is hit. */
+#define KILLS 150
+/* How long the janitors may take to clean up after all the kills. */
+#define SETTLE_MS 10000
+
+static void sleep_us(long us)
+{
+	struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* A private folder under TMPDIR (or /tmp) for one test's directories. */
+static void make_base(char *base, size_t n)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(base, n, "%s/ringside-janitor-test-XXXXXX",
+		 tmp && tmp[0] ? tmp : "/tmp");
+	CHECK(mkdtemp(base) != NULL);
+}
+
+static unsigned int entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	unsigned int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Waits (bounded) until base is empty; true when it is. */
+static bool settles_empty(const char *base)
+{
+	unsigned int waited;
+
+	for (waited = 0; waited < SETTLE_MS; waited += 10) {
+		if (entries(base) == 0)
+			return true;
+		sleep_us(10000);
+	}
+	return false;
+}
+
+static void put_file(const char *dir, const char *name)
+{
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* An owner's life, over and over, as a target's: a directory with its
+ * janitor, a file in it, the directory removed and the janitor stopped. */
+static void owner_loop(const char *base)
+{
+	char dir[512];
+	struct janitor j;
+
+	for (;;) {
+		snprintf(dir, sizeof(dir), "%s/owner-XXXXXX", base);
+		if (janitor_make_dir(&j, dir) < 0)
+			_exit(2);
+		put_file(dir, "sock");
+		janitor_remove_tree(dir);
+		janitor_stop(&j);
+	}
+}
+
+/* SIGKILL lands anywhere in the owner's life: before, during or after a
+ * directory is made, filled or removed. Whatever the moment, a directory
+ * that exists has a janitor, so once they are done nothing is left. */
+static void owner_killed_at_any_moment_leaves_nothing(void)
+{
+	char base[256];
+	unsigned int k;
+	pid_t pid;
+
+	make_base(base, sizeof(base));
+	for (k = 0; k < KILLS; k++) {
+		pid = fork();
+		CHECK(pid >= 0);
+		if (pid == 0)
+			owner_loop(base);
+		/* Spread over a few of the owner's cycles. */
+		sleep_us(200 + (long)(k * 7919u % 3000u));
+		kill(pid, SIGKILL);
+		CHECK(waitpid(pid, NULL, 0) == pid);
+	}
+	CHECK(settles_empty(base));
+	CHECK(rmdir(base) == 0);
+}
+
+/* janitor_stop on a directory the owner did not remove removes it, and
+ * returns only once it is gone. */
+static void stop_removes_what_the_owner_left(void)
+{
+	char base[256], dir[512];
+	struct janitor j;
+	struct stat st;
+
+	make_base(base, sizeof(base));
+	snprintf(dir, sizeof(dir), "%s/left-XXXXXX", base);
+	CHECK_EQ(0, janitor_make_dir(&j, dir));
+	CHECK(strstr(dir, "XXXXXX") == NULL);
+	CHECK(stat(dir, &st) == 0 && S_ISDIR(st.st_mode));
+	CHECK_EQ(0700, st.st_mode & 0777);
+	put_file(dir, "disk.img");
+	janitor_stop(&j);
+	CHECK_EQ(0, j.pid);
+	CHECK_EQ(-1, j.fd);
+	CHECK(stat(dir, &st) < 0 && errno == ENOENT);
+	janitor_stop(&j); /* idempotent */
+	CHECK(rmdir(base) == 0);
+}
+
+/* A process the janitor was told of still writes into the directory
+ * after its owner is done: the janitor waits for it before removing. */
+static void watched_writer_is_waited_for(void)
+{
+	char base[256], dir[512];
+	struct janitor j;
+	struct stat st;
+	pid_t writer;
+
+	make_base(base, sizeof(base));
+	snprintf(dir, sizeof(dir), "%s/watched-XXXXXX", base);
+	CHECK_EQ(0, janitor_make_dir(&j, dir));
+	writer = fork();
+	CHECK(writer >= 0);
+	if (writer == 0) {
+		sleep_us(300000);
+		put_file(dir, "late");
+		_exit(0);
+	}
+	janitor_watch(&j, writer);
+	janitor_stop(&j); /* returns once the janitor has removed it */
+	CHECK(stat(dir, &st) < 0 && errno == ENOENT);
+	CHECK(waitpid(writer, NULL, 0) == writer);
+	CHECK_EQ(0, entries(base));
+	CHECK(rmdir(base) == 0);
+}
+
+/* A template in a folder that does not exist: the error says why, and
+ * the janitor that could not make it is gone and reaped. */
+static void bad_template_is_an_error(void)
+{
+	char dir[] = "/nonexistent-ringside-folder/d-XXXXXX";
+	struct janitor j;
+	int status;
+
+	CHECK_EQ(-ENOENT, janitor_make_dir(&j, dir));
+	CHECK_EQ(0, j.pid);
+	CHECK_EQ(-1, j.fd);
+	CHECK(waitpid(-1, &status, WNOHANG) < 0 && errno == ECHILD);
+}
+
+HARNESS_MAIN(TESTS)
