@@ -3,7 +3,8 @@
 # libFuzzer, into OUT (the second argument), then checks that every
 # target's four files exist and that each fuzzer runs its whole seed
 # corpus once (-runs=0) without a finding, and that the world target's
-# burst rounds are built without instrumentation.
+# burst rounds are built without instrumentation and that its one traced
+# comparison is choice_chance's.
 # Usage: test_build.sh CLANG OUT
 set -euo pipefail
 
@@ -72,5 +73,20 @@ elif grep -q '__asan\|__ubsan\|__sanitizer_cov' <<<"$burst"; then
 	status=1
 else
 	echo "ok: world: the burst rounds are not instrumented"
+fi
+# The world target traces one comparison (fuzz/CMakeLists.txt,
+# RINGSIDE_FUZZ_TRACE_CMP=chances): a drawn value against the value that
+# turns a chance, in choice_chance. The world's other functions (model/
+# and ring/; fuzz_common.c belongs to the other targets) call no
+# comparison hook.
+traced=$(objdump -d --no-show-raw-insn "$out/world" |
+	awk '/^[0-9a-f]+ <[^>]*>:$/ { fn = $2 }
+	     /call.*<__sanitizer_cov_trace_(const_)?(cmp|switch|div|gep)/ { print fn }' |
+	sort -u | tr -d '<>:' | grep -v '^fuzz_\|^LLVMFuzzerTestOneInput$' || true)
+if [[ $traced != choice_chance ]]; then
+	echo "FAIL: world: comparison hooks in:" $traced "(want choice_chance only)"
+	status=1
+else
+	echo "ok: world: the one traced comparison is choice_chance's"
 fi
 exit $status

@@ -244,14 +244,28 @@ u64 choice_range(struct choice_source *cs, u64 lo, u64 hi)
 	return value;
 }
 
+#ifdef RINGSIDE_FUZZ_TRACE_CHANCE
+/* libFuzzer's comparison hook (sanitizer/common_interface_defs.h). */
+void __sanitizer_cov_trace_cmp8(uint64_t arg1, uint64_t arg2);
+#endif
+
 bool choice_chance(struct choice_source *cs, u32 numerator, u32 denominator)
 {
+	u64 drawn, threshold;
+
 	assert(denominator >= 1);
 	if (numerator == 0)
 		return false;
 	if (numerator >= denominator)
 		return true;
-	return choice_draw(cs, denominator) >= denominator - numerator;
+	drawn = choice_draw(cs, denominator);
+	threshold = denominator - numerator;
+#ifdef RINGSIDE_FUZZ_TRACE_CHANCE
+	/* The world target's one traced comparison (fuzz/CMakeLists.txt):
+	 * the input's bytes against the value that turns the chance. */
+	__sanitizer_cov_trace_cmp8(drawn, threshold);
+#endif
+	return drawn >= threshold;
 }
 
 size_t choice_count(const struct choice_source *cs)
