@@ -8,8 +8,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,8 @@
 
 #define JANITOR_WATCH_MAX 8
 #define JANITOR_POLL_MS 10
+/* The longest directory name; the reply fits in one atomic pipe write. */
+#define JANITOR_NAME_MAX 1024
 
 static int remove_entry(const char *path, const struct stat *st, int flag,
 			struct FTW *ftw)
@@ -83,40 +87,20 @@ static void wait_gone(const pid_t *pids, unsigned int n)
 	}
 }
 
-/* Writes all of buf; false when the pipe is gone. */
-static bool write_all(int fd, const void *buf, size_t n)
+/* The child's answer: the errno of mkdtemp (0: made) and the name, as
+ * long as the template. One write of at most PIPE_BUF bytes, so the owner
+ * reads it whole. */
+struct janitor_reply {
+	int err;
+	char name[JANITOR_NAME_MAX];
+};
+_Static_assert(sizeof(struct janitor_reply) <= PIPE_BUF,
+	       "a janitor's reply is one atomic pipe write");
+
+/* The bytes of a reply with a name of len bytes. */
+static size_t reply_bytes(size_t len)
 {
-	const char *p = buf;
-	ssize_t r;
-
-	while (n > 0) {
-		r = write(fd, p, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return false;
-		p += r;
-		n -= (size_t)r;
-	}
-	return true;
-}
-
-/* Reads all of buf; false at end of file or on an error. */
-static bool read_all(int fd, void *buf, size_t n)
-{
-	char *p = buf;
-	ssize_t r;
-
-	while (n > 0) {
-		r = read(fd, p, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return false;
-		p += r;
-		n -= (size_t)r;
-	}
-	return true;
+	return offsetof(struct janitor_reply, name) + len;
 }
 
 /*
@@ -128,10 +112,12 @@ static bool read_all(int fd, void *buf, size_t n)
  */
 static void janitor_main(int fd, int reply, char *template)
 {
+	size_t len = strlen(template);
 	pid_t pids[JANITOR_WATCH_MAX], pid;
+	struct janitor_reply msg;
 	unsigned int n = 0;
 	ssize_t r;
-	int other, err;
+	int other;
 	bool made;
 
 	/* Before the directory exists: a ^C of the owner's terminal or a
@@ -142,11 +128,12 @@ static void janitor_main(int fd, int reply, char *template)
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	made = mkdtemp(template) != NULL;
-	err = made ? 0 : errno;
+	msg.err = made ? 0 : errno;
+	memcpy(msg.name, template, len);
 	/* If the owner is gone before it reads this, the pipe below is
 	 * closed too and what was made goes at once. */
-	if (write_all(reply, &err, sizeof(err)) && made)
-		(void)write_all(reply, template, strlen(template));
+	while (write(reply, &msg, reply_bytes(len)) < 0 && errno == EINTR)
+		;
 	if (!made)
 		_exit(0);
 	for (other = 3; other < 1024; other++)
@@ -176,10 +163,14 @@ int janitor_make_dir(struct janitor *j, char *template)
 {
 	size_t len = strlen(template);
 	int fds[2], reply[2], err;
+	struct janitor_reply msg;
+	ssize_t got;
 	pid_t pid;
 
 	j->pid = 0;
 	j->fd = -1;
+	if (len > sizeof(msg.name))
+		return -ENAMETOOLONG;
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -errno;
 	if (pipe2(reply, O_CLOEXEC) < 0) {
@@ -204,18 +195,21 @@ int janitor_make_dir(struct janitor *j, char *template)
 	}
 	close(fds[0]);
 	close(reply[1]);
-	/* The name has the template's length: mkdtemp fills in its Xs. */
-	if (!read_all(reply[0], &err, sizeof(err)))
-		err = ECHILD; /* the janitor died before it answered */
-	else if (!err && !read_all(reply[0], template, len))
-		err = ECHILD;
+	while ((got = read(reply[0], &msg, sizeof(msg))) < 0 && errno == EINTR)
+		;
 	close(reply[0]);
+	/* The name has the template's length: mkdtemp fills in its Xs. */
+	if (got != (ssize_t)reply_bytes(len))
+		err = ECHILD; /* the janitor died before it answered */
+	else
+		err = msg.err;
 	if (err) {
 		/* It made nothing, or removes what it made once fds[1] closes. */
 		close(fds[1]);
 		reap(pid);
 		return -err;
 	}
+	memcpy(template, msg.name, len);
 	j->fd = fds[1];
 	j->pid = pid;
 	return 0;

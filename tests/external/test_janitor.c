@@ -182,11 +182,12 @@ static void watched_writer_is_waited_for(void)
 	CHECK(rmdir(base) == 0);
 }
 
-/* A template in a folder that does not exist: the error says why, and
- * the janitor that could not make it is gone and reaped. */
+/* A template in a folder that does not exist, or too long a name: the
+ * error says why, and no janitor is left running or unreaped. */
 static void bad_template_is_an_error(void)
 {
 	char dir[] = "/nonexistent-ringside-folder/d-XXXXXX";
+	char longer[2048];
 	struct janitor j;
 	int status;
 
@@ -194,6 +195,10 @@ static void bad_template_is_an_error(void)
 	CHECK_EQ(0, j.pid);
 	CHECK_EQ(-1, j.fd);
 	CHECK(waitpid(-1, &status, WNOHANG) < 0 && errno == ECHILD);
+	memset(longer, 'a', sizeof(longer) - 7);
+	strcpy(longer + sizeof(longer) - 7, "XXXXXX");
+	CHECK_EQ(-ENAMETOOLONG, janitor_make_dir(&j, longer));
+	CHECK_EQ(0, j.pid);
 }
 
 HARNESS_MAIN(TESTS)
