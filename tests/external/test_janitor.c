@@ -82,7 +82,7 @@ static bool settles_empty(const char *base)
 
 static void put_file(const char *dir, const char *name)
 {
-	char path[512];
+	char path[1024];
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
