@@ -17,7 +17,10 @@
  *    and SIGTERM set a flag, the fuzzers are stopped (SIGTERM to their
  *    groups, SIGKILL after a grace period), and the findings are
  *    imported all the same. The deadline is enforced here too: libFuzzer's
- *    fork mode would otherwise wait for its running jobs.
+ *    fork mode would otherwise wait for its running jobs. If this program
+ *    is killed outright (SIGKILL), a janitor (model/external/janitor.h)
+ *    kills every group it started, fuzzers, their jobs and builds alike:
+ *    each child registers its group with the janitor before it execs.
  * 3. Findings. Every crash, leak, timeout and out-of-memory file
  *    (libFuzzer's artifact prefix; AFL++'s crashes/ and hangs/ of every
  *    instance) is run once more through the regression driver of the same
@@ -49,6 +52,7 @@
 
 #include <choice.h>
 #include <event_log.h>
+#include <janitor.h>
 #include <replay.h>
 #include <trace.h>
 #include <world.h>
@@ -658,6 +662,9 @@ static const char *engine_compiler(enum fuzz_engine e)
 
 /* --- child processes -------------------------------------------------------- */
 
+/* Ends the process groups we start if we are killed (note 2). */
+static struct janitor fuzz_janitor = { .pid = 0, .fd = -1 };
+
 static void set_env(char **env)
 {
 	for (; env && *env; env++)
@@ -677,6 +684,7 @@ static pid_t spawn(const char *const argv[], const char *log, char **env)
 	if (pid != 0)
 		return pid;
 	setpgid(0, 0);
+	janitor_watch_group(&fuzz_janitor, getpid());
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	fd = open(log ? log : "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0666);
@@ -1053,6 +1061,8 @@ static void world_child(const struct fuzz_opts *o, const struct fuzz_finding *f,
 	size_t n = 0;
 	s64 id;
 
+	/* No exec closes the janitor's pipe here: it must see us gone. */
+	close(fuzz_janitor.fd);
 	event_log_init(&log, 0);
 	if (world_run(data, len, &cfg, &r, &log, &choices, &n) != 0 ||
 	    replay_fill_run(&tr, engine_source(o->engine), 0, &cfg, &r, choices,
@@ -1878,7 +1888,13 @@ int cli_fuzz(int argc, char **argv)
 
 	if (rc)
 		return rc < 0 ? CLI_EXIT_OK : rc;
-	if (o.reproduce)
-		return reproduce(&o);
-	return campaign(&o);
+	rc = janitor_start(&fuzz_janitor);
+	if (rc)
+		return fuzz_error("cannot start the process that ends our "
+				  "fuzzers if we are killed: %s",
+				  strerror(-rc));
+	rc = o.reproduce ? reproduce(&o) : campaign(&o);
+	/* Every group we started has ended by now (stop_group, stop_all). */
+	janitor_stop(&fuzz_janitor);
+	return rc;
 }

@@ -5,6 +5,7 @@
 
 #include "janitor.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -103,30 +104,189 @@ static size_t reply_bytes(size_t len)
 	return offsetof(struct janitor_reply, name) + len;
 }
 
-/*
- * The child. It makes the directory itself, from the owner's template,
- * and tells the owner its name (or the errno that stopped it) on reply:
- * from the moment the directory exists there is a janitor for it, so no
- * SIGKILL of the owner, however timed, can leave it behind. Then it reads
- * pids until the pipe closes and cleans up.
- */
-static void janitor_main(int fd, int reply, char *template)
-{
-	size_t len = strlen(template);
-	pid_t pids[JANITOR_WATCH_MAX], pid;
-	struct janitor_reply msg;
-	unsigned int n = 0;
-	ssize_t r;
-	int other;
-	bool made;
+/* What the owner told the janitor before the pipe closed. */
+struct janitor_orders {
+	pid_t pids[JANITOR_WATCH_MAX];	 /* processes to wait for */
+	pid_t groups[JANITOR_WATCH_MAX]; /* process groups to kill */
+	unsigned int npids, ngroups;
+	bool stopped; /* janitor_stop: the owner ended its groups itself */
+};
 
-	/* Before the directory exists: a ^C of the owner's terminal or a
-	 * signal to its process group must not stop us once it does. */
+/* Reads the owner's messages until the pipe closes (janitor_watch,
+ * janitor_watch_group, janitor_stop). */
+static void read_orders(int fd, struct janitor_orders *o)
+{
+	pid_t msg;
+	ssize_t r;
+
+	for (;;) {
+		r = read(fd, &msg, sizeof(msg));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r != (ssize_t)sizeof(msg))
+			return; /* closed: the owner is done or gone */
+		if (msg == 0)
+			o->stopped = true;
+		else if (msg > 0 && o->npids < JANITOR_WATCH_MAX)
+			o->pids[o->npids++] = msg;
+		else if (msg < 0 && o->ngroups < JANITOR_WATCH_MAX)
+			o->groups[o->ngroups++] = -msg;
+	}
+}
+
+/* Before anything else: a ^C of the owner's terminal or a signal to its
+ * process group must not stop the janitor. */
+static void detach(void)
+{
 	setsid();
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+/* A process as /proc/PID/stat says: its parent and its group. */
+struct proc_entry {
+	pid_t pid, ppid, pgrp;
+	bool marked;
+};
+
+/* Every process of the system (at most max), from /proc. */
+static size_t list_procs(struct proc_entry *e, size_t max)
+{
+	char path[300], buf[512], *end;
+	struct dirent *d;
+	size_t n = 0, len;
+	DIR *dir = opendir("/proc");
+	FILE *f;
+
+	if (!dir)
+		return 0;
+	while (n < max && (d = readdir(dir)) != NULL) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		len = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[len] = '\0';
+		end = strrchr(buf, ')'); /* "pid (comm) S ppid pgrp ..." */
+		if (end &&
+		    sscanf(end + 2, "%*c %d %d", &e[n].ppid, &e[n].pgrp) == 2) {
+			e[n].pid = atoi(buf);
+			e[n].marked = false;
+			n++;
+		}
+	}
+	closedir(dir);
+	return n;
+}
+
+/* Marks the members of the groups and, transitively, their children
+ * (a process may leave its group: AFL++'s fork server starts a session
+ * of its own). Stops each one it marks, so that none forks any more
+ * while the tree is walked; returns how many it newly marked. */
+static size_t mark_and_stop(struct proc_entry *e, size_t n, const pid_t *groups,
+			    unsigned int ngroups)
+{
+	size_t i, k, newly = 0;
+	bool more = true;
+	unsigned int g;
+
+	while (more) {
+		more = false;
+		for (i = 0; i < n; i++) {
+			bool in = false;
+
+			if (e[i].marked || e[i].pid == getpid())
+				continue;
+			for (g = 0; g < ngroups && !in; g++)
+				in = e[i].pgrp == groups[g];
+			for (k = 0; k < n && !in; k++)
+				in = e[k].marked && e[k].pid == e[i].ppid;
+			if (in) {
+				e[i].marked = more = true;
+				kill(e[i].pid, SIGSTOP);
+				newly++;
+			}
+		}
+	}
+	return newly;
+}
+
+/* SIGKILLs the groups and every process descended from them. Stopped
+ * first, then listed again until no new one appears (one forked while
+ * the list was read), then killed. */
+static void end_groups(const pid_t *groups, unsigned int ngroups)
+{
+	enum { PROCS_MAX = 65536, ROUNDS = 8 };
+	struct proc_entry *e = calloc(PROCS_MAX, sizeof(*e));
+	size_t n = 0, i, j, m;
+	unsigned int round, g;
+
+	for (round = 0; e && round < ROUNDS; round++) {
+		struct proc_entry *old = NULL;
+
+		/* Keep what earlier rounds marked across the new list. */
+		if (n) {
+			old = malloc(n * sizeof(*old));
+			if (old)
+				memcpy(old, e, n * sizeof(*old));
+		}
+		m = n;
+		n = list_procs(e, PROCS_MAX);
+		for (i = 0; old && i < n; i++)
+			for (j = 0; j < m && !e[i].marked; j++)
+				e[i].marked =
+					old[j].marked && old[j].pid == e[i].pid;
+		free(old);
+		if (mark_and_stop(e, n, groups, ngroups) == 0 && round > 0)
+			break;
+	}
+	for (i = 0; e && i < n; i++)
+		if (e[i].marked)
+			kill(e[i].pid, SIGKILL);
+	for (g = 0; g < ngroups; g++)
+		kill(-groups[g], SIGKILL);
+	free(e);
+}
+
+/* The child, once its directory (if any) is made: waits for the pipe to
+ * close, then ends what the owner left running and removes dir. */
+static void janitor_main(int fd, const char *dir)
+{
+	struct janitor_orders o = { .npids = 0 };
+	int other;
+
+	for (other = 3; other < 1024; other++)
+		if (other != fd)
+			close(other);
+	read_orders(fd, &o);
+	/* The owner died with them running: nobody else will end them. */
+	if (o.ngroups && !o.stopped)
+		end_groups(o.groups, o.ngroups);
+	wait_gone(o.pids, o.npids);
+	if (dir)
+		janitor_remove_tree(dir);
+	_exit(0);
+}
+
+/*
+ * The child of janitor_make_dir. It makes the directory itself, from the
+ * owner's template, and tells the owner its name (or the errno that
+ * stopped it) on reply: from the moment the directory exists there is a
+ * janitor for it, so no SIGKILL of the owner, however timed, can leave it
+ * behind.
+ */
+static void janitor_dir_main(int fd, int reply, char *template)
+{
+	size_t len = strlen(template);
+	struct janitor_reply msg;
+	bool made;
+
+	detach();
 	made = mkdtemp(template) != NULL;
 	msg.err = made ? 0 : errno;
 	memcpy(msg.name, template, len);
@@ -136,21 +296,8 @@ static void janitor_main(int fd, int reply, char *template)
 		;
 	if (!made)
 		_exit(0);
-	for (other = 3; other < 1024; other++)
-		if (other != fd)
-			close(other);
-	for (;;) {
-		r = read(fd, &pid, sizeof(pid));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r != (ssize_t)sizeof(pid))
-			break; /* closed: the owner is done or gone */
-		if (n < JANITOR_WATCH_MAX && pid > 0)
-			pids[n++] = pid;
-	}
-	wait_gone(pids, n);
-	janitor_remove_tree(template);
-	_exit(0);
+	close(reply);
+	janitor_main(fd, template);
 }
 
 static void reap(pid_t pid)
@@ -191,7 +338,7 @@ int janitor_make_dir(struct janitor *j, char *template)
 	if (pid == 0) {
 		close(fds[1]);
 		close(reply[0]);
-		janitor_main(fds[0], reply[1], template);
+		janitor_dir_main(fds[0], reply[1], template);
 	}
 	close(fds[0]);
 	close(reply[1]);
@@ -215,17 +362,56 @@ int janitor_make_dir(struct janitor *j, char *template)
 	return 0;
 }
 
+int janitor_start(struct janitor *j)
+{
+	int fds[2], err;
+	pid_t pid;
+
+	j->pid = 0;
+	j->fd = -1;
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		close(fds[0]);
+		close(fds[1]);
+		return err;
+	}
+	if (pid == 0) {
+		close(fds[1]);
+		detach();
+		janitor_main(fds[0], NULL);
+	}
+	close(fds[0]);
+	j->fd = fds[1];
+	j->pid = pid;
+	return 0;
+}
+
+/* One message to the janitor. A pipe write of a few bytes is atomic and
+ * never blocks here; a janitor that is gone has nothing to be told. */
+static void tell(const struct janitor *j, pid_t msg)
+{
+	if (j->fd >= 0 && write(j->fd, &msg, sizeof(msg)) < 0)
+		(void)0;
+}
+
 void janitor_watch(struct janitor *j, pid_t pid)
 {
-	if (j->fd < 0 || pid <= 0)
-		return;
-	/* A pipe write of a few bytes is atomic and never blocks here. */
-	if (write(j->fd, &pid, sizeof(pid)) < 0)
-		(void)0;
+	if (pid > 0)
+		tell(j, pid);
+}
+
+void janitor_watch_group(const struct janitor *j, pid_t pgid)
+{
+	if (pgid > 0)
+		tell(j, -pgid);
 }
 
 void janitor_stop(struct janitor *j)
 {
+	tell(j, 0);
 	if (j->fd >= 0)
 		close(j->fd);
 	j->fd = -1;

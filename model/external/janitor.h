@@ -14,6 +14,16 @@
  * directory and everything in it. On ordinary paths the owner removes
  * the directory itself and then stops the janitor (janitor_stop), which
  * finds nothing left and exits; the owner reaps it. Not thread-safe.
+ *
+ * A janitor can also end process groups: a fuzzer we start runs in a
+ * group of its own (so that our terminal's ^C reaches only us), and the
+ * processes it starts in turn (libFuzzer's fork-mode jobs, a build's
+ * compilers) have no parent-death signal. When the pipe closes without
+ * janitor_stop, the owner died with them running, and the janitor kills
+ * every group it was told of (janitor_watch_group) with SIGKILL, and
+ * every process descended from one of them that left it (AFL++'s fork
+ * server starts a session of its own; its target may sit stopped):
+ * stopped first, so that none forks while the tree is read from /proc.
  */
 #ifndef RINGSIDE_MODEL_JANITOR_H
 #define RINGSIDE_MODEL_JANITOR_H
@@ -34,11 +44,21 @@ struct janitor {
  * name made is written into template. Returns 0, or a negative errno: no
  * directory was made, j is empty and no process is left. */
 int janitor_make_dir(struct janitor *j, char *template);
+/* Starts a janitor without a directory: it only ends the groups it is
+ * told of. Returns 0 or a negative errno (j is then empty). */
+int janitor_start(struct janitor *j);
 /* Tells it of a process that writes into the directory (a child of the
  * owner, dying with it by its parent-death signal). */
 void janitor_watch(struct janitor *j, pid_t pid);
+/* Tells it of a process group to SIGKILL if the owner dies without
+ * janitor_stop. A child of the owner may call it with its own group
+ * between fork and exec (the pipe closes on exec), so that no moment
+ * exists when the group runs and the janitor does not know it. A child
+ * that does not exec holds the pipe open, so the janitor cannot see the
+ * owner die while it runs: it closes j->fd itself. */
+void janitor_watch_group(const struct janitor *j, pid_t pgid);
 /* Stops and reaps it (the owner has removed the directory, or wants it
- * removed now); idempotent. */
+ * removed now, and has ended its groups itself); idempotent. */
 void janitor_stop(struct janitor *j);
 /* Removes dir and everything below it (subfolders too). */
 void janitor_remove_tree(const char *dir);

@@ -4,7 +4,9 @@
  * at any moment of making, filling and removing directories, stopped on
  * purpose, or while a process it started still writes there. Nothing is
  * left, and a directory that cannot be made is a clear error that leaves
- * no process behind.
+ * no process behind. The process groups an owner starts (a fuzzer and
+ * its jobs) end when it is killed, and are left to it when it stops its
+ * janitor.
  */
 #define _GNU_SOURCE
 
@@ -27,6 +29,8 @@
 	X(owner_killed_at_any_moment_leaves_nothing)                           \
 	X(stop_removes_what_the_owner_left)                                    \
 	X(watched_writer_is_waited_for)                                        \
+	X(owner_killed_groups_are_ended)                                       \
+	X(stop_leaves_groups_alone)                                            \
 	X(bad_template_is_an_error)
 TESTS(HARNESS_DECLARE)
 
@@ -180,6 +184,144 @@ static void watched_writer_is_waited_for(void)
 	CHECK(waitpid(writer, NULL, 0) == writer);
 	CHECK_EQ(0, entries(base));
 	CHECK(rmdir(base) == 0);
+}
+
+/* Running or a zombie nobody has reaped yet (its parent died). */
+static bool running(pid_t pid)
+{
+	char path[64], buf[256], *end;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	end = strrchr(buf, ')');
+	return !(end && end[1] == ' ' && (end[2] == 'Z' || end[2] == 'X'));
+}
+
+/* n pids from fd, written one at a time. */
+static bool read_pids(int fd, pid_t *pids, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (read(fd, &pids[i], sizeof(pids[i])) != sizeof(pids[i]))
+			return false;
+	return true;
+}
+
+static void sleep_forever(void)
+{
+	for (;;)
+		pause();
+}
+
+/*
+ * A fuzzer's processes: a group leader that registers its group itself
+ * before anything else (as a child of ours does before it execs), a
+ * member that leaves for a session of its own (as AFL++'s fork server
+ * does) and its child, stopped (as a persistent-mode target waits). The
+ * member and the stopped one write their pids to report, in either
+ * order; returns the leader.
+ */
+static pid_t start_fuzzer(const struct janitor *j, int report)
+{
+	pid_t leader = fork(), member, stopped;
+
+	if (leader != 0)
+		return leader;
+	setpgid(0, 0);
+	janitor_watch_group(j, getpid());
+	close(j->fd); /* as an exec would: the pipe is O_CLOEXEC */
+	member = fork();
+	if (member == 0) {
+		setsid();
+		stopped = fork();
+		if (stopped == 0)
+			for (;;)
+				raise(SIGSTOP);
+		if (write(report, &stopped, sizeof(stopped)) < 0)
+			_exit(1);
+		sleep_forever();
+	}
+	if (write(report, &member, sizeof(member)) < 0)
+		_exit(1);
+	sleep_forever();
+	return 0;
+}
+
+static void check_running(const pid_t *pids, unsigned int n, bool want)
+{
+	unsigned int waited, i, left;
+
+	for (waited = 0; waited <= SETTLE_MS; waited += 10) {
+		for (i = left = 0; i < n; i++)
+			left += running(pids[i]) == want ? 0 : 1;
+		if (left == 0 || want)
+			break;
+		sleep_us(10000);
+	}
+	for (i = 0; i < n; i++)
+		CHECK(running(pids[i]) == want);
+}
+
+/* The owner is SIGKILLed while a fuzzer runs: the janitor kills all of
+ * it, the processes that left its group and the stopped one included. */
+static void owner_killed_groups_are_ended(void)
+{
+	pid_t owner, pids[3];
+	int report[2];
+
+	CHECK(pipe(report) == 0);
+	owner = fork();
+	CHECK(owner >= 0);
+	if (owner == 0) {
+		struct janitor j;
+
+		if (janitor_start(&j) < 0)
+			_exit(2);
+		pids[0] = start_fuzzer(&j, report[1]);
+		if (write(report[1], &pids[0], sizeof(pids[0])) < 0)
+			_exit(1);
+		sleep_forever();
+	}
+	close(report[1]);
+	CHECK(read_pids(report[0], pids, 3));
+	close(report[0]);
+	check_running(pids, 3, true);
+	kill(owner, SIGKILL);
+	CHECK(waitpid(owner, NULL, 0) == owner);
+	check_running(pids, 3, false);
+}
+
+/* janitor_stop says the owner ends its groups itself: the janitor kills
+ * nothing (a group id may be another's by then). */
+static void stop_leaves_groups_alone(void)
+{
+	struct janitor j;
+	pid_t pids[3];
+	int report[2];
+
+	CHECK(pipe(report) == 0);
+	CHECK_EQ(0, janitor_start(&j));
+	CHECK(j.pid > 0);
+	pids[2] = start_fuzzer(&j, report[1]);
+	CHECK(read_pids(report[0], pids, 2));
+	janitor_stop(&j);
+	CHECK_EQ(0, j.pid);
+	sleep_us(100000);
+	check_running(pids, 3, true);
+	kill(pids[0], SIGKILL);
+	kill(pids[1], SIGKILL);
+	kill(-pids[2], SIGKILL);
+	CHECK(waitpid(pids[2], NULL, 0) == pids[2]);
+	close(report[0]);
+	close(report[1]);
 }
 
 /* A template in a folder that does not exist, or too long a name: the

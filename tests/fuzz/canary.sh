@@ -21,6 +21,8 @@
 # Then a campaign of libFuzzer with two jobs is interrupted with SIGINT as
 # soon as a finding file exists: it must stop within a minute of the
 # signal, exit 1, store the findings, and leave no fuzzer process behind.
+# Last, a campaign of each engine is killed with SIGKILL: within 10 s no
+# fuzzer process may be left.
 #
 # The bound is a number of executions, not seconds: a loaded 2-core
 # machine gives the fuzzers a fraction of a core, and a time bound
@@ -179,6 +181,39 @@ if pgrep -f "$work/fuzz-libfuzzer/fuzz_world" >/dev/null; then
 	pgrep -af "$work/fuzz-libfuzzer/fuzz_world"
 	fail "interrupted: fuzzer processes were left running"
 fi
+
+# 5. Killed outright (SIGKILL): nothing can be stopped or imported, but no
+#    fuzzer process may run on (the janitor ends their process groups,
+#    AFL++'s fork servers, which leave them, and their stopped targets).
+killed() {
+	local engine=$1 bin=$work/fuzz-$1/fuzz_world pid i
+	rm -f "$work/killed.db"
+	"$R" fuzz --target world --engine "$engine" --jobs 2 --time 120 \
+		--db "$work/killed.db" --out "$work/out-killed-$engine" \
+		--build-dir "$work/fuzz-$engine" --plant $plant \
+		--corpus "$seeds" >/dev/null 2>&1 &
+	pid=$!
+	for i in $(seq 1 600); do
+		pgrep -f "$bin" >/dev/null && break
+		sleep 0.1
+	done
+	sleep 2
+	kill -KILL $pid
+	wait $pid 2>/dev/null || true
+	for i in $(seq 1 100); do
+		pgrep -f "$bin" >/dev/null || break
+		sleep 0.1
+	done
+	if pgrep -f "$bin" >/dev/null; then
+		ps -o pid,ppid,pgid,stat,args -p "$(pgrep -d, -f "$bin")"
+		fail "$engine: SIGKILL left fuzzer processes running"
+		pkill -KILL -f "$bin" || true
+	else
+		echo "canary: $engine: SIGKILL left no fuzzer process"
+	fi
+}
+killed libfuzzer
+killed afl
 
 if [[ $status -eq 0 ]]; then
 	echo "canary: PASS (libFuzzer and AFL++ found planted bug $plant," \
