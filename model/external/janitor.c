@@ -186,12 +186,12 @@ static size_t list_procs(struct proc_entry *e, size_t max)
 
 /* Marks the members of the groups and, transitively, their children
  * (a process may leave its group: AFL++'s fork server starts a session
- * of its own). Stops each one it marks, so that none forks any more
- * while the tree is walked; returns how many it newly marked. */
+ * of its own), and stops each one, so that none forks any more while the
+ * tree is read; returns how many are marked. */
 static size_t mark_and_stop(struct proc_entry *e, size_t n, const pid_t *groups,
 			    unsigned int ngroups)
 {
-	size_t i, k, newly = 0;
+	size_t i, k, marked = 0;
 	bool more = true;
 	unsigned int g;
 
@@ -209,40 +209,27 @@ static size_t mark_and_stop(struct proc_entry *e, size_t n, const pid_t *groups,
 			if (in) {
 				e[i].marked = more = true;
 				kill(e[i].pid, SIGSTOP);
-				newly++;
+				marked++;
 			}
 		}
 	}
-	return newly;
+	return marked;
 }
 
-/* SIGKILLs the groups and every process descended from them. Stopped
- * first, then listed again until no new one appears (one forked while
- * the list was read), then killed. */
+/* SIGKILLs the groups and every process descended from them: all of
+ * them stopped, the list read again until it holds no more (one forked
+ * while the list was read), then killed. */
 static void end_groups(const pid_t *groups, unsigned int ngroups)
 {
 	enum { PROCS_MAX = 65536, ROUNDS = 8 };
 	struct proc_entry *e = calloc(PROCS_MAX, sizeof(*e));
-	size_t n = 0, i, j, m;
+	size_t n = 0, marked, before = 0, i;
 	unsigned int round, g;
 
-	for (round = 0; e && round < ROUNDS; round++) {
-		struct proc_entry *old = NULL;
-
-		/* Keep what earlier rounds marked across the new list. */
-		if (n) {
-			old = malloc(n * sizeof(*old));
-			if (old)
-				memcpy(old, e, n * sizeof(*old));
-		}
-		m = n;
+	for (round = 0; e && round < ROUNDS; round++, before = marked) {
 		n = list_procs(e, PROCS_MAX);
-		for (i = 0; old && i < n; i++)
-			for (j = 0; j < m && !e[i].marked; j++)
-				e[i].marked =
-					old[j].marked && old[j].pid == e[i].pid;
-		free(old);
-		if (mark_and_stop(e, n, groups, ngroups) == 0 && round > 0)
+		marked = mark_and_stop(e, n, groups, ngroups);
+		if (round > 0 && marked == before)
 			break;
 	}
 	for (i = 0; e && i < n; i++)

@@ -186,24 +186,6 @@ static void watched_writer_is_waited_for(void)
 	CHECK(rmdir(base) == 0);
 }
 
-/* Running or a zombie nobody has reaped yet (its parent died). */
-static bool running(pid_t pid)
-{
-	char path[64], buf[256], *end;
-	size_t n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	end = strrchr(buf, ')');
-	return !(end && end[1] == ' ' && (end[2] == 'Z' || end[2] == 'X'));
-}
-
 /* n pids from fd, written one at a time. */
 static bool read_pids(int fd, pid_t *pids, unsigned int n)
 {
@@ -261,13 +243,13 @@ static void check_running(const pid_t *pids, unsigned int n, bool want)
 
 	for (waited = 0; waited <= SETTLE_MS; waited += 10) {
 		for (i = left = 0; i < n; i++)
-			left += running(pids[i]) == want ? 0 : 1;
+			left += harness_running(pids[i]) == want ? 0 : 1;
 		if (left == 0 || want)
 			break;
 		sleep_us(10000);
 	}
 	for (i = 0; i < n; i++)
-		CHECK(running(pids[i]) == want);
+		CHECK(harness_running(pids[i]) == want);
 }
 
 /* The owner is SIGKILLed while a fuzzer runs: the janitor kills all of

@@ -303,25 +303,6 @@ static void qemu_not_installed(void)
 	check_clean();
 }
 
-/* Running: /proc has it and it is no zombie (a container's init may be
- * slow to reap). */
-static bool alive(pid_t pid)
-{
-	char path[64], buf[256], *end;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	end = strrchr(buf, ')'); /* "pid (comm) S ..." */
-	return end && end[1] == ' ' && end[2] != 'Z' && end[2] != 'X';
-}
-
 /* A child starts QEMU and dies without cleaning up: the parent-death
  * signal takes QEMU down with it, the guest RAM (a memfd) goes with
  * both, and the janitor removes the directory: nothing is left. */
@@ -362,9 +343,9 @@ static void our_crash_kills_qemu(void)
 	CHECK(info.qemu > 0);
 	/* QEMU is no child of ours: it is gone once the kernel killed it
 	 * (init reaps it). */
-	for (i = 0; i < 300 && alive(info.qemu); i++)
+	for (i = 0; i < 300 && harness_running(info.qemu); i++)
 		nanosleep(&ms10, NULL);
-	CHECK(!alive(info.qemu));
+	CHECK(!harness_running(info.qemu));
 	CHECK_EQ(0, shm_leftovers(child));
 	for (i = 0; i < 300 && access(info.dir, F_OK) == 0; i++)
 		nanosleep(&ms10, NULL);

@@ -69,6 +69,23 @@ static bool harness_run_one(const char *name, void (*fn)(void))
 	return !harness_failed;
 }
 
+bool harness_running(int pid)
+{
+	char path[64], buf[256], *end;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	end = strrchr(buf, ')'); /* "pid (comm) S ..." */
+	return end && end[1] == ' ' && end[2] != 'Z' && end[2] != 'X';
+}
+
 int harness_main(int argc, char **argv, const char *const names[],
 		 void (*const fns[])(void), unsigned count)
 {

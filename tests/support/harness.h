@@ -27,6 +27,9 @@
 void harness_fail(const char *file, int line, const char *expr,
 		  const char *detail);
 void harness_expect_warns(const char *file, int line, unsigned long n);
+/* A process is running: /proc has it and it is no zombie (a container's
+ * init may be slow to reap the children of a process that died). */
+bool harness_running(int pid);
 int harness_main(int argc, char **argv, const char *const names[],
 		 void (*const fns[])(void), unsigned count);
 
